@@ -1,0 +1,52 @@
+# ktrim — see README.md. `make demo` and `make test` install what is missing.
+SHELL := /bin/bash
+NODE  := node
+JEST  := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
+export KTRIM_CACHE ?= $(HOME)/.cache/ktrim
+
+.PHONY: all build deps debs demo test unit e2e typecheck bench fixtures clean
+
+all: build
+
+# npm packages: reinstalled only when the lock file changes.
+node_modules/.ktrim-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: node_modules/.ktrim-installed
+
+# Debian packages the end-to-end tests and the demo need (qemu, kernel source, ...).
+debs:
+	scripts/install-debs.sh
+
+build: deps
+	npx tsc -p tsconfig.build.json
+
+typecheck: deps
+	npx tsc --noEmit
+
+demo: deps build
+	$(NODE) bin/ktrim report test/fixtures/boots/debian-6.1-qemu-*.log --top 25
+
+# Fast inner loop: pure models and fakes only.
+unit: deps build
+	$(JEST) test/unit
+
+# Everything: type check, unit tests, then the end-to-end tests (real make,
+# real qemu, real Chromium) one at a time so they do not fight for 2 cores.
+test: debs deps build typecheck
+	$(JEST) test/unit
+	$(JEST) --runInBand test/e2e
+
+e2e: debs deps build
+	$(JEST) --runInBand test/e2e
+
+bench: deps build
+	@for b in bench/*.bench.mjs; do echo "== $$b"; $(NODE) $$b || exit $$?; done
+
+# Regenerate the real-boot fixtures (downloads Debian kernels, boots them in qemu).
+fixtures: debs
+	test/fixtures/regen.sh
+
+clean:
+	rm -rf dist

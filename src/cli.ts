@@ -1,0 +1,51 @@
+/**
+ * The command line: parse arguments, dispatch to src/commands/<verb>.ts, and
+ * turn every error into one `E:` line and an exit code (see errors.ts).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.js';
+import { ExitCode, KtrimError } from './errors.js';
+import { installSignalHandlers, restoreTerminal } from './process.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  installSignalHandlers();
+  let cli = yargs(argv)
+    .scriptName('ktrim')
+    .usage('$0 <command> [options]\n\nMake Linux kernels boot faster by minimizing their configuration.')
+    .option('debug', { type: 'boolean', describe: 'Show stack traces and debug output', global: true })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only print results and errors', global: true })
+    .demandCommand(1, 'Name a command: see ktrim --help')
+    .recommendCommands()
+    .strict()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new KtrimError(msg, ExitCode.input);
+    })
+    .help()
+    .version();
+  for (const c of commands) cli = cli.command(c);
+  try {
+    await cli.parseAsync();
+    return process.exitCode !== undefined ? Number(process.exitCode) : ExitCode.ok;
+  } catch (err) {
+    restoreTerminal();
+    if (err instanceof KtrimError) {
+      process.stderr.write(`E: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(err.stack + '\n');
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`E: internal error: ${e?.message ?? String(err)}\n`);
+    if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+    else process.stderr.write('E: (run with --debug for a stack trace)\n');
+    return ExitCode.failure;
+  }
+}
+
+/** Entry point used by bin/ktrim. */
+export async function run(): Promise<void> {
+  process.exitCode = await main(hideBin(process.argv));
+}

@@ -1,0 +1,5 @@
+/** Every verb, one file each; cli.ts registers them in this order. */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];
