@@ -35,8 +35,11 @@ unit: deps build
 # Everything: type check, unit tests, then the end-to-end tests (real make,
 # real qemu, real Chromium) one at a time so they do not fight for 2 cores.
 test: debs deps build typecheck
-	$(JEST) test/unit
-	$(JEST) --runInBand test/e2e
+	@rm -f .test-tally; export KTRIM_TEST_TALLY=$$PWD/.test-tally; status=0; \
+	$(JEST) test/unit || status=1; \
+	$(JEST) --runInBand test/e2e || status=1; \
+	awk '{p+=$$1; f+=$$2; s+=$$3} END {printf "make test: %d passed, %d failed, %d skipped\n", p, f, s}' .test-tally; \
+	rm -f .test-tally; exit $$status
 
 e2e: debs deps build
 	$(JEST) --runInBand test/e2e
