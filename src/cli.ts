@@ -8,6 +8,16 @@ import { commands } from './commands/index.js';
 import { ExitCode, KtrimError } from './errors.js';
 import { installSignalHandlers, restoreTerminal } from './process.js';
 
+function knownVerbs(): Set<string> {
+  const names = new Set<string>();
+  for (const c of commands) {
+    for (const spec of [c.command, c.aliases].flat()) {
+      if (typeof spec === 'string') names.add(spec.split(' ')[0]!);
+    }
+  }
+  return names;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   installSignalHandlers();
@@ -19,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command: see ktrim --help')
     .recommendCommands()
     .strict()
+    .strictCommands()
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
@@ -28,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     .version();
   for (const c of commands) cli = cli.command(c);
   try {
+    const verb = argv.find((a) => !a.startsWith('-'));
+    if (verb !== undefined && !knownVerbs().has(verb)) {
+      throw new KtrimError(`unknown command: ${verb} (see ktrim --help)`, ExitCode.input);
+    }
     await cli.parseAsync();
     return process.exitCode !== undefined ? Number(process.exitCode) : ExitCode.ok;
   } catch (err) {
