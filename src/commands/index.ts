@@ -1,5 +1,6 @@
 /** Every verb, one file each; cli.ts registers them in this order. */
 import type { CommandModule } from 'yargs';
+import { diffCommand } from './diff.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [diffCommand];
