@@ -46,6 +46,8 @@ export interface RankedInitcall extends InitcallKey {
   jiffyUs?: number;
   /** Boots in which it was called but never returned (hang or truncated log). */
   incomplete: number;
+  /** Where each never-returned call is: the log and the line of its `calling` line. */
+  incompleteAt: { source: string; line: number }[];
   /** Distinct non-zero return codes seen, ascending (e.g. [-19] for ENODEV). */
   errorCodes: number[];
   /** Boots in which it returned non-zero. */
@@ -151,6 +153,7 @@ interface Accumulator extends InitcallKey {
   boots: number;
   durationsUs: (number | null)[];
   incomplete: number;
+  incompleteAt: { source: string; line: number }[];
   errorCodes: Set<number>;
   errorBoots: number;
   /** Synchronous in every boot it completed in: counts towards totals. */
@@ -181,6 +184,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
           boots: 0,
           durationsUs: new Array<number | null>(n).fill(null),
           incomplete: 0,
+          incompleteAt: [],
           errorCodes: new Set(),
           errorBoots: 0,
           syncDurationsSum: 0,
@@ -193,6 +197,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
       if (rec.level && !a.level) a.level = rec.level;
       if (!rec.complete || rec.durationUs === undefined) {
         a.incomplete++;
+        a.incompleteAt.push({ source: boot.source, line: rec.callLine });
         continue;
       }
       a.durationsUs[bi] = rec.durationUs;
@@ -236,6 +241,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
       stats,
       share: stats ? (grandTotal > 0 ? a.syncDurationsSum / grandTotal : 0) : null,
       incomplete: a.incomplete,
+      incompleteAt: a.incompleteAt,
       errorCodes: [...a.errorCodes].sort((x, y) => x - y),
       errorBoots: a.errorBoots,
     };

@@ -1,0 +1,130 @@
+/**
+ * Plain-text report: a header with the boot-wide figures, then a blame list
+ * (like `systemd-analyze blame`) of initcalls or groups, then every initcall
+ * that never returned or returned an error — those are never dropped, even
+ * when --top or --min-us hide them from the list.
+ */
+import type { InitcallGroup, InitcallReport, RankedInitcall } from '../initcall/rank.js';
+import type { Summary } from '../stats/summary.js';
+import { columns, duration, errnoName, ms, percent, selectRanked, type ViewOptions } from './format.js';
+
+export type TextOptions = ViewOptions;
+
+/** `812.345 ms median, ± 20.123 ms sd, 95 % CI 760.000–860.000 ms, range 790.000–830.000 ms (3 boots)` */
+export function describeSummary(s: Summary): string {
+  const parts = [`${duration(s.median)} median`];
+  if (s.sd !== null) parts.push(`± ${duration(s.sd)} sd`);
+  if (s.ci95) parts.push(`95 % CI of the mean ${duration(s.ci95.low)} – ${duration(s.ci95.high)}`);
+  if (s.n > 1) parts.push(`range ${duration(s.min)} – ${duration(s.max)}`);
+  return `${parts.join(', ')} (${s.n} boot${s.n === 1 ? '' : 's'})`;
+}
+
+/** Notes column of one initcall: errors, hangs, async, low resolution. */
+export function initcallNotes(r: RankedInitcall, bootCount: number): string {
+  const notes: string[] = [];
+  if (r.errorCodes.length > 0) {
+    const codes = r.errorCodes.map(errnoName).join(', ');
+    notes.push(`returned ${codes}${bootCount > 1 ? ` in ${r.errorBoots}/${bootCount}` : ''}`);
+  }
+  if (r.incomplete > 0) notes.push(`never returned${bootCount > 1 ? ` in ${r.incomplete}/${bootCount}` : ''}`);
+  if (r.async) notes.push('async');
+  if (r.jiffyUs !== undefined) notes.push(`low resolution: ${ms(r.jiffyUs, r.jiffyUs % 1000 ? 3 : 0)} ms jiffies`);
+  return notes.join('; ');
+}
+
+export function headerLines(report: InitcallReport): [string, string][] {
+  const n = report.boots.length;
+  const incomplete = report.initcalls.filter((r) => r.incomplete > 0).length;
+  const errors = report.initcalls.filter((r) => r.errorBoots > 0).length;
+  const perBoot = report.boots.map((b) => b.initcalls);
+  const rows: [string, string][] = [];
+  rows.push(['Kernel', report.kernels.length === 0 ? '(unknown: no "Linux version" line)' : report.kernels.join(' | ')]);
+  rows.push(['Boots', `${n}: ${report.boots.map((b) => b.source).join(', ')}`]);
+  const extra: string[] = [];
+  if (n > 1) extra.push(`per boot ${perBoot.join(', ')}`);
+  if (incomplete > 0) extra.push(`${incomplete} never returned`);
+  if (errors > 0) extra.push(`${errors} returned an error`);
+  rows.push(['Initcalls', `${report.initcalls.length}${extra.length ? ` (${extra.join('; ')})` : ''}`]);
+  rows.push(['Initcall time', describeSummary(report.totalInitcallUs)]);
+  rows.push(['Time to /init', report.timeToInitUs ? describeSummary(report.timeToInitUs) : 'unknown (no timestamped "Run /init" line)']);
+  if (report.outsideInitcallUs) rows.push(['Outside initcalls', describeSummary(report.outsideInitcallUs)]);
+  const t = report.longTail;
+  rows.push([
+    'Long tail',
+    `${t.count} initcalls under ${ms(t.thresholdUs, 0)} ms add up to ${duration(t.totalUs)} (${percent(t.share)} of initcall time)`,
+  ]);
+  return rows;
+}
+
+function initcallRows(shown: readonly RankedInitcall[], all: readonly RankedInitcall[], n: number): string[][] {
+  const rank = new Map(all.map((r, i) => [r, i + 1]));
+  return shown.map((r) => [
+    String(rank.get(r)),
+    r.stats ? `${ms(r.stats.median)} ms` : '-',
+    r.stats?.sd != null ? `± ${ms(r.stats.sd)}` : '',
+    r.share !== null ? percent(r.share) : '',
+    `${r.boots}/${n}`,
+    r.key,
+    initcallNotes(r, n),
+  ]);
+}
+
+function groupRows(shown: readonly InitcallGroup[], all: readonly InitcallGroup[]): string[][] {
+  const rank = new Map(all.map((g, i) => [g, i + 1]));
+  return shown.map((g) => {
+    const notes: string[] = [];
+    if (g.incomplete > 0) notes.push(`${g.incomplete} never returned`);
+    if (g.errorBoots > 0) notes.push(`${g.errorBoots} error returns`);
+    return [
+      String(rank.get(g)),
+      `${ms(g.stats.median)} ms`,
+      g.stats.sd !== null ? `± ${ms(g.stats.sd)}` : '',
+      percent(g.share),
+      String(g.initcalls),
+      g.name,
+      notes.join('; '),
+    ];
+  });
+}
+
+export function renderText(report: InitcallReport, options: TextOptions = {}): string {
+  const n = report.boots.length;
+  const out: string[] = [];
+  const header = headerLines(report);
+  const w = Math.max(...header.map(([k]) => k.length)) + 1;
+  for (const [k, v] of header) out.push(`${(k + ':').padEnd(w)} ${v}`);
+  for (const warning of report.warnings) out.push(`Warning: ${warning}`);
+  out.push('');
+
+  if (report.groupBy === 'fn') {
+    const shown = selectRanked(report.initcalls, options);
+    const head = ['#', 'median', 'sd', 'share', 'boots', 'initcall', 'notes'];
+    out.push(...columns([head, ...initcallRows(shown, report.initcalls, n)], ['right', 'right', 'right', 'right', 'right', 'left', 'left']));
+    const hidden = report.initcalls.length - shown.length;
+    if (hidden > 0) out.push(`… ${hidden} more initcall${hidden === 1 ? '' : 's'} not shown (--top/--min-us)`);
+  } else {
+    const shown = selectRanked(report.groups, options);
+    const head = ['#', 'median', 'sd', 'share', 'calls', report.groupBy, 'notes'];
+    out.push(...columns([head, ...groupRows(shown, report.groups)], ['right', 'right', 'right', 'right', 'right', 'left', 'left']));
+    const hidden = report.groups.length - shown.length;
+    if (hidden > 0) out.push(`… ${hidden} more group${hidden === 1 ? '' : 's'} not shown (--top/--min-us)`);
+  }
+
+  const never = report.initcalls.filter((r) => r.incomplete > 0);
+  if (never.length > 0) {
+    out.push('', 'Never returned (calling without returned: a hang, or the log ends):');
+    for (const r of never) out.push(`  ${r.key}  at ${r.incompleteAt.map((p) => `${p.source}:${p.line}`).join(', ')}`);
+  }
+  const failed = report.initcalls.filter((r) => r.errorBoots > 0);
+  if (failed.length > 0) {
+    out.push('', 'Returned an error:');
+    const rows = failed.map((r) => [
+      `  ${r.key}`,
+      r.errorCodes.map(errnoName).join(', '),
+      n > 1 ? `in ${r.errorBoots}/${n} boots` : '',
+      r.stats ? `${ms(r.stats.median)} ms` : '',
+    ]);
+    out.push(...columns(rows, ['left', 'left', 'left', 'right']));
+  }
+  return out.join('\n') + '\n';
+}
