@@ -1,0 +1,242 @@
+/**
+ * The qemu runner: one boot of one kernel, every console line stamped with
+ * the host monotonic clock as it arrives. A boot ends in one of four ways,
+ * each reported as such:
+ *   'marker'  — /init printed KTRIM-MARKER end (qemu is killed at KTRIM-DONE,
+ *               after free -m and the optional dmesg dump)
+ *   'panic'   — `Kernel panic - not syncing` (qemu exits itself: panic=-1 and
+ *               -no-reboot; killed if it does not within a few seconds)
+ *   'timeout' — nothing ended the boot in time; the whole group is killed
+ *   'exit'    — qemu exited on its own before any marker (bad args, reboot)
+ * qemu's peak RSS is VmHWM sampled from /proc/<qemu pid>/status: qemu is
+ * started directly (no wrapper), so the child's pid is qemu's.
+ */
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { BootError } from '../errors.js';
+import { startChild, type ChildResult } from '../process.js';
+import type { Logger } from '../ui/log.js';
+import { MARKERS } from './initramfs.js';
+
+export type BootEnding = 'marker' | 'panic' | 'timeout' | 'exit';
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuRequest {
+  kernel: string;
+  initrd: string;
+  /** Full kernel command line. */
+  append: string;
+  smp: number;
+  memoryMb: number;
+  timeoutMs: number;
+  /** 'auto' (default): kvm when /dev/kvm is usable, else tcg. */
+  accel?: Accel | 'auto';
+  extraArgs?: readonly string[];
+  /** Raw console bytes, verbatim. */
+  rawLog?: Writable;
+}
+
+export interface QemuDeps {
+  /** qemu-system-x86_64 (or a fake for tests). */
+  qemuBinary: string;
+  kvmUsable(): boolean;
+  /** Peak RSS in KiB of a live process, undefined once it is gone. */
+  readPeakRssKb(pid: number): number | undefined;
+  rssSampleMs?: number;
+  /** Grace period after a panic line before qemu is killed (default 5000 ms). */
+  panicGraceMs?: number;
+  logger?: Logger;
+}
+
+/** A console line with the host monotonic time (ms since qemu was spawned). */
+export interface ConsoleLine {
+  ms: number;
+  text: string;
+}
+
+export interface QemuRun {
+  argv: string[];
+  accel: Accel;
+  ending: BootEnding;
+  /** The console line that ended the boot (panic message), or a description. */
+  endingDetail: string;
+  exitCode?: number;
+  signal?: string;
+  /** Host ms from spawn to qemu's exit (or to the kill). */
+  wallMs: number;
+  /** VmHWM of qemu in KiB, last sample before it died. */
+  peakRssKb?: number;
+  /** Console lines (serial on qemu's stdout), CR stripped. */
+  console: ConsoleLine[];
+  /** qemu's own stderr lines (warnings, errors). */
+  stderr: string[];
+}
+
+const PANIC_RE = /Kernel panic - not syncing/;
+
+export function qemuArgv(req: QemuRequest, accel: Accel, qemuBinary: string): string[] {
+  return [
+    qemuBinary,
+    '-nodefaults',
+    '-no-reboot',
+    '-nographic',
+    '-accel',
+    accel,
+    ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-m',
+    String(req.memoryMb),
+    '-smp',
+    String(req.smp),
+    '-serial',
+    'stdio',
+    '-kernel',
+    req.kernel,
+    '-initrd',
+    req.initrd,
+    '-append',
+    req.append,
+    ...(req.extraArgs ?? []),
+  ];
+}
+
+export function chooseAccel(req: QemuRequest, deps: QemuDeps): Accel {
+  if (req.accel === 'kvm' || req.accel === 'tcg') return req.accel;
+  return deps.kvmUsable() ? 'kvm' : 'tcg';
+}
+
+/** Boot once; never throws for a failed boot (see `ending`), only for a missing qemu. */
+export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun> {
+  if (!isExecutable(deps.qemuBinary)) {
+    throw new BootError(`${deps.qemuBinary} not found: install Debian's qemu-system-x86 (run \`make debs\`)`);
+  }
+  const accel = chooseAccel(req, deps);
+  const argv = qemuArgv(req, accel, deps.qemuBinary);
+  const consoleLines: ConsoleLine[] = [];
+  const stderr: string[] = [];
+  let ending: BootEnding | undefined;
+  let endingDetail = '';
+  let markerSeen = false;
+  let peakRssKb: number | undefined;
+  let panicTimer: NodeJS.Timeout | undefined;
+
+  const child = startChild(argv, {
+    logger: deps.logger,
+    rawLog: req.rawLog,
+    timeoutMs: req.timeoutMs,
+    onLine(line) {
+      const text = cleanConsoleLine(line.text);
+      if (line.stream === 'stderr') {
+        stderr.push(text);
+        return;
+      }
+      const ms = line.hostMs - child.startMs;
+      consoleLines.push({ ms, text });
+      if (ending) return;
+      if (text.startsWith(MARKERS.end)) markerSeen = true;
+      if (text.startsWith(MARKERS.done) && markerSeen) {
+        ending = 'marker';
+        endingDetail = 'end marker reached';
+        sample();
+        void child.kill();
+      } else if (PANIC_RE.test(text) && !markerSeen) {
+        ending = 'panic';
+        endingDetail = text.replace(/^\[[^\]]*\]\s*/, '');
+        // panic=-1 with -no-reboot makes qemu exit; kill it if it does not.
+        panicTimer = setTimeout(() => void child.kill(), deps.panicGraceMs ?? 5000);
+      }
+    },
+  });
+  child.stdin?.on('error', () => {});
+  const sample = () => {
+    if (child.pid === undefined) return;
+    const kb = deps.readPeakRssKb(child.pid);
+    if (kb !== undefined) peakRssKb = Math.max(peakRssKb ?? 0, kb);
+  };
+  sample();
+  const sampler = setInterval(sample, deps.rssSampleMs ?? 50);
+  let res: ChildResult;
+  try {
+    res = await child.done;
+  } finally {
+    clearInterval(sampler);
+    if (panicTimer) clearTimeout(panicTimer);
+  }
+  if (!ending) {
+    if (markerSeen) {
+      ending = 'marker';
+      endingDetail = res.timedOut ? 'end marker reached, then the guest hung before KTRIM-DONE' : 'end marker reached';
+    } else if (res.timedOut) {
+      ending = 'timeout';
+      endingDetail = `no end marker within ${(req.timeoutMs / 1000).toFixed(0)} s (last console line: ${lastText(consoleLines)})`;
+    } else {
+      ending = 'exit';
+      const why = stderr.find((l) => l.trim()) ?? lastText(consoleLines);
+      endingDetail = `qemu exited (${res.exitCode ?? res.signal}) before the end marker: ${why}`;
+    }
+  }
+  return {
+    argv,
+    accel,
+    ending,
+    endingDetail,
+    exitCode: res.exitCode,
+    signal: res.signal,
+    wallMs: res.endMs - res.startMs,
+    peakRssKb,
+    console: consoleLines,
+    stderr,
+  };
+}
+
+/** Drop CRs and terminal escapes (SeaBIOS clears the screen); the raw log keeps them. */
+export function cleanConsoleLine(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  return raw.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '').replace(/\r/g, '');
+}
+
+function lastText(lines: ConsoleLine[]): string {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i].text.trim()) return JSON.stringify(lines[i].text.trim().slice(0, 120));
+  return 'none';
+}
+
+function isExecutable(file: string): boolean {
+  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).map((d) => join(d, file));
+  return candidates.some((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** VmHWM (peak resident set) from /proc/PID/status, in KiB. */
+export function readVmHwmKb(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * /dev/kvm exists, we may open it read-write, and the CPU advertises
+ * hardware virtualization (vmx/svm). The last check matters: some microVMs
+ * (Firecracker) expose a /dev/kvm whose guests hang in the firmware.
+ */
+export function kvmUsable(cpuinfo = '/proc/cpuinfo'): boolean {
+  if (!existsSync('/dev/kvm')) return false;
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return /^flags\s*:.*\b(vmx|svm)\b/m.test(readFileSync(cpuinfo, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export function defaultQemuDeps(logger?: Logger): QemuDeps {
+  return { qemuBinary: 'qemu-system-x86_64', kvmUsable, readPeakRssKb: readVmHwmKb, logger };
+}

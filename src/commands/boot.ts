@@ -1,0 +1,148 @@
+/** `ktrim boot`: boot-benchmark a kernel in qemu (src/boot/boot.ts does the work). */
+import type { CommandModule } from 'yargs';
+import { join } from 'node:path';
+import { cacheRoot } from '../cache.js';
+import { InputError } from '../errors.js';
+import {
+  benchmarkBoots,
+  defaultBootDeps,
+  METRICS,
+  type BenchmarkResult,
+  type BootRequest,
+  type BootResult,
+  type MetricName,
+} from '../boot/boot.js';
+import { contextFrom, type GlobalArgs } from './context.js';
+import type { Logger } from '../ui/log.js';
+
+export interface BootArgs extends GlobalArgs {
+  kernel: string;
+  initrd?: string;
+  append?: string;
+  smp: number;
+  memory: number;
+  runs: number;
+  warmup: number;
+  timeout: number;
+  'initcall-debug'?: boolean;
+  dmesg?: boolean;
+  test?: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+  json?: boolean;
+  'keep-logs'?: string;
+}
+
+/** Options shared with bench-range and analyze. */
+export const bootOptions = {
+  initrd: { type: 'string', describe: 'Use this initramfs instead of the boot lab one (it must print the KTRIM markers)' },
+  timeout: { type: 'number', default: 120, describe: 'Seconds before a boot counts as hung (qemu is killed)' },
+  test: { type: 'string', describe: 'Shell script run by /init; it must print PASS' },
+  accel: { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'qemu accelerator (auto: kvm when usable)' },
+  json: { type: 'boolean', describe: 'Print results as JSON' },
+} as const;
+
+export function warnAccel(logger: Logger, accel: string): void {
+  if (accel === 'tcg') logger.warn('no usable KVM: qemu runs under TCG, times are inflated; compare figures only within one run');
+  else logger.info('qemu accelerator: kvm');
+}
+
+function fmt(x: number | undefined, digits = 1): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+}
+
+export function describeBoot(r: BootResult, label: string): string {
+  const mem = r.memory.guest ? `guest ${r.memory.guest.usedMb}/${r.memory.guest.totalMb} MiB used` : 'guest memory n/a';
+  return (
+    `${label}: kernel entry ${fmt(r.host.kernelEntryMs, 0)} ms, /init ${fmt(r.host.initMs, 0)} ms, ` +
+    `marker ${fmt(r.host.markerMs, 0)} ms, qemu wall ${fmt(r.host.wallMs, 0)} ms (host); ` +
+    `uptime at marker ${fmt(r.guest.markerUptimeUs !== undefined ? r.guest.markerUptimeUs / 1000 : undefined, 0)} ms (guest); ` +
+    `qemu peak RSS ${fmt(r.memory.qemuPeakRssKb !== undefined ? r.memory.qemuPeakRssKb / 1024 : undefined)} MiB, ${mem}`
+  );
+}
+
+export function formatSummaryTable(res: BenchmarkResult): string {
+  const rows: string[][] = [['figure', 'clock', 'mean ± sd', 'median', 'min', 'max', 'unit']];
+  for (const [name, m] of Object.entries(METRICS) as [MetricName, (typeof METRICS)[MetricName]][]) {
+    const s = res.summary[name];
+    if (!s) continue;
+    const d = m.unit === 'MiB' ? 1 : 0;
+    rows.push([m.label, m.clock || '-', `${fmt(s.mean, d)} ± ${fmt(s.sd, d)}`, fmt(s.median, d), fmt(s.min, d), fmt(s.max, d), m.unit]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+/** JSON-friendly result: console lines and dmesg stay in the log files. */
+export function bootForJson(r: BootResult): Omit<BootResult, 'console' | 'dmesg'> & { consoleLines: number } {
+  const { console: lines, dmesg: _dmesg, ...rest } = r;
+  return { ...rest, consoleLines: lines.length };
+}
+
+export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
+  command: 'boot',
+  describe: 'Boot a kernel in qemu N times and report timings (mean ± sd) and memory',
+  builder: (y) =>
+    y
+      .option('kernel', { type: 'string', demandOption: true, describe: 'bzImage to boot' })
+      .option('append', { type: 'string', describe: 'Extra kernel parameters (default: loglevel=6)' })
+      .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
+      .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
+      .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })
+      .option('warmup', { type: 'number', default: 1, describe: 'Warm-up boots (not counted)' })
+      .option('initcall-debug', { type: 'boolean', describe: 'Add initcall_debug and save each boot’s dmesg for `ktrim report`' })
+      .option('dmesg', { type: 'boolean', describe: 'Dump dmesg after the end marker and save it' })
+      .option('keep-logs', { type: 'string', describe: 'Directory for each boot’s console and dmesg logs' })
+      .options(bootOptions) as never,
+  handler: async (argv) => {
+    const { logger, stdout } = contextFrom(argv);
+    if (!Number.isInteger(argv.runs) || argv.runs < 1) throw new InputError(`--runs must be a positive integer (got ${argv.runs})`);
+    if (!Number.isInteger(argv.warmup) || argv.warmup < 0) throw new InputError(`--warmup must be a non-negative integer (got ${argv.warmup})`);
+    const wantsDmesg = Boolean(argv['initcall-debug'] || argv.dmesg);
+    const logDir =
+      argv['keep-logs'] ??
+      (wantsDmesg ? join(cacheRoot(), 'boots', new Date().toISOString().replace(/[:.]/g, '-') + `-${process.pid}`) : undefined);
+    const req: BootRequest = {
+      kernel: argv.kernel,
+      initrd: argv.initrd,
+      append: argv.append,
+      smp: argv.smp,
+      memoryMb: argv.memory,
+      timeoutS: argv.timeout,
+      initcallDebug: argv['initcall-debug'],
+      dmesg: argv.dmesg,
+      testScript: argv.test,
+      accel: argv.accel,
+      logDir,
+    };
+    const deps = defaultBootDeps(logger);
+    let warned = false;
+    const res = await benchmarkBoots(
+      req,
+      {
+        runs: argv.runs,
+        warmup: argv.warmup,
+        onBoot: (r, i, warm) => {
+          if (!warned) {
+            warnAccel(logger, r.accel);
+            warned = true;
+          }
+          logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`));
+        },
+      },
+      deps,
+    );
+    if (logDir) {
+      logger.info(`logs kept in ${logDir}`);
+      if (wantsDmesg) logger.info(`rank initcalls: ktrim report ${join(logDir, 'boot-*.dmesg.log')}`);
+    }
+    if (argv.json) {
+      stdout.write(JSON.stringify({ ...res, warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) }, null, 2) + '\n');
+      return;
+    }
+    stdout.write(
+      `${res.boots.length} boots of ${res.boots[0].kernel} (${res.accel}, -smp ${res.boots[0].smp}, -m ${res.boots[0].memoryMb}):\n` +
+        formatSummaryTable(res) +
+        '\nhost: ms since qemu was spawned, console line arrival; guest: /proc/uptime printed by /init\n',
+    );
+  },
+};
