@@ -8,7 +8,7 @@ import {
   code,
   columns,
   duration,
-  elide,
+  elideKey,
   ms,
   pipeTable,
   signedMs,
@@ -119,12 +119,16 @@ export function renderCompareMarkdown(cmp: InitcallComparison, options: ViewOpti
       cell(r.afterUs),
       signedMs(r.deltaUs).trim(),
       r.deltaRatio === null ? (r.status === 'added' ? 'new' : '') : signedPercent(r.deltaRatio, 0).replace(' %', '').trim(),
-      r.key + (r.status === 'removed' ? ' (gone)' : ''),
+      r.key,
     ]),
   ];
+  const suffix = (r: ComparedInitcall) => (r.status === 'removed' ? ' (gone)' : '');
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 3, c.length)), []);
-  const room = MD_WIDTH - (widths.slice(0, 4).reduce((t, w) => t + w, 0) + 3 * 5 + 1) - 2;
-  const fitted = rows.map((r, ri) => (ri === 0 ? r : [...r.slice(0, 4), code(elide(r[4], room))]));
+  // `| ` + 4 cells + ` | ` each + the code span's backticks + suffix + ` |`
+  const room = MD_WIDTH - (widths.slice(0, 4).reduce((t, w) => t + w, 0) + 3 * 4 + 2) - 2 - 2;
+  const fitted = rows.map((r, ri) =>
+    ri === 0 ? r : [...r.slice(0, 4), code(elideKey(r[4], room - suffix(shown[ri - 1]).length)) + suffix(shown[ri - 1])],
+  );
   out.push(...pipeTable(fitted, ['right', 'right', 'right', 'right', 'left']));
   out.push('', 'Times in ms, medians over boots.');
   const hidden = cmp.initcalls.length - shown.length;

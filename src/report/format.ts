@@ -78,7 +78,12 @@ export function columns(rows: readonly (readonly string[])[], align: readonly Al
 
 /** Word-wrap `text` to `width` columns, continuation lines prefixed by `indent`. */
 export function wrap(text: string, width: number, indent = ''): string[] {
-  const words = text.split(/\s+/).filter(Boolean);
+  // A word longer than a line is cut (paths, mostly): the width is a promise.
+  const room = Math.max(1, width - indent.length);
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((w) => (w.length <= room ? [w] : (w.match(new RegExp(`.{1,${room}}`, 'gu')) ?? [w])));
   const lines: string[] = [];
   let line = '';
   for (const w of words) {
@@ -98,6 +103,17 @@ export function elide(s: string, max: number): string {
   const keep = max - 1;
   const head = Math.ceil(keep / 2);
   return s.slice(0, head) + '…' + s.slice(s.length - (keep - head));
+}
+
+/**
+ * Shorten an initcall key (`fn#2 [module]`) to `max` characters, eliding the
+ * function name and keeping the module tag whole when there is room.
+ */
+export function elideKey(key: string, max: number): string {
+  if (key.length <= max) return key;
+  const m = /^(.*?)( \[[^\]]+\])$/.exec(key);
+  if (m && max - m[2].length >= 12) return elide(m[1], max - m[2].length) + m[2];
+  return elide(key, max);
 }
 
 /** What every renderer takes: how much of the ranking to show. */

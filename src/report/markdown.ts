@@ -5,9 +5,11 @@
  */
 import type { InitcallReport, RankedInitcall } from '../initcall/rank.js';
 import { describeSummary } from './text.js';
-import { code, duration, elide, errnoName, ms, percent, pipeTable, selectRanked, wrap, type ViewOptions } from './format.js';
+import { code, duration, elideKey, errnoName, ms, percent, pipeTable, selectRanked, wrap, type ViewOptions } from './format.js';
 
 export const MD_WIDTH = 80;
+/** Longest initcall name in a bullet, so the line still fits. */
+const NAME_MAX = 60;
 
 export type MarkdownOptions = ViewOptions;
 
@@ -60,7 +62,7 @@ function fitNames(rows: string[][], nameCol: number): string[][] {
   const others = widths.reduce((t, w, i) => (i === nameCol ? t : t + w), 0) + 3 * widths.length + 1;
   const room = MD_WIDTH - others;
   return rows.map((r, ri) =>
-    r.map((c, i) => (i === nameCol && ri > 0 && c.length > room ? code(elide(c.slice(1, -1), room - 2)) : c)),
+    r.map((c, i) => (i === nameCol && ri > 0 && c.length > room ? code(elideKey(c.slice(1, -1), room - 2)) : c)),
   );
 }
 
@@ -112,7 +114,7 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
     out.push('', 'Never returned:', '');
     for (const r of never) {
       const where = r.incompleteAt.map((p) => `${p.source.split('/').pop()}:${p.line}`).join(', ');
-      out.push(...wrap(`- ${code(r.key)} at ${where}`, MD_WIDTH, '  '));
+      out.push(...wrap(`- ${code(elideKey(r.key, NAME_MAX))} at ${where}`, MD_WIDTH, '  '));
     }
   }
   const failed = report.initcalls.filter((r) => r.errorBoots > 0);
@@ -121,7 +123,7 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
     for (const r of failed) {
       const codes = r.errorCodes.map(errnoName).join(', ');
       const where = n > 1 ? ` in ${r.errorBoots}/${n} boots` : '';
-      out.push(...wrap(`- ${code(r.key)}: ${codes}${where}`, MD_WIDTH, '  '));
+      out.push(...wrap(`- ${code(elideKey(r.key, NAME_MAX))}: ${codes}${where}`, MD_WIDTH, '  '));
     }
   }
   const lowRes = report.initcalls.filter((r) => r.jiffyUs !== undefined);
