@@ -1,0 +1,298 @@
+/**
+ * Parity between ktrim's Kconfig engine and the kernel's C tool
+ * (`scripts/kconfig/conf --olddefconfig`), on real inputs made by the real
+ * C tool: allnoconfig, tinyconfig, defconfig, defconfig + kvm_guest.config,
+ * Debian's distro config of this version and of the other version, and
+ * randconfigs with fixed KCONFIG_SEEDs.
+ *
+ * Inputs are generated once per source tree and cached under
+ * `$KTRIM_CACHE/kconfig-parity/<tree>/inputs/`; the C olddefconfig runs for
+ * real every time (`make O=<cache>/kconfig-parity/<tree>/tool-<slot>`), never
+ * in the source tree. ktrim's side is an adapter passed in, so this module
+ * does not depend on the engine being finished.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { cacheRoot } from '../cache.js';
+import { BuildError, InputError, KtrimError } from '../errors.js';
+import { startChild } from '../process.js';
+import type { Logger } from '../ui/log.js';
+import { parseDotConfig } from './dotconfig.js';
+import { diffConfigs, type DiffEntry } from './diffconfig.js';
+
+/** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */
+export const PARITY_SEEDS: readonly number[] = Array.from({ length: 24 }, (_, i) => 0x6b74 + i * 7919);
+
+export type ParityInputKind = 'allnoconfig' | 'tinyconfig' | 'defconfig' | 'kvm_guest' | 'distro' | 'other-version' | 'randconfig';
+
+export interface ParityInput {
+  name: string;
+  kind: ParityInputKind;
+  /** The input .config (in the cache). */
+  path: string;
+}
+
+export interface ParityTree {
+  /** Kernel series, e.g. '6.1'. */
+  series: string;
+  srctree: string;
+  /** `$KTRIM_CACHE/kconfig-parity/<basename of srctree>`. */
+  dir: string;
+  arch: string;
+}
+
+export interface ParityOptions {
+  cacheDir?: string;
+  logger?: Logger;
+  arch?: string;
+  /** Parallel make runs (each in its own O= directory). Default 2. */
+  jobs?: number;
+  /** randconfig seeds; default PARITY_SEEDS. */
+  seeds?: readonly number[];
+}
+
+/** ktrim's side: olddefconfig of the input text, written as .config text. */
+export type KtrimOlddefconfig = (inputText: string, input: ParityInput) => string | Promise<string>;
+
+export interface ParityResult {
+  series: string;
+  input: string;
+  kind: ParityInputKind;
+  /** Symbols present in either output. */
+  compared: number;
+  /** diffconfig entries between C's and ktrim's output (C is "before"). */
+  differing: DiffEntry[];
+  bytesIdentical: boolean;
+  /** Lines (1-based) where the outputs first differ, when they do. */
+  firstDifferentLine?: number;
+  cMs: number;
+  ktrimMs: number;
+}
+
+export function parityTree(series: string, srctree: string, opts: ParityOptions = {}): ParityTree {
+  if (!existsSync(join(srctree, 'scripts/kconfig/conf.c')) || !existsSync(join(srctree, 'Kconfig'))) {
+    throw new InputError('not a kernel source tree (no Kconfig, scripts/kconfig/conf.c)', srctree);
+  }
+  return {
+    series,
+    srctree,
+    dir: join(opts.cacheDir ?? cacheRoot(), 'kconfig-parity', basename(srctree)),
+    arch: opts.arch ?? 'x86_64',
+  };
+}
+
+/** The environment for make: ours minus anything that would steer Kconfig. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (/^KCONFIG_|^KBUILD_|^(ARCH|SRCARCH|CROSS_COMPILE|LLVM|CC|LD|O|MAKEFLAGS|MFLAGS|MAKELEVEL)$/.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+async function run(argv: string[], opts: { logger?: Logger; env?: Record<string, string>; cwd?: string; what: string }): Promise<string[]> {
+  const lines: string[] = [];
+  const child = startChild(argv, {
+    env: opts.env ?? cleanEnv(),
+    extendEnv: false,
+    cwd: opts.cwd,
+    logger: opts.logger,
+    onLine: (l) => lines.push(l.text),
+  });
+  const res = await child.done;
+  if (res.exitCode !== 0) {
+    const tail = lines.slice(-5).join(' | ');
+    throw new BuildError(`${opts.what} failed (exit ${res.exitCode ?? res.signal}): ${tail}`);
+  }
+  return lines;
+}
+
+/** `make -C <src> O=<tool dir> ARCH=… <args>` in slot `slot`'s own output directory. */
+export async function makeInSlot(tree: ParityTree, slot: number, args: string[], logger?: Logger, env?: Record<string, string>): Promise<string> {
+  const out = join(tree.dir, `tool-${slot}`);
+  await mkdir(out, { recursive: true });
+  await run(['make', '-s', '-C', tree.srctree, `O=${out}`, `ARCH=${tree.arch}`, ...args], {
+    logger,
+    env: { ...cleanEnv(), ...(env ?? {}) },
+    what: `make ${args.join(' ')} (${tree.series})`,
+  });
+  return out;
+}
+
+/** Write a file so that readers never see half of it. */
+async function atomicCopy(from: string, to: string): Promise<void> {
+  const tmp = `${to}.tmp-${process.pid}`;
+  await copyFile(from, tmp);
+  await rename(tmp, to);
+}
+
+/** Debian package version of an installed package, e.g. linux-source-6.1 → 6.1.192-2. */
+async function dpkgVersion(pkg: string): Promise<string> {
+  const lines = await run(['dpkg-query', '-W', '-f=${Version}\n', pkg], { what: `dpkg-query ${pkg}` }).catch(() => {
+    throw new InputError(`Debian package ${pkg} is not installed`);
+  });
+  return lines[0].trim();
+}
+
+/**
+ * Debian's distro config for a kernel series: `boot/config-*` from the
+ * linux-image-…-amd64 package built from the same source version as the
+ * installed linux-source-<series>. Downloaded once with `apt-get download`.
+ */
+export async function debianDistroConfig(series: string, opts: ParityOptions = {}): Promise<string> {
+  const version = await dpkgVersion(`linux-source-${series}`);
+  const dir = join(opts.cacheDir ?? cacheRoot(), 'kconfig-parity', 'debian');
+  const dest = join(dir, `config-${series}-${version}`);
+  if (existsSync(dest)) return dest;
+  await mkdir(dir, { recursive: true });
+  const esc = series.replace('.', '\\.');
+  const names = (await run(['apt-cache', 'search', '--names-only', `^linux-image-${esc}[.0-9]*[-+][^ ]*-amd64$`], { what: 'apt-cache search' }))
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n && !/cloud|rt-amd64|dbg/.test(n));
+  if (names.length === 0) throw new InputError(`no linux-image-${series}*-amd64 package known to apt (run apt-get update)`);
+  const show = await run(['apt-cache', 'show', ...names], { what: 'apt-cache show' });
+  let pkg: string | undefined;
+  let cur: string | undefined;
+  for (const l of show) {
+    if (l.startsWith('Package: ')) cur = l.slice(9).trim();
+    else if (l.startsWith('Version: ') && l.slice(9).trim() === version && cur) pkg ??= cur;
+  }
+  if (!pkg) throw new InputError(`no linux-image-${series}*-amd64 package of version ${version} (the linux-source version)`);
+  const debDir = join(dir, 'debs');
+  await mkdir(debDir, { recursive: true });
+  let deb = (await readdir(debDir)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+  if (!deb) {
+    opts.logger?.info(`downloading ${pkg}=${version} for its distro config (once)`);
+    await run(['apt-get', 'download', `${pkg}=${version}`], { cwd: debDir, logger: opts.logger, what: `apt-get download ${pkg}` });
+    deb = (await readdir(debDir)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+    if (!deb) throw new KtrimError(`apt-get download ${pkg} left no .deb in ${debDir}`, 2);
+  }
+  const x = join(dir, `x-${series}-${process.pid}`);
+  await mkdir(x, { recursive: true });
+  await run(['sh', '-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards './boot/config-*'`, 'sh', join(debDir, deb), x], {
+    what: `extracting boot/config-* from ${deb}`,
+  });
+  const cfg = (await readdir(join(x, 'boot'))).find((f) => f.startsWith('config-'));
+  if (!cfg) throw new KtrimError(`${deb} has no boot/config-*`, 2);
+  await rename(join(x, 'boot', cfg), dest);
+  return dest;
+}
+
+/**
+ * Make (or find in the cache) every parity input for `tree`. `otherSeries`
+ * names the other kernel version whose distro config is also an input.
+ */
+export async function prepareParityInputs(tree: ParityTree, otherSeries: string | undefined, opts: ParityOptions = {}): Promise<ParityInput[]> {
+  const inputs = join(tree.dir, 'inputs');
+  await mkdir(inputs, { recursive: true });
+  const seeds = opts.seeds ?? PARITY_SEEDS;
+  type Job = { input: ParityInput; make: (slot: number) => Promise<void> };
+  const viaMake = (name: string, kind: ParityInputKind, targets: string[][], env?: Record<string, string>): Job => {
+    const path = join(inputs, `${name}.config`);
+    return {
+      input: { name, kind, path },
+      make: async (slot) => {
+        let out = '';
+        for (const t of targets) out = await makeInSlot(tree, slot, t, opts.logger, env);
+        await atomicCopy(join(out, '.config'), path);
+      },
+    };
+  };
+  const jobs: Job[] = [
+    viaMake('allnoconfig', 'allnoconfig', [['allnoconfig']]),
+    viaMake('tinyconfig', 'tinyconfig', [['tinyconfig']]),
+    viaMake('defconfig', 'defconfig', [['defconfig']]),
+    viaMake('defconfig+kvm_guest', 'kvm_guest', [['defconfig'], ['kvm_guest.config']]),
+    ...seeds.map((s) => viaMake(`randconfig-${s.toString(16)}`, 'randconfig', [['randconfig', `KCONFIG_SEED=0x${s.toString(16)}`]])),
+  ];
+  const distroJob = (series: string, name: string, kind: ParityInputKind): Job => {
+    const path = join(inputs, `${name}.config`);
+    return { input: { name, kind, path }, make: async () => atomicCopy(await debianDistroConfig(series, opts), path) };
+  };
+  jobs.splice(4, 0, distroJob(tree.series, `debian-${tree.series}`, 'distro'));
+  if (otherSeries) jobs.splice(5, 0, distroJob(otherSeries, `debian-${otherSeries}`, 'other-version'));
+
+  const todo = jobs.filter((j) => !existsSync(j.input.path));
+  if (todo.length) {
+    opts.logger?.info(`${tree.series}: generating ${todo.length} parity inputs with the C tool (cached in ${inputs})`);
+    await inSlots(todo, opts.jobs ?? 2, (j, slot) => j.make(slot));
+  }
+  return jobs.map((j) => j.input);
+}
+
+/** Run `fn` over items with at most `n` at once, each call given a slot number < n. */
+async function inSlots<T, R>(items: T[], n: number, fn: (item: T, slot: number) => Promise<R>): Promise<R[]> {
+  const free = Array.from({ length: n }, (_, i) => i);
+  const limit = pLimit(n);
+  return Promise.all(
+    items.map((it) =>
+      limit(async () => {
+        const slot = free.shift()!;
+        try {
+          return await fn(it, slot);
+        } finally {
+          free.push(slot);
+        }
+      }),
+    ),
+  );
+}
+
+/** The C tool's `make olddefconfig` on `inputPath`, in slot `slot`; returns the written .config. */
+export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: number, logger?: Logger): Promise<string> {
+  const out = join(tree.dir, `tool-${slot}`);
+  await mkdir(out, { recursive: true });
+  await copyFile(inputPath, join(out, '.config'));
+  await makeInSlot(tree, slot, ['olddefconfig'], logger);
+  return readFile(join(out, '.config'), 'utf8');
+}
+
+/** Compare two olddefconfig outputs symbol by symbol (and byte for byte). */
+export function compareOutputs(cText: string, ktrimText: string): Pick<ParityResult, 'compared' | 'differing' | 'bytesIdentical' | 'firstDifferentLine'> {
+  const c = parseDotConfig(cText, 'C olddefconfig', { strict: false });
+  const k = parseDotConfig(ktrimText, 'ktrim olddefconfig', { strict: false });
+  const names = new Set([...c.values.keys(), ...k.values.keys()]);
+  const differing = diffConfigs(c, k);
+  const bytesIdentical = cText === ktrimText;
+  let firstDifferentLine: number | undefined;
+  if (!bytesIdentical) {
+    const a = cText.split('\n');
+    const b = ktrimText.split('\n');
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (a[i] !== b[i]) {
+        firstDifferentLine = i + 1;
+        break;
+      }
+    }
+  }
+  return { compared: names.size, differing, bytesIdentical, firstDifferentLine };
+}
+
+/** Run the C tool and ktrim on every input; C runs in parallel slots, ktrim in this process. */
+export async function runParity(tree: ParityTree, inputs: ParityInput[], ktrim: KtrimOlddefconfig, opts: ParityOptions = {}): Promise<ParityResult[]> {
+  return inSlots(inputs, opts.jobs ?? 2, async (input, slot) => {
+    const t0 = performance.now();
+    const cText = await cOlddefconfig(tree, input.path, slot, opts.logger);
+    const cMs = performance.now() - t0;
+    const inputText = await readFile(input.path, 'utf8');
+    const t1 = performance.now();
+    const kText = await ktrim(inputText, input);
+    const ktrimMs = performance.now() - t1;
+    await writeFile(join(tree.dir, `last-${input.name}.ktrim.config`), kText);
+    await writeFile(join(tree.dir, `last-${input.name}.c.config`), cText);
+    return { series: tree.series, input: input.name, kind: input.kind, ...compareOutputs(cText, kText), cMs, ktrimMs };
+  });
+}
+
+/** One line per input: `6.1 defconfig: 2345 symbols compared, 0 differing, bytes identical`. */
+export function formatParityLine(r: ParityResult): string {
+  const bytes = r.bytesIdentical ? 'bytes identical' : `bytes differ from line ${r.firstDifferentLine}`;
+  const sample = r.differing.slice(0, 3).map((d) => d.op === '->' ? `${d.name} ${d.before} -> ${d.after}` : `${d.op}${d.name}`).join(', ');
+  return `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}` +
+    ` (C ${Math.round(r.cMs)} ms, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`;
+}
