@@ -1,0 +1,767 @@
+/**
+ * Symbol evaluation exactly as scripts/kconfig/symbol.c computes it
+ * (sym_calc_value, sym_calc_visibility, sym_calc_choice, expr_calc_value,
+ * sym_validate_range, the `modules` symbol), and the .config reading of
+ * confdata.c (conf_read_simple, conf_read) that `conf --olddefconfig` does.
+ *
+ * The tree is never copied: a KconfigState holds the per-symbol values in
+ * flat arrays indexed by symbol id, computed lazily with a VALID flag like
+ * SYMBOL_VALID. One olddefconfig() costs one pass over the symbols.
+ */
+import type { DotConfig } from './dotconfig.js';
+import { triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
+import { symbolDefaults, type KconfigTree, type KSymbol, type Property } from './symbol.js';
+
+// sym->flags bits we need.
+const VALID = 1;
+const WRITE = 2;
+const DEF_USER = 4;
+const WRITTEN = 8;
+
+type EffType = 'unknown' | 'bool' | 'tristate' | 'string' | 'int' | 'hex';
+
+const LLONG_MAX = (1n << 63n) - 1n;
+const LLONG_MIN = -(1n << 63n);
+const ULLONG_MAX = (1n << 64n) - 1n;
+
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+const isXDigit = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+const isSpace = (c: string | undefined) => c !== undefined && /^[ \t\n\v\f\r]$/.test(c);
+
+/** strtoll/strtoull: value (clamped), end index, overflow (errno = ERANGE). */
+export function strtoX(str: string, base: number, unsigned: boolean): { value: bigint; end: number; overflow: boolean } {
+  let i = 0;
+  while (isSpace(str[i])) i++;
+  let neg = false;
+  if (str[i] === '+' || str[i] === '-') {
+    neg = str[i] === '-';
+    i++;
+  }
+  if ((base === 0 || base === 16) && str[i] === '0' && (str[i + 1] === 'x' || str[i + 1] === 'X') && isXDigit(str[i + 2])) {
+    i += 2;
+    base = 16;
+  } else if (base === 0) base = str[i] === '0' ? 8 : 10;
+  const start = i;
+  let mag = 0n;
+  const b = BigInt(base);
+  for (; i < str.length; i++) {
+    const c = str[i];
+    let d: number;
+    if (c >= '0' && c <= '9') d = c.charCodeAt(0) - 48;
+    else if (c >= 'a' && c <= 'z') d = c.charCodeAt(0) - 87;
+    else if (c >= 'A' && c <= 'Z') d = c.charCodeAt(0) - 55;
+    else break;
+    if (d >= base) break;
+    mag = mag * b + BigInt(d);
+  }
+  if (i === start) return { value: 0n, end: 0, overflow: false };
+  let overflow = false;
+  let value: bigint;
+  if (unsigned) {
+    if (mag > ULLONG_MAX) {
+      overflow = true;
+      value = ULLONG_MAX;
+    } else value = neg ? (ULLONG_MAX + 1n - mag) & ULLONG_MAX : mag;
+  } else {
+    value = neg ? -mag : mag;
+    if (value > LLONG_MAX) {
+      overflow = true;
+      value = LLONG_MAX;
+    } else if (value < LLONG_MIN) {
+      overflow = true;
+      value = LLONG_MIN;
+    }
+  }
+  return { value, end: i, overflow };
+}
+
+/** sym_string_valid(). */
+export function stringValidFor(type: EffType, str: string): boolean {
+  switch (type) {
+    case 'string':
+      return true;
+    case 'int': {
+      let i = 0;
+      let ch = str[i++];
+      if (ch === '-') ch = str[i++];
+      if (!isDigit(ch)) return false;
+      if (ch === '0' && i < str.length) return false;
+      for (; i < str.length; i++) if (!isDigit(str[i])) return false;
+      return true;
+    }
+    case 'hex': {
+      let i = 0;
+      if (str[0] === '0' && (str[1] === 'x' || str[1] === 'X')) i = 2;
+      if (i >= str.length) return false;
+      for (; i < str.length; i++) if (!isXDigit(str[i])) return false;
+      return true;
+    }
+    case 'bool':
+    case 'tristate':
+      return /^[yYmMnN]/.test(str);
+    default:
+      return false;
+  }
+}
+
+type Kind = 'string' | 'signed' | 'unsigned';
+
+function parseStringValue(str: string, type: EffType): { kind: Kind; v: bigint } {
+  let r: { value: bigint; end: number; overflow: boolean };
+  let kind: Kind;
+  switch (type) {
+    case 'bool':
+    case 'tristate':
+      return { kind: 'signed', v: str === 'n' ? 0n : str === 'm' ? 1n : str === 'y' ? 2n : -1n };
+    case 'int':
+      r = strtoX(str, 10, false);
+      kind = 'signed';
+      break;
+    case 'hex':
+      r = strtoX(str, 16, true);
+      kind = 'unsigned';
+      break;
+    default:
+      r = strtoX(str, 0, false);
+      kind = 'signed';
+  }
+  const ok = !r.overflow && r.end === str.length && r.end > 0 && isXDigit(str[r.end - 1]);
+  return { kind: ok ? kind : 'string', v: r.value };
+}
+
+const toU64 = (v: bigint) => (v < 0n ? v + (1n << 64n) : v);
+
+function strcmp(a: string, b: string): number {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return Buffer.compare(x, y);
+}
+
+export interface ReadInfo {
+  /** conf_warnings + unknown symbols + unsaved: `.config` would be rewritten. */
+  changed: boolean;
+  /** Names in the input that no Kconfig defines. */
+  unknown: string[];
+  /** conf_warning()s: file:line: message. */
+  warnings: string[];
+}
+
+/**
+ * Values of every symbol for one configuration. Read values through the
+ * methods (they compute lazily); do not mutate the tree.
+ */
+export class KconfigState {
+  readonly flags: Int32Array;
+  readonly tri: Uint8Array;
+  /** curr.val of string/int/hex (and unknown: the name). */
+  readonly val: (string | null)[];
+  /** curr.val of a choice: the selected member (null when none). */
+  readonly choiceSel: (KSymbol | null)[];
+  readonly visibleTri: Uint8Array;
+  readonly dirDepTri: Uint8Array;
+  readonly revDepTri: Uint8Array;
+  readonly impliedTri: Uint8Array;
+  readonly userTri: Uint8Array;
+  readonly userVal: (string | null)[];
+  readonly userChoice: (KSymbol | null)[];
+  /** prop->visible.tri */
+  readonly propTri: Uint8Array;
+  modulesVal: Tristate = 0;
+  /** Set by olddefconfig: how reading the input went. */
+  read: ReadInfo = { changed: false, unknown: [], warnings: [] };
+  /** conf_set_changed state (conf_write clears all values when false). */
+  confChanged = true;
+
+  constructor(readonly tree: KconfigTree) {
+    const n = tree.symbols.length;
+    this.flags = new Int32Array(n);
+    this.tri = new Uint8Array(n);
+    this.val = new Array(n).fill(null);
+    this.choiceSel = new Array(n).fill(null);
+    this.visibleTri = new Uint8Array(n);
+    this.dirDepTri = new Uint8Array(n);
+    this.revDepTri = new Uint8Array(n);
+    this.impliedTri = new Uint8Array(n);
+    this.userTri = new Uint8Array(n);
+    this.userVal = new Array(n).fill(null);
+    this.userChoice = new Array(n).fill(null);
+    this.propTri = new Uint8Array(tree.props.length);
+    for (const s of [tree.yes, tree.mod, tree.no]) {
+      this.flags[s.id] = VALID;
+      this.tri[s.id] = s.constTri!;
+      this.val[s.id] = s.name;
+    }
+  }
+
+  // ---- public queries -----------------------------------------------
+
+  /** Current tristate value (sym_get_tristate_value), computing it if needed. */
+  tristate(sym: KSymbol): Tristate {
+    this.calc(sym);
+    return this.tri[sym.id] as Tristate;
+  }
+
+  /** sym_get_string_value: 'y'/'m'/'n' for bool/tristate, else the string. */
+  value(sym: KSymbol): string {
+    this.calc(sym);
+    return this.stringValue(sym);
+  }
+
+  /** Value by name; undefined if no such symbol. */
+  valueOf(name: string): string | undefined {
+    const s = this.tree.byName.get(name);
+    return s ? this.value(s) : undefined;
+  }
+
+  /** Prompt visibility (sym->visible). */
+  visibility(sym: KSymbol): Tristate {
+    this.calc(sym);
+    return this.visibleTri[sym.id] as Tristate;
+  }
+  /** Value of `depends on` (sym->dir_dep.tri). */
+  directDependency(sym: KSymbol): Tristate {
+    this.calc(sym);
+    return this.dirDepTri[sym.id] as Tristate;
+  }
+  /** Value of the OR of all selects (sym->rev_dep.tri). */
+  selectedLevel(sym: KSymbol): Tristate {
+    this.calc(sym);
+    return this.revDepTri[sym.id] as Tristate;
+  }
+  /** Value of the OR of all implies (sym->implied.tri). */
+  impliedLevel(sym: KSymbol): Tristate {
+    this.calc(sym);
+    return this.impliedTri[sym.id] as Tristate;
+  }
+  /** Would be written to .config (SYMBOL_WRITE). */
+  isWritten(sym: KSymbol): boolean {
+    this.calc(sym);
+    return (this.flags[sym.id] & WRITE) !== 0;
+  }
+  /** The user (input .config) value is in effect (SYMBOL_DEF_USER). */
+  hasUserValue(sym: KSymbol): boolean {
+    return (this.flags[sym.id] & DEF_USER) !== 0;
+  }
+  /** The user can change it (sym_is_changeable: visible > selected). */
+  isChangeable(sym: KSymbol): boolean {
+    this.calc(sym);
+    return this.visibleTri[sym.id] > this.revDepTri[sym.id];
+  }
+  /** For a choice: its selected member. */
+  choiceSelection(choice: KSymbol): KSymbol | null {
+    this.calc(choice);
+    return this.tri[choice.id] === 2 ? this.choiceSel[choice.id] : null;
+  }
+  /** Evaluate any expression against this state (expr_calc_value). */
+  evalExpr(e: Expr | null): Tristate {
+    return this.calcExpr(e);
+  }
+  /** The first default whose condition holds (the one in effect), if any. */
+  activeDefault(sym: KSymbol): Property | null {
+    this.calc(sym);
+    return this.defaultProp(sym);
+  }
+  /** The `select` properties currently forcing sym (selector value and condition non-n). */
+  activeSelects(sym: KSymbol): Property[] {
+    return sym.selectedBy.filter((p) => triAnd(this.tristate(p.menu.sym!), this.calcExpr(p.cond)) !== 0);
+  }
+  /** The `imply` properties currently raising sym's default. */
+  activeImplies(sym: KSymbol): Property[] {
+    return sym.impliedBy.filter((p) => triAnd(this.tristate(p.menu.sym!), this.calcExpr(p.cond)) !== 0);
+  }
+  /** sym_get_type (tristate becomes bool without modules or as a y-visible choice member). */
+  effectiveType(sym: KSymbol): EffType {
+    return this.getType(sym);
+  }
+
+  // ---- symbol.c -------------------------------------------------------
+
+  private stringValue(sym: KSymbol): string {
+    if (sym.type === 'bool' || sym.type === 'tristate') {
+      const t = this.tri[sym.id];
+      return t === 2 ? 'y' : t === 1 ? 'm' : 'n';
+    }
+    return this.val[sym.id] ?? '';
+  }
+
+  private getType(sym: KSymbol): EffType {
+    let type: EffType = sym.type;
+    if (type === 'tristate') {
+      if (sym.choice !== null && this.visibleTri[sym.id] === 2) type = 'bool';
+      else if (this.modulesVal === 0) type = 'bool';
+    }
+    return type;
+  }
+
+  calcExpr(e: Expr | null): Tristate {
+    if (!e) return 2;
+    switch (e.k) {
+      case 'sym':
+        this.calc(e.sym);
+        return this.tri[e.sym.id] as Tristate;
+      case 'and':
+        return triAnd(this.calcExpr(e.l), this.calcExpr(e.r));
+      case 'or':
+        return triOr(this.calcExpr(e.l), this.calcExpr(e.r));
+      case 'not':
+        return triNot(this.calcExpr(e.e));
+      case 'range':
+        return 0;
+      case 'cmp': {
+        this.calc(e.l);
+        this.calc(e.r);
+        const s1 = this.stringValue(e.l);
+        const s2 = this.stringValue(e.r);
+        let k1: Kind = 'string';
+        let k2: Kind = 'string';
+        let v1 = 0n;
+        let v2 = 0n;
+        if (e.l.type !== 'string' || e.r.type !== 'string') {
+          const a = parseStringValue(s1, e.l.type);
+          const b = parseStringValue(s2, e.r.type);
+          k1 = a.kind;
+          k2 = b.kind;
+          v1 = a.v;
+          v2 = b.v;
+        }
+        let res: number;
+        if (k1 === 'string' || k2 === 'string') res = strcmp(s1, s2);
+        else if (k1 === 'unsigned' || k2 === 'unsigned') {
+          const x = toU64(v1);
+          const y = toU64(v2);
+          res = x > y ? 1 : x < y ? -1 : 0;
+        } else res = v1 > v2 ? 1 : v1 < v2 ? -1 : 0;
+        switch (e.op) {
+          case '=':
+            return res ? 0 : 2;
+          case '>=':
+            return res >= 0 ? 2 : 0;
+          case '>':
+            return res > 0 ? 2 : 0;
+          case '<=':
+            return res <= 0 ? 2 : 0;
+          case '<':
+            return res < 0 ? 2 : 0;
+          case '!=':
+            return res ? 2 : 0;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private defaultProp(sym: KSymbol): Property | null {
+    for (const p of sym.props) {
+      if (p.kind !== 'default') continue;
+      const t = this.calcExpr(p.cond);
+      this.propTri[p.id] = t;
+      if (t !== 0) return p;
+    }
+    return null;
+  }
+
+  private rangeProp(sym: KSymbol): Property | null {
+    for (const p of sym.props) {
+      if (p.kind !== 'range') continue;
+      const t = this.calcExpr(p.cond);
+      this.propTri[p.id] = t;
+      if (t !== 0) return p;
+    }
+    return null;
+  }
+
+  private rangeVal(sym: KSymbol, base: number): bigint {
+    this.calc(sym);
+    if (sym.type === 'int') base = 10;
+    else if (sym.type === 'hex') base = 16;
+    return strtoX(this.stringValue(sym), base, false).value;
+  }
+
+  private validateRange(sym: KSymbol): void {
+    let base: number;
+    if (sym.type === 'int') base = 10;
+    else if (sym.type === 'hex') base = 16;
+    else return;
+    const prop = this.rangeProp(sym);
+    if (!prop) return;
+    const r = prop.expr as { k: 'range'; l: KSymbol; r: KSymbol };
+    const v = strtoX(this.val[sym.id] ?? '', base, false).value;
+    let rangeSym = r.l;
+    let v2 = this.rangeVal(rangeSym, base);
+    if (v >= v2) {
+      rangeSym = r.r;
+      v2 = this.rangeVal(rangeSym, base);
+      if (v <= v2) return;
+    }
+    this.val[sym.id] = this.stringValue(rangeSym);
+  }
+
+  private calcVisibility(sym: KSymbol): void {
+    const id = sym.id;
+    let tri: Tristate = 0;
+    const choice = sym.choice;
+    for (const p of sym.props) {
+      if (p.text === undefined) continue;
+      let t = this.calcExpr(p.cond);
+      if (choice && sym.type === 'tristate' && t === 1 && this.tri[choice.id] === 2) t = 0;
+      this.propTri[p.id] = t;
+      tri = triOr(tri, t);
+    }
+    if (tri === 1 && (sym.type !== 'tristate' || this.modulesVal === 0)) tri = 2;
+    this.visibleTri[id] = tri;
+    if (choice) return;
+    tri = sym.dirDep ? this.calcExpr(sym.dirDep) : 2;
+    if (tri === 1 && this.getType(sym) === 'bool') tri = 2;
+    this.dirDepTri[id] = tri;
+    tri = sym.revDep ? this.calcExpr(sym.revDep) : 0;
+    if (tri === 1 && this.getType(sym) === 'bool') tri = 2;
+    this.revDepTri[id] = tri;
+    tri = sym.implied ? this.calcExpr(sym.implied) : 0;
+    if (tri === 1 && this.getType(sym) === 'bool') tri = 2;
+    this.impliedTri[id] = tri;
+  }
+
+  /** sym_choice_default */
+  choiceDefault(choice: KSymbol): KSymbol | null {
+    for (const p of choice.props) {
+      if (p.kind !== 'default') continue;
+      const t = this.calcExpr(p.cond);
+      this.propTri[p.id] = t;
+      if (t === 0) continue;
+      const d = (p.expr as { k: 'sym'; sym: KSymbol }).sym;
+      if (this.visibleTri[d.id] !== 0) return d;
+    }
+    for (const m of choice.choiceMembers) if (this.visibleTri[m.id] !== 0) return m;
+    return null;
+  }
+
+  private calcChoice(choice: KSymbol): KSymbol | null {
+    let flags = this.flags[choice.id];
+    for (const m of choice.choiceMembers) {
+      this.calcVisibility(m);
+      if (this.visibleTri[m.id] !== 0) flags &= this.flags[m.id];
+    }
+    this.flags[choice.id] &= flags | ~DEF_USER;
+    const user = this.userChoice[choice.id];
+    if (user && this.visibleTri[user.id] !== 0) return user;
+    const def = this.choiceDefault(choice);
+    if (def === null) this.tri[choice.id] = 0;
+    return def;
+  }
+
+  /** sym_calc_value */
+  calc(sym: KSymbol): void {
+    const id = sym.id;
+    if (this.flags[id] & VALID) return;
+    this.flags[id] |= VALID;
+    let newTri: Tristate = 0;
+    let newVal: string | null;
+    switch (sym.type) {
+      case 'int':
+      case 'hex':
+      case 'string':
+        newVal = '';
+        break;
+      case 'bool':
+      case 'tristate':
+        newVal = null;
+        break;
+      default:
+        this.val[id] = sym.name;
+        this.tri[id] = 0;
+        return;
+    }
+    this.flags[id] &= ~WRITE;
+    this.calcVisibility(sym);
+    if (this.visibleTri[id] !== 0) this.flags[id] |= WRITE;
+    // Default while recursively called.
+    this.tri[id] = 0;
+    this.val[id] = newVal;
+    this.choiceSel[id] = null;
+
+    const type = this.getType(sym);
+    if (type === 'bool' || type === 'tristate') {
+      if (sym.choice && this.visibleTri[id] === 2) {
+        newTri = this.choiceSel[sym.choice.id] === sym && this.tri[sym.choice.id] === 2 ? 2 : 0;
+      } else {
+        let gotUser = false;
+        if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
+          newTri = triAnd(this.userTri[id] as Tristate, this.visibleTri[id] as Tristate);
+          gotUser = true;
+        }
+        if (!gotUser) {
+          if (this.revDepTri[id] !== 0) this.flags[id] |= WRITE;
+          if (!sym.isChoice) {
+            const prop = this.defaultProp(sym);
+            if (prop) {
+              newTri = triAnd(this.calcExpr(prop.expr), this.propTri[prop.id] as Tristate);
+              if (newTri !== 0) this.flags[id] |= WRITE;
+            }
+            if (this.impliedTri[id] !== 0) {
+              this.flags[id] |= WRITE;
+              newTri = triOr(newTri, this.impliedTri[id] as Tristate);
+              newTri = triAnd(newTri, this.dirDepTri[id] as Tristate);
+            }
+          }
+        }
+        newTri = triOr(newTri, this.revDepTri[id] as Tristate);
+      }
+      if (newTri === 1 && this.getType(sym) === 'bool') newTri = 2;
+    } else if (type === 'string' || type === 'hex' || type === 'int') {
+      if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
+        newVal = this.userVal[id];
+      } else {
+        const prop = this.defaultProp(sym);
+        if (prop && prop.expr && prop.expr.k === 'sym') {
+          const ds = prop.expr.sym;
+          this.flags[id] |= WRITE;
+          this.calc(ds);
+          newVal = this.stringValue(ds);
+        }
+      }
+    }
+    this.tri[id] = newTri;
+    this.val[id] = newVal;
+    if (sym.isChoice && newTri === 2) this.choiceSel[id] = this.calcChoice(sym);
+    this.validateRange(sym);
+    if (sym === this.tree.modules) this.modulesVal = this.tri[id] as Tristate;
+    if (sym.isChoice) {
+      if (this.flags[id] & WRITE) {
+        for (const m of sym.choiceMembers) if (this.visibleTri[m.id] !== 0) this.flags[m.id] |= WRITE;
+      }
+    }
+    if (sym.noWrite) this.flags[id] &= ~WRITE;
+  }
+
+  /** sym_clear_all_valid */
+  clearAllValid(): void {
+    for (let i = 0; i < this.flags.length; i++) this.flags[i] &= ~VALID;
+    for (const s of [this.tree.yes, this.tree.mod, this.tree.no]) this.flags[s.id] |= VALID;
+    this.confChanged = true;
+    this.calc(this.tree.modules);
+  }
+
+  /** sym_string_within_range */
+  stringWithinRange(sym: KSymbol, str: string): boolean {
+    switch (sym.type) {
+      case 'string':
+        return true;
+      case 'int':
+      case 'hex': {
+        if (!stringValidFor(sym.type, str)) return false;
+        const prop = this.rangeProp(sym);
+        if (!prop) return true;
+        const base = sym.type === 'int' ? 10 : 16;
+        const r = prop.expr as { k: 'range'; l: KSymbol; r: KSymbol };
+        const v = strtoX(str, base, false).value;
+        return v >= this.rangeVal(r.l, base) && v <= this.rangeVal(r.r, base);
+      }
+      default:
+        return false;
+    }
+  }
+
+  // ---- writer support --------------------------------------------------
+
+  /** @internal for write.ts */
+  markWritten(sym: KSymbol): boolean {
+    if (this.flags[sym.id] & WRITTEN) return false;
+    this.calc(sym);
+    if (!(this.flags[sym.id] & WRITE)) return false;
+    this.flags[sym.id] |= WRITTEN;
+    return true;
+  }
+  /** @internal for write.ts */
+  clearWritten(): void {
+    for (let i = 0; i < this.flags.length; i++) this.flags[i] &= ~WRITTEN;
+  }
+  /** menu_is_visible for a node without symbol (menu, comment, if). */
+  menuIsVisible(menu: import('./symbol.js').MenuNode): boolean {
+    if (!menu.prompt) return false;
+    if (menu.visibility && this.calcExpr(menu.visibility) === 0) return false;
+    let visible: Tristate;
+    if (menu.sym) {
+      this.calc(menu.sym);
+      visible = this.propTri[menu.prompt.id] as Tristate;
+    } else {
+      visible = this.calcExpr(menu.prompt.cond);
+      this.propTri[menu.prompt.id] = visible;
+    }
+    if (visible !== 0) return true;
+    if (!menu.sym || this.tri[menu.sym.id] === 0) return false;
+    for (let c = menu.list; c; c = c.next) {
+      if (this.menuIsVisible(c)) {
+        this.flags[menu.sym.id] |= DEF_USER;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- confdata.c: reading ------------------------------------------------
+
+  /** conf_set_sym_val for S_DEF_USER. Returns false when the value was rejected. */
+  private setUserValue(sym: KSymbol, raw: string, warn: (m: string) => void): boolean {
+    const id = sym.id;
+    switch (sym.type) {
+      case 'tristate':
+        if (raw[0] === 'm') {
+          this.userTri[id] = 1;
+          this.flags[id] |= DEF_USER;
+          return true;
+        }
+      // fall through
+      case 'bool':
+        if (raw[0] === 'y') {
+          this.userTri[id] = 2;
+          this.flags[id] |= DEF_USER;
+          return true;
+        }
+        if (raw[0] === 'n') {
+          this.userTri[id] = 0;
+          this.flags[id] |= DEF_USER;
+          return true;
+        }
+        warn(`symbol value '${raw}' invalid for ${sym.name}`);
+        return false;
+      case 'string':
+      case 'int':
+      case 'hex': {
+        let p = raw;
+        if (sym.type === 'string') {
+          if (p[0] !== '"') return true;
+          let out = '';
+          let closed = false;
+          for (let i = 1; i < p.length; i++) {
+            const c = p[i];
+            if (c === '"') {
+              closed = true;
+              break;
+            }
+            if (c === '\\') {
+              i++;
+              if (i < p.length) out += p[i];
+              else break;
+              continue;
+            }
+            out += c;
+          }
+          if (!closed) {
+            warn('invalid string found');
+            return false;
+          }
+          p = out;
+        }
+        if (stringValidFor(sym.type, p)) {
+          this.userVal[id] = p;
+          this.flags[id] |= DEF_USER;
+          return true;
+        }
+        warn(`symbol value '${raw}' invalid for ${sym.name}`);
+        return false;
+      }
+      default:
+        return true;
+    }
+  }
+
+  /** conf_read(): read the user values, compute, and reconcile like confdata.c. */
+  readConfig(config: DotConfig | null): void {
+    const tree = this.tree;
+    this.confChanged = false;
+    const info: ReadInfo = { changed: false, unknown: [], warnings: [] };
+    this.read = info;
+    if (!config) {
+      // No .config: conf_read_simple returns 1 after conf_set_changed(true).
+      this.confChanged = true;
+      this.calc(tree.modules);
+      info.changed = true;
+      return;
+    }
+    let confWarnings = 0;
+    const file = config.file ?? '.config';
+    for (const s of tree.hashOrder) {
+      this.flags[s.id] &= ~(DEF_USER | VALID);
+      if (s.isChoice) this.flags[s.id] |= DEF_USER;
+      this.userVal[s.id] = null;
+      this.userTri[s.id] = 0;
+    }
+    // Lines the .config reader itself complained about (unexpected data, bad strings, reassignments).
+    for (const w of config.warnings) {
+      confWarnings++;
+      info.warnings.push(`${file}:${w.line}:warning: ${w.message}`);
+    }
+    const seen = new Set<string>();
+    for (const entry of config.entries) {
+      const lineWarn = (m: string) => {
+        confWarnings++;
+        info.warnings.push(`${file}:${entry.line}:warning: ${m}`);
+      };
+      const sym = tree.byName.get(entry.name);
+      seen.add(entry.name);
+      if (!sym) {
+        info.unknown.push(entry.name);
+        this.confChanged = true;
+        continue;
+      }
+      if (!this.setUserValue(sym, entry.raw, lineWarn)) continue;
+      const cs = sym.choice;
+      if (cs) {
+        switch (this.userTri[sym.id]) {
+          case 1:
+            if (this.userTri[cs.id] === 2) {
+              lineWarn(`${sym.name} creates inconsistent choice state`);
+              this.flags[cs.id] &= ~DEF_USER;
+            }
+            break;
+          case 2:
+            if (this.userTri[cs.id] !== 0) lineWarn(`override: ${sym.name} changes choice state`);
+            this.userChoice[cs.id] = sym;
+            break;
+        }
+        this.userTri[cs.id] = triOr(this.userTri[cs.id] as Tristate, this.userTri[sym.id] as Tristate);
+      }
+    }
+
+    this.calc(tree.modules);
+    let unsaved = 0;
+    for (const s of tree.hashOrder) {
+      this.calc(s);
+      if (s.isChoice || s.noWrite) continue;
+      const f = this.flags[s.id];
+      if (f & DEF_USER && f & WRITE) {
+        if (s.type === 'bool' || s.type === 'tristate') {
+          if (this.userTri[s.id] === this.tri[s.id]) continue;
+        } else if ((this.val[s.id] ?? '') === this.userVal[s.id]) continue;
+      } else if (!(f & DEF_USER) && !(f & WRITE)) continue;
+      unsaved++;
+    }
+    for (const s of tree.hashOrder) {
+      if (this.flags[s.id] & DEF_USER && !s.choice) {
+        if (this.visibleTri[s.id] === 0 && !unsaved) this.flags[s.id] &= ~DEF_USER;
+        if (s.type === 'string' || s.type === 'int' || s.type === 'hex') {
+          if (this.stringWithinRange(s, this.userVal[s.id] ?? '')) continue;
+          this.flags[s.id] &= ~(VALID | DEF_USER);
+          unsaved++;
+        }
+      }
+    }
+    if (confWarnings || unsaved) this.confChanged = true;
+    info.changed = this.confChanged;
+  }
+}
+
+/**
+ * `conf --olddefconfig` on an input .config: read it, compute every symbol.
+ * Pass null for "no .config". Write the result with writeConfig().
+ */
+export function olddefconfig(tree: KconfigTree, config: DotConfig | null): KconfigState {
+  const state = new KconfigState(tree);
+  state.readConfig(config);
+  return state;
+}
+
+/** Defaults of a symbol with their conditions, for explanations. */
+export function defaultsWithConditions(sym: KSymbol): { value: Expr | null; condition: Expr | null; file: string; line: number }[] {
+  return symbolDefaults(sym).map((p) => ({ value: p.expr, condition: p.cond, file: p.file, line: p.line }));
+}

@@ -1,0 +1,178 @@
+/**
+ * The Kconfig symbol and menu model (scripts/kconfig/expr.h `struct symbol`,
+ * `struct property`, `struct menu`), Kconfiglib-style: everything the parser
+ * and menu_finalize know, immutable once `loadKconfig` returns. Values live
+ * in a separate KconfigState (eval.ts) so one tree serves many evaluations.
+ *
+ * What "why is X on / what goes off with X" needs is all here:
+ * - `sym.dirDep`   `depends on` of all definitions, with enclosing if/menu
+ *                  deps (OR over definitions, as menu_finalize builds it);
+ * - `sym.revDep`   OR of `S && cond` for every `select X if cond` in S
+ *                  (`selectedBy` lists the same per selecting property);
+ * - `sym.implied`  OR of `S && cond` for every `imply X if cond`
+ *                  (`impliedBy`);
+ * - `sym.defaults` in order, each with its condition (`prop.cond`, already
+ *                  AND-ed with the definition's dependencies);
+ * - `sym.prompts`  with their visibility conditions;
+ * - `sym.selects` / `sym.implies`: the properties of S that select/imply.
+ */
+import type { Expr } from './expr.js';
+
+export type SymbolType = 'unknown' | 'bool' | 'tristate' | 'string' | 'int' | 'hex';
+
+export type PropKind = 'prompt' | 'menu' | 'comment' | 'default' | 'select' | 'imply' | 'range' | 'choice' | 'symbol';
+
+/** One property line (`prompt`, `default`, `select`, ...) of a menu entry. */
+export interface Property {
+  /** Index into tree.props (eval.ts keeps per-property state by it). */
+  readonly id: number;
+  kind: PropKind;
+  /** Prompt text for prompt/menu/comment. */
+  text?: string;
+  /**
+   * The value (default), target (select/imply: a `sym` expr), `range` expr,
+   * or for `choice` on a choice symbol the member list (see KSymbol.choiceMembers).
+   */
+  expr: Expr | null;
+  /**
+   * `prop->visible.expr`: the `if` condition AND-ed with the dependencies of
+   * the entry it belongs to (after menu_finalize). null means always.
+   */
+  cond: Expr | null;
+  /** The menu node (definition) this property was written in. */
+  menu: MenuNode;
+  file: string;
+  line: number;
+}
+
+export interface KSymbol {
+  /** Index into tree.symbols. */
+  readonly id: number;
+  /** null for an unnamed choice. */
+  readonly name: string | null;
+  type: SymbolType;
+  /** A quoted constant ("foo") or one of y/m/n. */
+  readonly isConst: boolean;
+  /** This is a choice (SYMBOL_CHOICE). */
+  readonly isChoice: boolean;
+  /** `optional` choice; every `config` also carries it, as in C. */
+  optional: boolean;
+  /** For a choice member: its choice (SYMBOL_CHOICEVAL). */
+  choice: KSymbol | null;
+  /** For a choice: its members in order. */
+  choiceMembers: KSymbol[];
+  /** All properties, in definition order (sym->prop). */
+  props: Property[];
+  /** Every definition (config/menuconfig/choice block) of this symbol. */
+  menus: MenuNode[];
+  /** Direct dependencies (sym->dir_dep.expr); null = y. */
+  dirDep: Expr | null;
+  /** Reverse dependencies from `select` (sym->rev_dep.expr); null = n. */
+  revDep: Expr | null;
+  /** Weak reverse dependencies from `imply` (sym->implied.expr); null = n. */
+  implied: Expr | null;
+  /** The `select` properties that target this symbol. */
+  selectedBy: Property[];
+  /** The `imply` properties that target this symbol. */
+  impliedBy: Property[];
+  /** Writes nothing to .config (choices). */
+  noWrite: boolean;
+  /** Bucket in the C hash table (for_all_symbols order), -1 for y/m/n. */
+  hashBucket: number;
+  /** The C `sym->flags` of special constants: y/m/n carry a fixed value. */
+  readonly constTri?: 0 | 1 | 2;
+}
+
+export type MenuKind = 'root' | 'config' | 'menuconfig' | 'choice' | 'menu' | 'comment' | 'if';
+
+/** A node of the menu tree (struct menu). */
+export interface MenuNode {
+  kind: MenuKind;
+  sym: KSymbol | null;
+  /** The prompt property (P_PROMPT, P_MENU or P_COMMENT). */
+  prompt: Property | null;
+  /** Dependencies of this entry, parents' included after finalize. */
+  dep: Expr | null;
+  /** `visible if` of a menu. */
+  visibility: Expr | null;
+  parent: MenuNode | null;
+  /** First child / next sibling, as in C (finalize restructures them). */
+  list: MenuNode | null;
+  next: MenuNode | null;
+  help?: string;
+  file: string;
+  line: number;
+}
+
+export function isChoiceValue(sym: KSymbol): boolean {
+  return sym.choice !== null;
+}
+
+export function symbolDefaults(sym: KSymbol): Property[] {
+  return sym.props.filter((p) => p.kind === 'default');
+}
+export function symbolPrompts(sym: KSymbol): Property[] {
+  return sym.props.filter((p) => p.text !== undefined);
+}
+export function symbolRanges(sym: KSymbol): Property[] {
+  return sym.props.filter((p) => p.kind === 'range');
+}
+export function symbolSelects(sym: KSymbol): Property[] {
+  return sym.props.filter((p) => p.kind === 'select');
+}
+export function symbolImplies(sym: KSymbol): Property[] {
+  return sym.props.filter((p) => p.kind === 'imply');
+}
+
+/** The children of a menu node as an array. */
+export function menuChildren(menu: MenuNode): MenuNode[] {
+  const out: MenuNode[] = [];
+  for (let m = menu.list; m; m = m.next) out.push(m);
+  return out;
+}
+
+/** fnv32 as in symbol.c strhash(), for the for_all_symbols order. */
+export function strhash(s: string): number {
+  let h = 2166136261;
+  const bytes = Buffer.from(s, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    // (hash ^ *s) with *s a (signed) char: ASCII names make this moot.
+    h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+export const SYMBOL_HASHSIZE = 9973;
+
+/** The parsed, finalized tree (what conf_parse leaves behind). */
+export interface KconfigTree {
+  srctree: string;
+  /** Root menu; its prompt is `mainmenu` (or "Main menu"). */
+  root: MenuNode;
+  /** All symbols, in creation order (consts included). */
+  symbols: KSymbol[];
+  /** Named non-const symbols by name (sym_find). */
+  byName: Map<string, KSymbol>;
+  props: Property[];
+  /** The y/m/n constants. */
+  yes: KSymbol;
+  mod: KSymbol;
+  no: KSymbol;
+  /** The symbol with the `modules` attribute (or `option modules`), else n. */
+  modules: KSymbol;
+  /** Symbols in for_all_symbols order (hash buckets, newest first in a bucket). */
+  hashOrder: KSymbol[];
+  /** Every Kconfig file read, in order. */
+  files: string[];
+  /** Warnings the C parser would print (file:line: message). */
+  warnings: string[];
+  /** Environment the preprocessor read (name → value), for cache keys. */
+  env: Record<string, string>;
+}
+
+/** Find a named symbol (sym_find). */
+export function findSymbol(tree: KconfigTree, name: string): KSymbol | undefined {
+  if (name === 'y') return tree.yes;
+  if (name === 'm') return tree.mod;
+  if (name === 'n') return tree.no;
+  return tree.byName.get(name);
+}

@@ -1,0 +1,342 @@
+/**
+ * Load a whole Kconfig tree the way `conf` does (conf_parse in parser.y):
+ * build the environment make would pass, parse from `Kconfig` at the top of
+ * the source tree, then menu_finalize (menu.c): propagate `depends on` of
+ * enclosing if/menu/choice into entries and their properties, build
+ * select/imply reverse dependencies, choice membership, automatic submenus
+ * under symbols, and the flattening of `if` blocks.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { cacheRoot } from '../cache.js';
+import { InputError } from '../errors.js';
+import { exprAnd, exprContainsSymbol, exprDependsSymbol, exprEqual, exprFlatten, exprOr, exprSym, type Expr } from './expr.js';
+import { Lexer } from './lexer.js';
+import { Parser } from './parser.js';
+import { Preprocessor, type ShellRunner } from './preprocess.js';
+import { createShellRunner, type CachedShellRunner } from './shell-cache.js';
+import type { KconfigTree, KSymbol, MenuNode, Property } from './symbol.js';
+
+export type { ShellRunner } from './preprocess.js';
+export type { KconfigTree } from './symbol.js';
+
+export interface KconfigEnv {
+  srctree: string;
+  ARCH: string;
+  SRCARCH: string;
+  CC: string;
+  LD: string;
+  CC_VERSION_TEXT: string;
+  [k: string]: string;
+}
+
+export interface LoadOptions {
+  srctree: string;
+  /** ARCH= as given to make (default x86_64). */
+  arch?: string;
+  env?: Partial<KconfigEnv>;
+  shell?: ShellRunner;
+  readFile?: (path: string) => string;
+  /** Top Kconfig file (default `Kconfig`, as KBUILD_KCONFIG). */
+  kconfig?: string;
+  /** Messages: $(info), warnings. */
+  onInfo?: (text: string) => void;
+  onWarning?: (text: string) => void;
+}
+
+/** SRCARCH for an ARCH, as the top Makefile maps it. */
+export function srcArchOf(arch: string): string {
+  if (arch === 'i386' || arch === 'x86_64') return 'x86';
+  if (arch === 'sparc32' || arch === 'sparc64') return 'sparc';
+  if (arch === 'parisc64') return 'parisc';
+  if (arch === 'sh64') return 'sh';
+  return arch;
+}
+
+/** KERNELVERSION from the top Makefile's VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION. */
+export function kernelVersionOf(makefileText: string): string {
+  const get = (k: string) => new RegExp(`^${k}\\s*=[ \\t]*(.*)$`, 'm').exec(makefileText)?.[1].trim() ?? '';
+  const v = get('VERSION');
+  const p = get('PATCHLEVEL');
+  const s = get('SUBLEVEL');
+  return `${v}${p ? `.${p}${s ? `.${s}` : ''}` : ''}${get('EXTRAVERSION')}`;
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } }).split('\n')[0];
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The environment `make ARCH=<arch> olddefconfig` gives conf: the variables
+ * the top Makefile exports that Kconfig files reference.
+ */
+export function defaultKconfigEnv(srctree: string, arch = 'x86_64', readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): KconfigEnv {
+  let kernelVersion = '';
+  try {
+    kernelVersion = kernelVersionOf(readFile(join(srctree, 'Makefile')));
+  } catch {
+    kernelVersion = '';
+  }
+  const cc = 'gcc';
+  return {
+    srctree,
+    ARCH: arch,
+    SRCARCH: srcArchOf(arch),
+    KERNELVERSION: kernelVersion,
+    CC: cc,
+    LD: 'ld',
+    AR: 'ar',
+    NM: 'nm',
+    OBJCOPY: 'objcopy',
+    PAHOLE: 'pahole',
+    RUSTC: 'rustc',
+    BINDGEN: 'bindgen',
+    PYTHON3: 'python3',
+    HOSTCC: 'gcc',
+    HOSTCXX: 'g++',
+    CROSS_COMPILE: '',
+    // $(subst $(pound),,$(shell LC_ALL=C $(CC) --version 2>/dev/null | head -n 1))
+    CC_VERSION_TEXT: firstLine(cc, ['--version']).replace(/#/g, ''),
+    RUSTC_VERSION_TEXT: '',
+  };
+}
+
+/** Parse and finalize a Kconfig tree. */
+export async function loadKconfig(opts: LoadOptions): Promise<KconfigTree> {
+  return loadKconfigSync(opts);
+}
+
+/** Synchronous variant of loadKconfig (the C parser is synchronous too). */
+export function loadKconfigSync(opts: LoadOptions): KconfigTree {
+  const srctree = resolve(opts.srctree);
+  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const env: KconfigEnv = { ...defaultKconfigEnv(srctree, opts.arch ?? 'x86_64', readFile), ...(opts.env as Record<string, string>) };
+  let shell = opts.shell;
+  let cached: CachedShellRunner | undefined;
+  if (!shell) {
+    const ldLine = firstLine(env.LD, ['--version']);
+    cached = createShellRunner({
+      env: { ...process.env, ...env },
+      cwd: join(cacheRoot(), 'tmp', 'kconfig-shell'),
+      cacheDir: join(cacheRoot(), 'kconfig'),
+      toolchainKey: [env.CC_VERSION_TEXT, ldLine, env.ARCH, env.CC, env.LD, env.RUSTC_VERSION_TEXT ?? ''].join('\n'),
+    });
+    shell = cached;
+  }
+  const warnings: string[] = [];
+  let lexer!: Lexer;
+  const pp = new Preprocessor({
+    env,
+    shell,
+    where: () => ({ file: lexer.file, line: lexer.line }),
+    info: opts.onInfo,
+    warn: (t) => {
+      warnings.push(t);
+      opts.onWarning?.(t);
+    },
+  });
+  const version = env.KERNELVERSION ?? '';
+  const [maj, min] = version.split('.').map((x) => parseInt(x, 10));
+  const newer = maj > 6 || (maj === 6 && min >= 18);
+  lexer = new Lexer(pp, { keywords: newer ? ['transitional'] : [], warn: (t) => warnings.push(t) });
+  const parser = new Parser(lexer, pp, {
+    open: (name) => {
+      const path = isAbsolute(name) ? name : join(srctree, name);
+      try {
+        return { path, text: readFile(path) };
+      } catch {
+        return null;
+      }
+    },
+  });
+  const top = opts.kconfig ?? 'Kconfig';
+  if (!opts.readFile && !existsSync(isAbsolute(top) ? top : join(srctree, top))) {
+    throw new InputError(`no Kconfig at the top of ${srctree} (not a kernel source tree?)`);
+  }
+  const res = parser.parseFile(top);
+  cached?.flush();
+  const table = res.table;
+  const modules = res.modules ?? table.no;
+  const root = res.root;
+  if (!root.prompt) {
+    // conf_parse: a tree without `mainmenu` gets "Main menu".
+    const p: Property = { id: res.props.length, kind: 'menu', text: 'Main menu', expr: null, cond: null, menu: root, file: '', line: 0 };
+    res.props.push(p);
+    root.prompt = p;
+  }
+  const fin = new Finalizer(table.mod, res.props).setYes(table.yes);
+  fin.finalize(root, modules);
+  const byName = new Map<string, KSymbol>();
+  for (const [k, v] of table.byName) byName.set(k, v);
+  const tree: KconfigTree = {
+    srctree,
+    root,
+    symbols: table.symbols,
+    byName,
+    props: res.props,
+    yes: table.yes,
+    mod: table.mod,
+    no: table.no,
+    modules,
+    hashOrder: table.hashOrder(),
+    files: res.files,
+    warnings: [...warnings, ...res.warnings],
+    env: Object.fromEntries(pp.usedEnv),
+  };
+  return tree;
+}
+
+/** menu_finalize and rewrite_m (menu.c). */
+class Finalizer {
+  private modules!: KSymbol;
+  constructor(
+    private readonly mod: KSymbol,
+    private readonly props: Property[],
+  ) {}
+
+  finalize(root: MenuNode, modules: KSymbol): void {
+    this.modules = modules;
+    this.menuFinalize(root);
+  }
+
+  /** 'm' → 'm && MODULES' so that it evaluates to 'n' without modules. */
+  private rewriteM(e: Expr | null): Expr | null {
+    if (!e) return e;
+    switch (e.k) {
+      case 'not':
+        return { k: 'not', e: this.rewriteM(e.e)! };
+      case 'and':
+      case 'or':
+        return { k: e.k, l: this.rewriteM(e.l)!, r: this.rewriteM(e.r)! };
+      case 'sym':
+        if (e.sym === this.mod) return { k: 'and', l: e, r: exprSym(this.modules) };
+        return e;
+      default:
+        return e;
+    }
+  }
+
+  private setType(menu: MenuNode, type: KSymbol['type']): void {
+    const sym = menu.sym!;
+    if (sym.type === type) return;
+    if (sym.type === 'unknown') sym.type = type;
+  }
+
+  private menuFinalize(parent: MenuNode): void {
+    const sym = parent.sym;
+    if (parent.list) {
+      let parentdep: Expr | null;
+      if (sym && sym.isChoice) {
+        if (sym.type === 'unknown') {
+          for (let m: MenuNode | null = parent.list; m; m = m.next) {
+            if (m.sym && m.sym.type !== 'unknown') {
+              this.setType(parent, m.sym.type);
+              break;
+            }
+          }
+        }
+        for (let m: MenuNode | null = parent.list; m; m = m.next) {
+          if (m.sym && m.sym.type === 'unknown') this.setType(m, sym.type);
+        }
+        parentdep = exprSym(sym);
+      } else parentdep = parent.dep;
+
+      for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
+        const basedep = exprAnd(parentdep, this.rewriteM(menu.dep));
+        menu.dep = basedep;
+        const props: Property[] = menu.sym ? menu.sym.props : menu.prompt ? [menu.prompt] : [];
+        for (const prop of props) {
+          if (prop.menu !== menu) continue;
+          const dep = exprAnd(basedep, this.rewriteM(prop.cond));
+          prop.cond = dep;
+          if (prop.kind === 'select' || prop.kind === 'imply') {
+            const es = (prop.expr as { k: 'sym'; sym: KSymbol }).sym;
+            const term = exprAnd(exprSym(menu.sym!), dep)!;
+            if (prop.kind === 'select') {
+              es.revDep = exprOr(es.revDep, term);
+              es.selectedBy.push(prop);
+            } else {
+              es.implied = exprOr(es.implied, term);
+              es.impliedBy.push(prop);
+            }
+          }
+        }
+      }
+      for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) this.menuFinalize(menu);
+    } else if (sym) {
+      // Automatic submenu creation under a symbol.
+      const basedep = parent.prompt ? parent.prompt.cond : null;
+      const baseTerms = exprFlatten(basedep, 'and');
+      let lastMenu: MenuNode | null = null;
+      for (let menu = parent.next; menu; menu = menu.next) {
+        const dep = menu.prompt ? menu.prompt.cond : menu.dep;
+        if (!exprContainsSymbol(dep, sym)) break;
+        if (!exprDependsSymbol(dep, sym)) {
+          // Superset check: every term of sym's prompt condition must appear in dep.
+          const depTerms = exprFlatten(dep, 'and');
+          const superset = baseTerms.every((b) => depTerms.some((d) => exprEqual(b, d)));
+          if (!superset) break;
+        }
+        this.menuFinalize(menu);
+        menu.parent = parent;
+        lastMenu = menu;
+      }
+      if (lastMenu) {
+        parent.list = parent.next;
+        parent.next = lastMenu.next;
+        lastMenu.next = null;
+      }
+      sym.dirDep = exprOr(sym.dirDep, parent.dep);
+    }
+
+    for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
+      if (sym && sym.isChoice && menu.sym && menu.sym.choice === null) {
+        const value = menu.sym;
+        value.choice = sym;
+        if (sym.type === 'tristate' && value.type !== 'tristate') {
+          const basedep: Expr = { k: 'cmp', op: '=', l: sym, r: this.yesSym() };
+          menu.dep = exprAnd(basedep, menu.dep);
+          for (const prop of value.props) {
+            if (prop.menu !== menu) continue;
+            prop.cond = exprAnd(basedep, prop.cond);
+          }
+        }
+        const p: Property = { id: this.props.length, kind: 'choice', expr: exprSym(sym), cond: null, menu, file: menu.file, line: menu.line };
+        this.props.push(p);
+        value.props.push(p);
+        sym.choiceMembers.push(value);
+      }
+      if (menu.list && (!menu.prompt || menu.prompt.text === undefined)) {
+        let last = menu.list;
+        for (;;) {
+          last.parent = parent;
+          if (!last.next) break;
+          last = last.next;
+        }
+        last.next = menu.next;
+        menu.next = menu.list;
+        menu.list = null;
+      }
+    }
+
+    if (sym && !sym.optional && parent.prompt) {
+      sym.revDep = exprOr(sym.revDep, exprAnd(parent.prompt.cond, exprSym(this.mod)));
+    }
+  }
+
+  private yesCache: KSymbol | undefined;
+  private yesSym(): KSymbol {
+    // y is the constant with constTri 2; reach it through the mod symbol's table peers.
+    if (!this.yesCache) throw new Error('internal: yes symbol not set');
+    return this.yesCache;
+  }
+  setYes(y: KSymbol): this {
+    this.yesCache = y;
+    return this;
+  }
+}
