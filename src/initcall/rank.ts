@@ -251,6 +251,19 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
     if (jiffy !== undefined) r.jiffyUs = jiffy;
     return r;
   });
+  // One kernel has one HZ: re-judge ambiguous initcalls by the commonest jiffy.
+  const jiffyCounts = new Map<number, number>();
+  for (const r of initcalls) if (r.jiffyUs !== undefined) jiffyCounts.set(r.jiffyUs, (jiffyCounts.get(r.jiffyUs) ?? 0) + 1);
+  const commonJiffy = [...jiffyCounts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
+  if (commonJiffy !== undefined) {
+    for (const r of initcalls) {
+      if (r.jiffyUs === undefined) continue;
+      r.jiffyUs = jiffyQuantum(
+        r.durationsUs.filter((d): d is number => d !== null),
+        commonJiffy,
+      );
+    }
+  }
   initcalls.sort(compareRanked);
 
   const kernels = [...new Set(boots.map(kernelOf).filter((k): k is string => k !== undefined))];

@@ -4,7 +4,7 @@
  * wrapped), readable as plain text too.
  */
 import type { InitcallReport, RankedInitcall } from '../initcall/rank.js';
-import { describeSummary } from './text.js';
+import { describeSummary, errorsByCode } from './text.js';
 import { code, duration, elideKey, errnoName, ms, percent, pipeTable, selectRanked, wrap, type ViewOptions } from './format.js';
 
 export const MD_WIDTH = 80;
@@ -119,12 +119,9 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
   }
   const failed = report.initcalls.filter((r) => r.errorBoots > 0);
   if (failed.length > 0) {
-    out.push('', 'Returned an error:', '');
-    for (const r of failed) {
-      const codes = r.errorCodes.map(errnoName).join(', ');
-      const where = n > 1 ? ` in ${r.errorBoots}/${n} boots` : '';
-      out.push(...wrap(`- ${code(elideKey(r.key, NAME_MAX))}: ${codes}${where}`, MD_WIDTH, '  '));
-    }
+    out.push('', `Returned an error (${failed.length}${n > 1 ? ', in every boot unless noted' : ''}):`, '');
+    for (const [c, names] of errorsByCode(report))
+      out.push(...wrap(`- ${errnoName(c)}: ${names.map((k) => code(elideKey(k, NAME_MAX))).join(', ')}`, MD_WIDTH, '  '));
   }
   const lowRes = report.initcalls.filter((r) => r.jiffyUs !== undefined);
   if (lowRes.length > 0) {

@@ -6,7 +6,7 @@
  */
 import type { InitcallGroup, InitcallReport, RankedInitcall } from '../initcall/rank.js';
 import type { Summary } from '../stats/summary.js';
-import { columns, duration, errnoName, ms, percent, selectRanked, type ViewOptions } from './format.js';
+import { columns, duration, errnoName, ms, percent, selectRanked, wrap, type ViewOptions } from './format.js';
 
 export type TextOptions = ViewOptions;
 
@@ -87,6 +87,22 @@ function groupRows(shown: readonly InitcallGroup[], all: readonly InitcallGroup[
   });
 }
 
+/**
+ * Initcalls that returned non-zero, by return code (most common code first),
+ * each name followed by `(k/N)` when it failed in only some boots.
+ */
+export function errorsByCode(report: InitcallReport): [number, string[]][] {
+  const n = report.boots.length;
+  const byCode = new Map<number, string[]>();
+  for (const r of report.initcalls) {
+    for (const c of r.errorCodes) {
+      const name = r.errorBoots < n || r.errorCodes.length > 1 ? `${r.key} (${r.errorBoots}/${n})` : r.key;
+      byCode.set(c, [...(byCode.get(c) ?? []), name]);
+    }
+  }
+  return [...byCode.entries()].sort((a, b) => b[1].length - a[1].length || a[0] - b[0]);
+}
+
 export function renderText(report: InitcallReport, options: TextOptions = {}): string {
   const n = report.boots.length;
   const out: string[] = [];
@@ -117,14 +133,8 @@ export function renderText(report: InitcallReport, options: TextOptions = {}): s
   }
   const failed = report.initcalls.filter((r) => r.errorBoots > 0);
   if (failed.length > 0) {
-    out.push('', 'Returned an error:');
-    const rows = failed.map((r) => [
-      `  ${r.key}`,
-      r.errorCodes.map(errnoName).join(', '),
-      n > 1 ? `in ${r.errorBoots}/${n} boots` : '',
-      r.stats ? `${ms(r.stats.median)} ms` : '',
-    ]);
-    out.push(...columns(rows, ['left', 'left', 'left', 'right']));
+    out.push('', `Returned an error (${failed.length} initcall${failed.length === 1 ? '' : 's'}${n > 1 ? '; in every boot unless noted' : ''}):`);
+    for (const [code, names] of errorsByCode(report)) out.push(...wrap(`${errnoName(code)}: ${names.join(', ')}`, 98, '  ').map((l) => `  ${l}`));
   }
   return out.join('\n') + '\n';
 }

@@ -59,18 +59,24 @@ export const JIFFY_US = [10000, 4000, 10000 / 3, 1000] as const;
  * value is a whole multiple of, or undefined when the values look like real
  * microsecond readings. All-zero input is not flagged: there is nothing to
  * judge. HZ=300 jiffies are 3333.33 µs, printed as 3333 or 3334, so a ±1 µs
- * rounding slack is allowed.
+ * rounding slack is allowed. `preferred` (the jiffy most other initcalls of
+ * the same kernel show) wins when it fits too.
  */
-export function jiffyQuantum(values: readonly number[]): number | undefined {
+export function jiffyQuantum(values: readonly number[], preferred?: number): number | undefined {
   const nonzero = values.filter((v) => v !== 0);
   if (nonzero.length === 0) return undefined;
-  for (const jiffy of JIFFY_US) {
+  const fits = (jiffy: number) => {
     const slack = Number.isInteger(jiffy) ? 0 : 1;
-    const fits = nonzero.every((v) => {
+    return nonzero.every((v) => {
       const k = Math.round(v / jiffy);
       return k >= 1 && Math.abs(v - k * jiffy) <= slack;
     });
-    if (fits) return Math.round(jiffy);
+  };
+  // 20000 µs is 5 HZ=250 jiffies as well as 2 HZ=100 ones: the kernel's own HZ, when known, decides.
+  if (preferred !== undefined) {
+    const p = JIFFY_US.find((j) => Math.round(j) === preferred);
+    if (p !== undefined && fits(p)) return preferred;
   }
+  for (const jiffy of JIFFY_US) if (fits(jiffy)) return Math.round(jiffy);
   return undefined;
 }

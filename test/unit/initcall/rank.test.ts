@@ -172,3 +172,13 @@ describe('compareReports', () => {
     expect(c.timeToInit).toEqual({ beforeUs: 1_000_000, afterUs: 900_000, deltaUs: -100_000, deltaRatio: -0.1 });
   });
 });
+
+describe('rankBoots: one HZ per kernel', () => {
+  it('judges an ambiguous initcall by the jiffy the others show', () => {
+    const r = rankBoots([
+      boot('a.log', [['a', 4000], ['b', 8000], ['c', 20000], ['d', 1234]]),
+      boot('b.log', [['a', 12000], ['b', 4000], ['c', 40000], ['d', 2345]]),
+    ]);
+    expect(Object.fromEntries(r.initcalls.map((x) => [x.fn, x.jiffyUs]))).toEqual({ a: 4000, b: 4000, c: 4000, d: undefined });
+  });
+});

@@ -36,7 +36,17 @@ describe('renderText', () => {
     expect(top.filter((l) => /^\d+ /.test(l))).toHaveLength(2);
     expect(top).toContain('… 4 more initcalls not shown (--top/--min-us)');
     expect(top).toContain('  hang_init  at /var/log/boots/b2.log:18');
-    expect(top.find((l) => l.startsWith('  nodev_init'))).toMatch(/-19 ENODEV +in 3\/3 boots +0\.030 ms$/);
+    expect(top).toContain('Returned an error (1 initcall; in every boot unless noted):');
+    expect(top).toContain('  -19 ENODEV: nodev_init');
+  });
+
+  it('groups error returns by code and notes the ones that failed in some boots only', () => {
+    const boots = threeBoots();
+    boots[0].initcalls[3].ret = 0;
+    boots[1].initcalls[5].ret = -2;
+    const lines2 = renderText(rankBoots(boots)).split('\n');
+    expect(lines2).toContain('  -19 ENODEV: nodev_init (2/3)');
+    expect(lines2).toContain('  -2 ENOENT: tiny_init (1/3)');
   });
 
   it('hides initcalls under --min-us', () => {

@@ -57,3 +57,11 @@ describe('jiffyQuantum', () => {
     expect(jiffyQuantum([])).toBeUndefined();
   });
 });
+
+describe('jiffyQuantum with the kernel\'s usual jiffy', () => {
+  it('reads 20000/40000 µs as HZ=250 jiffies when the other initcalls say HZ=250', () => {
+    expect(jiffyQuantum([20000, 40000])).toBe(10000);
+    expect(jiffyQuantum([20000, 40000], 4000)).toBe(4000);
+    expect(jiffyQuantum([10000, 30000], 4000)).toBe(10000);
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * `ktrim report LOG...`: parse initcall_debug boot logs and rank initcalls by
+ * cost over N boots; `--compare LOG...` puts a second set of boots beside
+ * them. Reads the logs, never writes to them; `-o FILE` writes a new file
+ * atomically.
+ */
+import type { CommandModule } from 'yargs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { contextFrom, type CommandContext, type GlobalArgs } from './context.js';
+import { InputError } from '../errors.js';
+import { parseBootLog } from '../initcall/parse.js';
+import { parseSystemMap } from '../initcall/symbols.js';
+import type { ParsedBoot, SymbolMap } from '../initcall/types.js';
+import { compareReports, rankBoots, type GroupBy, type InitcallReport } from '../initcall/rank.js';
+import { renderText } from '../report/text.js';
+import { renderJson, renderJsonComparison } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderCompareMarkdown, renderCompareText } from '../report/compare.js';
+import { renderSvg } from '../report/svg.js';
+import { renderHtml } from '../report/html.js';
+import type { ViewOptions } from '../report/format.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'md', 'svg', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+const GROUP_BYS: readonly GroupBy[] = ['fn', 'module', 'level'];
+
+export interface ReportArgs extends GlobalArgs {
+  logs: string[];
+  format?: string;
+  json?: boolean;
+  top?: number;
+  minUs?: number;
+  groupBy?: string;
+  systemMap?: string;
+  compare?: string[];
+  output?: string;
+}
+
+/** Read a user's file as bytes; every failure is a one-line InputError naming it. */
+export async function readInputFile(path: string, what: string): Promise<Buffer> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code})`, path);
+  }
+  if (st.isDirectory()) throw new InputError(`is a directory, not ${what}`, path);
+  if (!st.isFile()) throw new InputError(`is not a regular file`, path);
+  if (st.size === 0) throw new InputError(`empty file, expected ${what}`, path);
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code})`, path);
+  }
+}
+
+const COMPRESSED: [string, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+];
+
+/**
+ * Why `bytes` is not a text log, or undefined when it is one. Serial captures
+ * hold stray control bytes (a NUL while the UART comes up, escape sequences),
+ * so only a sizeable share of control bytes in the first 64 KiB counts.
+ */
+export function binaryReason(bytes: Uint8Array): string | undefined {
+  for (const [name, magic] of COMPRESSED) {
+    if (magic.every((b, i) => bytes[i] === b)) return `is ${name}-compressed: decompress it first`;
+  }
+  const sample = bytes.subarray(0, 65536);
+  let control = 0;
+  for (const b of sample) {
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b && b !== 0x08 && b !== 0x0c) control++;
+  }
+  if (control > Math.max(8, sample.length * 0.01)) return 'is a binary file, not a text boot log';
+  return undefined;
+}
+
+/** Load, check and parse one boot log. */
+export async function loadBootLog(path: string, symbols?: SymbolMap): Promise<ParsedBoot> {
+  const bytes = await readInputFile(path, 'a boot log');
+  const why = binaryReason(bytes);
+  if (why) throw new InputError(why, path);
+  const boot = parseBootLog(bytes.toString('utf8'), { source: path, symbols });
+  if (boot.initcalls.length === 0) {
+    throw new InputError(
+      'no initcall lines ("calling … @ PID"): boot with initcall_debug and capture KERN_DEBUG (loglevel=8, or dmesg)',
+      path,
+    );
+  }
+  return boot;
+}
+
+export async function loadSystemMap(path: string): Promise<SymbolMap> {
+  const bytes = await readInputFile(path, 'a System.map');
+  const why = binaryReason(bytes);
+  if (why) throw new InputError(why, path);
+  return parseSystemMap(bytes.toString('utf8'), path);
+}
+
+function reportWarnings(ctx: CommandContext, boots: readonly ParsedBoot[], report: InitcallReport): void {
+  const MAX_PER_FILE = 5;
+  for (const b of boots) {
+    for (const w of b.warnings.slice(0, MAX_PER_FILE)) ctx.logger.warn(`${b.source}:${w.line}: ${w.message}`);
+    if (b.warnings.length > MAX_PER_FILE) ctx.logger.warn(`${b.source}: ${b.warnings.length - MAX_PER_FILE} more warnings`);
+  }
+  for (const w of report.warnings) ctx.logger.warn(w);
+}
+
+/** The boot whose total initcall time is the median one: the most typical timeline to draw. */
+export function medianBoot(boots: readonly ParsedBoot[]): ParsedBoot {
+  const sorted = [...boots].sort((a, b) => a.totalInitcallUs - b.totalInitcallUs);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function parseFormat(args: ReportArgs): ReportFormat {
+  if (args.json) {
+    if (args.format !== undefined && args.format !== 'json') throw new InputError(`--json conflicts with --format ${args.format}`);
+    return 'json';
+  }
+  const f = args.format ?? 'text';
+  if (!(REPORT_FORMATS as readonly string[]).includes(f))
+    throw new InputError(`unknown --format "${f}": use one of ${REPORT_FORMATS.join(', ')}`);
+  return f as ReportFormat;
+}
+
+function checkCount(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new InputError(`${name} takes a whole number ≥ 0, not "${v}"`);
+  return v;
+}
+
+/** Refuse to write the report over one of the inputs. */
+async function checkOutput(output: string, inputs: readonly string[]): Promise<void> {
+  const out = resolve(output);
+  let outReal = out;
+  try {
+    const st = await stat(out);
+    if (st.isDirectory()) throw new InputError('is a directory: -o takes a file name', output);
+    outReal = await realpath(out);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+  }
+  for (const input of inputs) {
+    let inReal = resolve(input);
+    try {
+      inReal = await realpath(input);
+    } catch {
+      /* checked when read */
+    }
+    if (inReal === outReal) throw new InputError('is one of the inputs: refusing to overwrite it (-o)', output);
+  }
+}
+
+/** Everything the verb does, minus argument parsing: usable from tests and other verbs. */
+export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<void> {
+  const format = parseFormat(args);
+  const groupBy = (args.groupBy ?? 'fn') as GroupBy;
+  if (!GROUP_BYS.includes(groupBy)) throw new InputError(`unknown --group-by "${args.groupBy}": use one of ${GROUP_BYS.join(', ')}`);
+  const view: ViewOptions = { top: checkCount('--top', args.top), minUs: checkCount('--min-us', args.minUs) };
+  const compare = args.compare ?? [];
+  if (compare.length > 0 && (format === 'svg' || format === 'html'))
+    throw new InputError(`--compare works with --format text, json or md, not ${format}`);
+  if (args.logs.length === 0) throw new InputError('name at least one boot log');
+  const inputs = [...args.logs, ...compare, ...(args.systemMap ? [args.systemMap] : [])];
+  if (args.output) await checkOutput(args.output, inputs);
+
+  const symbols = args.systemMap ? await loadSystemMap(args.systemMap) : undefined;
+  const load = async (paths: readonly string[]) => {
+    const boots: ParsedBoot[] = [];
+    for (const p of paths) boots.push(await loadBootLog(p, symbols));
+    return boots;
+  };
+  const before = await load(args.logs);
+  const report = rankBoots(before, { groupBy });
+  reportWarnings(ctx, before, report);
+
+  let result: string;
+  if (compare.length > 0) {
+    const afterBoots = await load(compare);
+    const after = rankBoots(afterBoots, { groupBy });
+    reportWarnings(ctx, afterBoots, after);
+    const cmp = compareReports(report, after);
+    result =
+      format === 'json'
+        ? renderJsonComparison(cmp, view)
+        : format === 'md'
+          ? renderCompareMarkdown(cmp, view)
+          : renderCompareText(cmp, view);
+  } else if (format === 'svg') {
+    const boot = medianBoot(before);
+    if (before.length > 1) ctx.logger.info(`the SVG timeline shows one boot, the median one: ${boot.source}`);
+    result = renderSvg(boot, { title: boot.source });
+  } else if (format === 'html') {
+    result = renderHtml(report, before);
+  } else {
+    result =
+      format === 'json'
+        ? renderJson(report, view)
+        : format === 'md'
+          ? renderMarkdown(report, view)
+          : renderText(report, view);
+  }
+
+  if (args.output) {
+    await writeFileAtomic(args.output, result);
+    ctx.logger.info(`wrote ${args.output}`);
+  } else {
+    ctx.stdout.write(result);
+  }
+}
+
+export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
+  command: 'report <logs..>',
+  describe: 'Parse initcall_debug boot logs and rank initcalls by cost over N boots',
+  builder: (y) =>
+    y
+      .positional('logs', { type: 'string', array: true, demandOption: true, describe: 'boot logs (serial capture or dmesg), one per boot' })
+      .option('format', { alias: 'f', type: 'string', describe: 'output format: text, json, md, svg or html (default text)' })
+      .option('json', { type: 'boolean', describe: 'same as --format json' })
+      .option('top', { alias: 'n', type: 'number', describe: 'show only the N most expensive initcalls (or groups)' })
+      .option('min-us', { type: 'number', describe: 'hide initcalls whose median is under N µs' })
+      .option('group-by', { type: 'string', describe: 'rank by fn (default), module or level' })
+      .option('system-map', { type: 'string', describe: 'System.map to name bare initcall addresses (no CONFIG_KALLSYMS)' })
+      .option('compare', { type: 'string', array: true, describe: 'boot logs of the changed kernel: before (LOGs) / after side by side' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the result to this new file instead of stdout' })
+      .example('$0 report boot-*.log --top 25', 'the 25 slowest initcalls over all boots')
+      .example('$0 report old-*.log --compare new-*.log --format md', 'before/after table for a mail'),
+  handler: async (argv) => {
+    await runReport(argv as ReportArgs, contextFrom(argv));
+  },
+};
