@@ -181,7 +181,11 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
     dmesg,
   };
   if (logs && req.logDir) {
-    await writeFile(logs.timestamped, run.console.map((l) => `${(l.ms / 1000).toFixed(6)} ${l.text}`).join('\n') + '\n');
+    // Host seconds since qemu was spawned; `ktrim analyze LOG` reads this back.
+    const body = run.console.map((l) => `${(l.ms / 1000).toFixed(6)} ${l.text}`);
+    const header = `# qemu-start ${run.argv.map((a) => JSON.stringify(a)).join(' ')}`;
+    const footer = `# qemu-exit ${(run.wallMs / 1000).toFixed(6)} ending=${run.ending} accel=${run.accel} peak-rss-kb=${run.peakRssKb ?? '?'}`;
+    await writeFile(logs.timestamped, [header, ...body, footer].join('\n') + '\n');
     if (dmesg) {
       logs.dmesg = join(req.logDir, `${req.logName ?? 'boot'}.dmesg.log`);
       await writeFile(logs.dmesg, dmesg);

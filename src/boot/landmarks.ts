@@ -44,7 +44,7 @@ export interface FreeMemory {
 const PRINTK_RE = /^\s*(?:<\d+>)?\[\s*(\d+)\.(\d{6})\]\s?(.*)$/;
 const CALLING_RE = /\bcalling\s+\S+\s+@\s+\d+/;
 const RETURNED_RE = /\binitcall\s+\S+\s+returned\s+-?\d+\s+after/;
-const FREEING_RE = /Freeing unused kernel (image )?\(?(initmem)?.*memory/;
+const FREEING_RE = /Freeing unused kernel .*memory/;
 const RUN_INIT_RE = /Run \S+ as init process/;
 
 /** Strip a printk `[ t ]` prefix; returns the time in µs and the message. */

@@ -1,0 +1,100 @@
+/**
+ * `ktrim analyze`: boot phases on the host clock (text timeline, JSON, SVG)
+ * and the console's cost. Boots a kernel (--kernel) or re-reads the
+ * `*.console.ts.log` files that `ktrim boot --keep-logs` kept.
+ */
+import type { CommandModule } from 'yargs';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import { analyzeBoots, formatTimeline, parseTimestampedConsole, timelineSvg, type AnalyzableBoot } from '../boot/analyze.js';
+import { benchmarkBoots, defaultBootDeps } from '../boot/boot.js';
+import { InputError } from '../errors.js';
+import { bootOptions, describeBoot, warnAccel } from './boot.js';
+import { contextFrom, type GlobalArgs } from './context.js';
+
+export interface AnalyzeArgs extends GlobalArgs {
+  logs?: string[];
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  smp: number;
+  memory: number;
+  runs: number;
+  warmup: number;
+  timeout: number;
+  test?: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+  'initcall-debug'?: boolean;
+  svg?: string;
+  json?: boolean;
+  'keep-logs'?: string;
+}
+
+export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
+  command: 'analyze [logs..]',
+  describe: 'Break boots into phases (host clock) and estimate the console cost; boots --kernel or reads kept *.console.ts.log files',
+  builder: (y) =>
+    y
+      .positional('logs', { type: 'string', array: true, describe: '*.console.ts.log files kept by ktrim boot --keep-logs' })
+      .option('kernel', { type: 'string', describe: 'bzImage to boot and analyze' })
+      .option('append', { type: 'string', describe: 'Extra kernel parameters (default: loglevel=6)' })
+      .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
+      .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
+      .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })
+      .option('warmup', { type: 'number', default: 0, describe: 'Warm-up boots (not counted)' })
+      .option('initcall-debug', { type: 'boolean', describe: 'Boot with initcall_debug (ring buffer only at the default loglevel)' })
+      .option('svg', { type: 'string', describe: 'Write the timeline as SVG to this file' })
+      .option('keep-logs', { type: 'string', describe: 'Directory for each boot’s console and dmesg logs' })
+      .options(bootOptions) as never,
+  handler: async (argv) => {
+    const { logger, stdout } = contextFrom(argv);
+    let boots: AnalyzableBoot[];
+    if (argv.kernel) {
+      if (argv.logs?.length) throw new InputError('give either --kernel or log files, not both');
+      const res = await benchmarkBoots(
+        {
+          kernel: argv.kernel,
+          initrd: argv.initrd,
+          append: argv.append,
+          smp: argv.smp,
+          memoryMb: argv.memory,
+          timeoutS: argv.timeout,
+          testScript: argv.test,
+          accel: argv.accel,
+          initcallDebug: argv['initcall-debug'],
+          dmesg: true, // guest-side landmarks, and a long console run to time the UART
+          logDir: argv['keep-logs'],
+        },
+        {
+          runs: argv.runs,
+          warmup: argv.warmup,
+          onBoot: (r, i, warm) => {
+            if (i === 1) warnAccel(logger, r.accel);
+            logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`));
+          },
+        },
+        defaultBootDeps(logger),
+      );
+      boots = res.boots;
+    } else {
+      if (!argv.logs?.length) throw new InputError('nothing to analyze: give --kernel FILE or *.console.ts.log files');
+      boots = [];
+      for (const file of argv.logs) {
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (err) {
+          throw new InputError(`cannot read: ${(err as Error).message}`, file);
+        }
+        boots.push(parseTimestampedConsole(text, file));
+      }
+    }
+    const analysis = analyzeBoots(boots);
+    for (const w of analysis.warnings) logger.warn(w);
+    if (argv.svg) {
+      await writeFileAtomic(argv.svg, timelineSvg(analysis));
+      logger.info(`timeline written to ${argv.svg}`);
+    }
+    stdout.write(argv.json ? JSON.stringify(analysis, null, 2) + '\n' : formatTimeline(analysis));
+  },
+};

@@ -1,0 +1,132 @@
+// The qemu runner against the fake qemu script: endings, host timestamps,
+// peak RSS, and that no fake qemu is left running.
+import { describe, it, expect } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { liveChildren } from '../../../src/process.js';
+import { chooseAccel, cleanConsoleLine, kvmUsable, qemuArgv, runQemu, type QemuRequest } from '../../../src/boot/qemu.js';
+import { fakeQemuDeps, tempDir } from './fake.js';
+
+function request(dir: string, append: string, timeoutMs = 10000): QemuRequest {
+  const kernel = join(dir, 'k');
+  const initrd = join(dir, 'i');
+  writeFileSync(kernel, 'k');
+  writeFileSync(initrd, 'i');
+  return { kernel, initrd, append, smp: 2, memoryMb: 192, timeoutMs };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('runQemu with the fake qemu', () => {
+  it('ends at the marker, kills qemu after KTRIM-DONE, and timestamps lines in order', async () => {
+    const dir = tempDir();
+    const r = await runQemu(request(dir, 'console=ttyS0 panic=-1'), fakeQemuDeps());
+    expect(r.ending).toBe('marker');
+    expect(r.accel).toBe('tcg');
+    // The fake sleeps 1000 s after KTRIM-DONE: we must have killed it.
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.wallMs).toBeLessThan(5000);
+    const texts = r.console.map((l) => l.text);
+    expect(texts[0]).toBe('SeaBIOS (version fake)'); // escape codes and CR gone
+    expect(texts).toContain('KTRIM-MARKER end uptime=0.55');
+    expect(texts[texts.length - 1]).toBe('KTRIM-DONE');
+    const ms = r.console.map((l) => l.ms);
+    expect([...ms].sort((a, b) => a - b)).toEqual(ms);
+    // The fake sleeps 50 ms before the kernel banner and 100 ms before /init.
+    const banner = r.console.find((l) => l.text.includes('Linux version'))!;
+    const start = r.console.find((l) => l.text.startsWith('KTRIM-MARKER start'))!;
+    expect(banner.ms).toBeGreaterThan(40);
+    expect(start.ms - banner.ms).toBeGreaterThan(90);
+    // VmHWM of a bash process: a few MiB.
+    expect(r.peakRssKb).toBeGreaterThan(500);
+    expect(r.peakRssKb).toBeLessThan(200_000);
+    expect(r.argv).toEqual(expect.arrayContaining(['-nodefaults', '-no-reboot', '-nographic', '-m', '192', '-smp', '2']));
+    expect(liveChildren().size).toBe(0);
+  });
+
+  it('reports a panic with the panic line, and qemu exits by itself', async () => {
+    const r = await runQemu(request(tempDir(), 'fake.scenario=panic'), fakeQemuDeps());
+    expect(r.ending).toBe('panic');
+    expect(r.endingDetail).toBe('Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100');
+    expect(r.exitCode).toBe(0);
+    expect(r.signal).toBeUndefined();
+  });
+
+  it('kills a qemu that does not exit after a panic', async () => {
+    const r = await runQemu(request(tempDir(), 'fake.scenario=panic-stuck'), fakeQemuDeps({ panicGraceMs: 200 }));
+    expect(r.ending).toBe('panic');
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.wallMs).toBeLessThan(3000);
+  });
+
+  it('times out a hung boot and kills the whole process group', async () => {
+    let pid = 0;
+    const deps = fakeQemuDeps({
+      readPeakRssKb: (p) => {
+        pid = p;
+        return undefined;
+      },
+    });
+    const r = await runQemu(request(tempDir(), 'fake.scenario=hang', 800), deps);
+    expect(r.ending).toBe('timeout');
+    expect(r.endingDetail).toMatch(/^no end marker within 1 s \(last console line: "\[    0.010000\] smp: Brought up/);
+    expect(r.wallMs).toBeGreaterThanOrEqual(800);
+    expect(r.wallMs).toBeLessThan(3000);
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+    // The fake's `sleep 1000` child was in the same group: gone too.
+    expect(() => process.kill(-pid, 0)).toThrow();
+  });
+
+  it("reports qemu's own exit with its stderr", async () => {
+    const r = await runQemu(request(tempDir(), 'fake.scenario=exit'), fakeQemuDeps());
+    expect(r.ending).toBe('exit');
+    expect(r.exitCode).toBe(3);
+    expect(r.endingDetail).toBe('qemu exited (3) before the end marker: qemu-system-x86_64: fake: guest requested an exit');
+  });
+
+  it('throws a BootError (exit 2) when qemu is missing', async () => {
+    await expect(runQemu(request(tempDir(), ''), fakeQemuDeps({ qemuBinary: '/nonexistent/qemu-system-x86_64' }))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^\/nonexistent\/qemu-system-x86_64 not found: install Debian's qemu-system-x86/),
+    });
+  });
+});
+
+describe('qemu argv and accelerator', () => {
+  it('builds the documented command line, with -cpu host only under kvm', () => {
+    const req = { kernel: '/k', initrd: '/i', append: 'console=ttyS0 quiet', smp: 4, memoryMb: 512, timeoutMs: 1, extraArgs: ['-device', 'x'] };
+    expect(qemuArgv(req, 'tcg', 'qemu-system-x86_64')).toEqual([
+      'qemu-system-x86_64', '-nodefaults', '-no-reboot', '-nographic', '-accel', 'tcg', '-m', '512', '-smp', '4',
+      '-serial', 'stdio', '-kernel', '/k', '-initrd', '/i', '-append', 'console=ttyS0 quiet', '-device', 'x',
+    ]);
+    expect(qemuArgv(req, 'kvm', 'q').slice(4, 8)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
+  });
+
+  it('picks kvm only when usable, unless forced', () => {
+    const req = { kernel: '', initrd: '', append: '', smp: 1, memoryMb: 1, timeoutMs: 1 };
+    expect(chooseAccel(req, fakeQemuDeps({ kvmUsable: () => true }))).toBe('kvm');
+    expect(chooseAccel(req, fakeQemuDeps({ kvmUsable: () => false }))).toBe('tcg');
+    expect(chooseAccel({ ...req, accel: 'tcg' }, fakeQemuDeps({ kvmUsable: () => true }))).toBe('tcg');
+  });
+
+  it('does not trust /dev/kvm on a CPU without vmx/svm', () => {
+    const dir = tempDir();
+    const cpuinfo = join(dir, 'cpuinfo');
+    writeFileSync(cpuinfo, 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor\n');
+    expect(kvmUsable(cpuinfo)).toBe(false);
+  });
+
+  it('strips terminal escapes and CRs from console lines', () => {
+    expect(cleanConsoleLine('Probing EDD (edd=off to disable)... ok\x1bc\x1b[?7l\x1b[2J[    0.000000] Linux version 6.1.0\r')).toBe(
+      'Probing EDD (edd=off to disable)... ok[    0.000000] Linux version 6.1.0',
+    );
+  });
+});
