@@ -149,24 +149,34 @@ export function analyzeBoots(boots: readonly AnalyzableBoot[]): BootAnalysis {
 }
 
 /**
- * The console's cost per character: in each boot find the longest run of
- * console lines that arrived without a pause (gaps < gapMs) — the dmesg
- * dump after the marker is such a run — and divide its span by its size.
- * The first chunk's characters are left out: they arrived at the run's start.
+ * The console's cost per character, from a long run of console output: the
+ * dmesg dump after the marker when there is one (else the whole console).
+ * Lines arrive in chunks sharing one host timestamp; between consecutive
+ * chunks less than gapMs apart the UART was busy the whole time, so each such
+ * interval is charged to the characters of the chunk that ended it. Longer
+ * gaps (the guest descheduled, or printing nothing) are left out.
  */
 export function consoleRate(lines: readonly ConsoleLine[], gapMs = 30): { usPerChar: number; chars: number; ms: number } | undefined {
-  let best: { usPerChar: number; chars: number; ms: number } | undefined;
-  let i = 0;
-  while (i < lines.length) {
-    let j = i;
-    while (j + 1 < lines.length && lines[j + 1].ms - lines[j].ms < gapMs) j++;
-    const span = lines[j].ms - lines[i].ms;
-    let chars = 0;
-    for (let k = i + 1; k <= j; k++) if (lines[k].ms > lines[i].ms) chars += lines[k].text.length + 2; // CR LF
-    if (span >= 50 && chars >= 2000 && (!best || chars > best.chars)) best = { usPerChar: (span * 1000) / chars, chars, ms: span };
-    i = j + 1;
+  const begin = lines.findIndex((l) => l.text.startsWith(MARKERS.dmesgBegin));
+  const end = lines.findIndex((l) => l.text.startsWith(MARKERS.dmesgEnd));
+  const seg = begin >= 0 && end > begin ? lines.slice(begin, end + 1) : lines;
+  const chunks: { ms: number; chars: number }[] = [];
+  for (const l of seg) {
+    const last = chunks[chunks.length - 1];
+    if (last && last.ms === l.ms) last.chars += l.text.length + 2; // CR LF
+    else chunks.push({ ms: l.ms, chars: l.text.length + 2 });
   }
-  return best;
+  let ms = 0;
+  let chars = 0;
+  for (let k = 1; k < chunks.length; k++) {
+    const d = chunks[k].ms - chunks[k - 1].ms;
+    if (d < gapMs) {
+      ms += d;
+      chars += chunks[k].chars;
+    }
+  }
+  if (chars < 2000 || ms < 20) return undefined;
+  return { usPerChar: (ms * 1000) / chars, chars, ms };
 }
 
 export function estimateConsoleCost(boots: readonly AnalyzableBoot[]): ConsoleCost | undefined {
