@@ -30,8 +30,8 @@ export interface ReportArgs extends GlobalArgs {
   logs: string[];
   format?: string;
   json?: boolean;
-  top?: number;
-  minUs?: number;
+  top?: number | string;
+  minUs?: number | string;
   groupBy?: string;
   systemMap?: string;
   compare?: string[];
@@ -130,9 +130,10 @@ function parseFormat(args: ReportArgs): ReportFormat {
   return f as ReportFormat;
 }
 
-function checkCount(name: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new InputError(`${name} takes a whole number ≥ 0, not "${v}"`);
+function checkCount(name: string, raw: number | string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new InputError(`${name} takes a whole number ≥ 0, not "${raw}"`);
   return v;
 }
 
@@ -224,8 +225,8 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
       .positional('logs', { type: 'string', array: true, demandOption: true, describe: 'boot logs (serial capture or dmesg), one per boot' })
       .option('format', { alias: 'f', type: 'string', describe: 'output format: text, json, md, svg or html (default text)' })
       .option('json', { type: 'boolean', describe: 'same as --format json' })
-      .option('top', { alias: 'n', type: 'number', describe: 'show only the N most expensive initcalls (or groups)' })
-      .option('min-us', { type: 'number', describe: 'hide initcalls whose median is under N µs' })
+      .option('top', { alias: 'n', type: 'string', requiresArg: true, describe: 'show only the N most expensive initcalls (or groups)' })
+      .option('min-us', { type: 'string', requiresArg: true, describe: 'hide initcalls whose median is under N µs' })
       .option('group-by', { type: 'string', describe: 'rank by fn (default), module or level' })
       .option('system-map', { type: 'string', describe: 'System.map to name bare initcall addresses (no CONFIG_KALLSYMS)' })
       .option('compare', { type: 'string', array: true, describe: 'boot logs of the changed kernel: before (LOGs) / after side by side' })

@@ -74,7 +74,7 @@ function initcallTable(shown: readonly RankedInitcall[], all: readonly RankedIni
       String(rank.get(r)),
       r.stats ? ms(r.stats.median) : '-',
       r.stats?.sd != null ? ms(r.stats.sd) : '',
-      r.share !== null ? (r.share * 100).toFixed(1) : '',
+      r.share !== null && !r.async ? (r.share * 100).toFixed(1) : '',
       code(r.key),
     ]),
   ];

@@ -62,7 +62,7 @@ function initcallRows(shown: readonly RankedInitcall[], all: readonly RankedInit
     String(rank.get(r)),
     r.stats ? `${ms(r.stats.median)} ms` : '-',
     r.stats?.sd != null ? `± ${ms(r.stats.sd)}` : '',
-    r.share !== null ? percent(r.share) : '',
+    r.share !== null && !r.async ? percent(r.share) : '',
     `${r.boots}/${n}`,
     r.key,
     initcallNotes(r, n),
