@@ -105,7 +105,7 @@ dd.cmdline, dd.kernel { font-family: "DejaVu Sans Mono", monospace; font-size: 1
 ul.warnings { color: #8a4b00; background: #fff6e5; border: 1px solid #f0d9a8; padding: 6px 6px 6px 28px; }
 .svg-wrap { overflow-x: auto; border: 1px solid #ddd; margin-top: 8px; }
 .svg-wrap[hidden] { display: none; }
-.svg-wrap svg { display: block; }
+.svg-wrap svg { display: block; cursor: crosshair; user-select: none; }
 svg rect.bar:hover, svg rect.wait:hover { stroke: #000; stroke-width: 1.5px; }
 .controls { display: flex; gap: 16px; align-items: center; margin: 6px 0; }
 input#filter { width: 320px; padding: 3px 6px; font: inherit; }
@@ -180,6 +180,129 @@ const SCRIPT = `
     });
     count.textContent = String(shown);
   });
+  // Timeline zoom: drag across a timeline to zoom into that time range,
+  // double-click (or "reset zoom") to see the whole boot again. Bars carry
+  // their times (data-s, data-e in µs); the axis, labels and landmarks are
+  // laid out again from them, with the same rules as svg.ts.
+  function niceStep(range, width) {
+    var raw = range * 90 / Math.max(width, 1);
+    if (!(raw > 0) || !isFinite(raw)) return 1;
+    var pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    var ms = [1, 2, 5, 10];
+    for (var i = 0; i < ms.length; i++) if (ms[i] * pow >= raw) return Math.max(1, ms[i] * pow);
+    return 10 * pow;
+  }
+  function tickLabel(us, step, end) {
+    if (step < 1000) return (us / 1000).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1000) + 1e-9))) + ' ms';
+    if (end < 1e6) return Math.round(us / 1000) + ' ms';
+    return (us / 1e6).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1e6) + 1e-9))) + ' s';
+  }
+  function stamp(us) { return (us / 1e6).toFixed(6) + ' s'; }
+  function relayout(svg, t0, t1) {
+    var ns = svg.namespaceURI;
+    var left = Number(svg.getAttribute('data-left'));
+    var width = Number(svg.getAttribute('data-plot-width'));
+    var k = width / (t1 - t0);
+    var xOf = function (us) { return left + (us - t0) * k; };
+    var bars = svg.querySelector('g.bars');
+    Array.prototype.forEach.call(bars.querySelectorAll('text.bar-label'), function (t) { t.remove(); });
+    Array.prototype.forEach.call(bars.querySelectorAll('rect.bar, rect.wait'), function (r) {
+      var s = Number(r.getAttribute('data-s')), e = Number(r.getAttribute('data-e'));
+      var x = xOf(s), w = Math.max(1, (e - s) * k);
+      r.setAttribute('x', x.toFixed(2));
+      r.setAttribute('width', w.toFixed(2));
+      var name = r.getAttribute('data-name');
+      if (name === null) return;
+      var visLeft = Math.max(x, left), visW = Math.min(x + w, left + width) - visLeft;
+      if (visW < name.length * 6.2 + 6) return;
+      var t = document.createElementNS(ns, 'text');
+      t.setAttribute('class', 'bar-label');
+      t.setAttribute('x', (visLeft + 3).toFixed(2));
+      t.setAttribute('y', String(Number(r.getAttribute('y')) + Number(r.getAttribute('height')) / 2 + 4));
+      t.setAttribute('pointer-events', 'none');
+      t.textContent = name;
+      r.after(t);
+    });
+    var axis = svg.querySelector('g.axis');
+    var first = axis.querySelector('line');
+    var y1 = first ? first.getAttribute('y1') : '0', y2 = first ? first.getAttribute('y2') : '0';
+    var ty = first ? axis.querySelector('text').getAttribute('y') : '0';
+    while (axis.firstChild) axis.firstChild.remove();
+    var step = niceStep(t1 - t0, width);
+    for (var us = Math.ceil(t0 / step) * step; us <= t1 + 1e-6; us += step) {
+      var line = document.createElementNS(ns, 'line');
+      var x = xOf(us).toFixed(2);
+      line.setAttribute('x1', x); line.setAttribute('x2', x);
+      line.setAttribute('y1', y1); line.setAttribute('y2', y2);
+      line.setAttribute('stroke', '#d0d0d0'); line.setAttribute('stroke-width', '1');
+      var label = document.createElementNS(ns, 'text');
+      label.setAttribute('x', x); label.setAttribute('y', ty); label.setAttribute('text-anchor', 'middle');
+      label.textContent = tickLabel(us, step, t1);
+      axis.appendChild(line); axis.appendChild(label);
+    }
+    Array.prototype.forEach.call(svg.querySelectorAll('g.marker'), function (g) {
+      var us = Number(g.getAttribute('data-us'));
+      var x = xOf(us);
+      g.style.display = us < t0 || us > t1 ? 'none' : '';
+      var l = g.querySelector('line'), t = g.querySelector('text');
+      l.setAttribute('x1', x.toFixed(2)); l.setAttribute('x2', x.toFixed(2));
+      var leftSide = x - left > 200;
+      t.setAttribute('x', (leftSide ? x - 3 : x + 3).toFixed(2));
+      t.setAttribute('text-anchor', leftSide ? 'end' : 'start');
+    });
+    var full = t0 === Number(svg.getAttribute('data-t0')) && t1 === Number(svg.getAttribute('data-t1'));
+    svg.querySelector('text.view').textContent = full ? '' : 'zoomed to ' + stamp(t0) + ' → ' + stamp(t1) + ' (double-click to reset)';
+    svg.setAttribute('data-view', full ? '' : t0 + ' ' + t1);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('svg.ktrim-timeline'), function (svg) {
+    var left = Number(svg.getAttribute('data-left'));
+    var width = Number(svg.getAttribute('data-plot-width'));
+    var view = function () {
+      var v = svg.getAttribute('data-view');
+      if (v) return v.split(' ').map(Number);
+      return [Number(svg.getAttribute('data-t0')), Number(svg.getAttribute('data-t1'))];
+    };
+    var toSvgX = function (ev) {
+      var box = svg.getBoundingClientRect();
+      return (ev.clientX - box.left) * Number(svg.getAttribute('width')) / box.width;
+    };
+    var clamp = function (x) { return Math.min(left + width, Math.max(left, x)); };
+    var drag = null;
+    svg.addEventListener('mousedown', function (ev) {
+      if (ev.button !== 0) return;
+      var x = toSvgX(ev);
+      if (x < left || x > left + width) return;
+      ev.preventDefault();
+      var sel = document.createElementNS(svg.namespaceURI, 'rect');
+      sel.setAttribute('class', 'selection');
+      sel.setAttribute('x', String(x)); sel.setAttribute('width', '0');
+      sel.setAttribute('y', '0'); sel.setAttribute('height', svg.getAttribute('height'));
+      sel.setAttribute('fill', 'rgba(31, 95, 168, 0.18)'); sel.setAttribute('pointer-events', 'none');
+      svg.appendChild(sel);
+      drag = { x0: x, sel: sel };
+    });
+    svg.addEventListener('mousemove', function (ev) {
+      if (!drag) return;
+      var x = clamp(toSvgX(ev));
+      drag.sel.setAttribute('x', String(Math.min(x, drag.x0)));
+      drag.sel.setAttribute('width', String(Math.abs(x - drag.x0)));
+    });
+    var finish = function (ev) {
+      if (!drag) return;
+      var x = clamp(toSvgX(ev)), x0 = drag.x0;
+      drag.sel.remove();
+      drag = null;
+      if (Math.abs(x - x0) < 4) return;
+      var v = view(), k = (v[1] - v[0]) / width;
+      var a = v[0] + (Math.min(x, x0) - left) * k, b = v[0] + (Math.max(x, x0) - left) * k;
+      relayout(svg, a, b);
+    };
+    svg.addEventListener('mouseup', finish);
+    svg.addEventListener('mouseleave', finish);
+    svg.addEventListener('dblclick', function () {
+      relayout(svg, Number(svg.getAttribute('data-t0')), Number(svg.getAttribute('data-t1')));
+    });
+  });
   var select = document.getElementById('boot-select');
   if (select) {
     select.addEventListener('change', function () {
@@ -239,7 +362,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     o.push('<p>No boot logs given: no timeline.</p>');
   } else {
     o.push(
-      '<p class="hint">One row per PID (PID 1 runs the synchronous initcalls); bar width = duration; hover a bar for its name, duration and log line.</p>',
+      '<p class="hint">One row per PID (PID 1 runs the synchronous initcalls); bar width = duration; hover a bar for its name, duration and log line. Drag across a timeline to zoom in, double-click to zoom out.</p>',
     );
     if (boots.length > 1) {
       o.push('<div class="controls"><label>Boot <select id="boot-select">');

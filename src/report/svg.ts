@@ -71,6 +71,8 @@ export interface TimelineRow {
   y: number;
   /** Row holds async work only. */
   async: boolean;
+  /** The shared row of async_waiting spans of PIDs that ran no initcall: those PIDs. */
+  waitPids?: number[];
 }
 
 export interface TimelineBar {
@@ -91,6 +93,8 @@ export interface TimelineBar {
   fill: string;
   /** The hover text. */
   title: string;
+  /** Display name of an initcall (fn, async cookie, [module]). */
+  name?: string;
   /** Label drawn inside the bar when it is wide enough. */
   label?: string;
 }
@@ -228,9 +232,25 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         : undefined;
       pending.push({ kind: 'initcall', index, row, startUs: r.startTimeUs, endUs, durationUs: r.durationUs, complete: r.complete && endUs !== undefined });
     });
+    // Waits of PIDs that ran no initcall (kworkers, insmod) share one row:
+    // dozens of rows holding a 2 µs wait each would bury the picture.
+    const waitOnlyPids = new Set<number>();
+    let sharedWaitRow: number | undefined;
     boot.asyncWaits.forEach((w, index) => {
       if (w.startTimeUs === undefined) return;
-      const row = rowFor(w.pid, false);
+      let row: number;
+      if (rowIndex.has(rowKey(w.pid))) row = rowFor(w.pid, false);
+      else {
+        if (sharedWaitRow === undefined) {
+          sharedWaitRow = rows.length;
+          rows.push({ label: 'async_waiting', async: false, waitPids: [] });
+        }
+        row = sharedWaitRow;
+        if (!waitOnlyPids.has(w.pid)) {
+          waitOnlyPids.add(w.pid);
+          rows[row].waitPids!.push(w.pid);
+        }
+      }
       const endUs = w.durationUs !== undefined ? w.startTimeUs + w.durationUs : undefined;
       pending.push({ kind: 'wait', index, row, startUs: w.startTimeUs, endUs, durationUs: w.durationUs, complete: endUs !== undefined });
     });
@@ -279,7 +299,13 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
   const plotTop = TITLE_H + LEGEND_H + AXIS_H;
   const laidRows: TimelineRow[] = rows.map((r, i) => ({
     ...r,
-    label: r.async && r.pid !== undefined ? `PID ${r.pid} async` : r.label,
+    label: r.waitPids
+      ? `waits, ${r.waitPids.length} PID${r.waitPids.length > 1 ? 's' : ''}`
+      : r.pid === 0
+        ? 'PID 0 (boot)'
+        : r.async && r.pid !== undefined
+          ? `PID ${r.pid} async`
+          : r.label,
     y: plotTop + i * ROW_H,
   }));
 
@@ -296,6 +322,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
       let fill: string;
       let title: string;
       let label: string | undefined;
+      let name: string | undefined;
       if (p.kind === 'wait') {
         const wt = boot.asyncWaits[p.index];
         fill = WAIT_COLOUR;
@@ -305,7 +332,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         const level: InitcallLevel | 'unknown' = r.level ?? (r.module ? 'module' : 'unknown');
         levelsSeen.add(level);
         fill = level === 'unknown' ? (unknownParity++ % 2 === 0 ? LEVEL_COLOURS.unknown : UNKNOWN_ALT) : LEVEL_COLOURS[level];
-        const name = displayName(r);
+        name = displayName(r);
         const what = p.complete
           ? `${formatDuration(p.durationUs ?? endUs - p.startUs)}`
           : 'never returned';
@@ -336,6 +363,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         title,
       };
       if (p.durationUs !== undefined) bar.durationUs = p.durationUs;
+      if (name !== undefined) bar.name = name;
       if (label !== undefined) bar.label = label;
       return bar;
     });
@@ -389,7 +417,7 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
 
   const o: string[] = [];
   o.push(
-    `<svg${options.xmlns ? ' xmlns="http://www.w3.org/2000/svg"' : ''} class="ktrim-timeline" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" role="img" aria-labelledby="${id('title')}" ${FONT} font-size="11">`,
+    `<svg${options.xmlns ? ' xmlns="http://www.w3.org/2000/svg"' : ''} class="ktrim-timeline" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" data-t0="${L.t0Us}" data-t1="${L.t1Us}" data-left="${L.plotLeft}" data-plot-width="${L.plotWidth}" data-timed="${L.timed}" role="img" aria-labelledby="${id('title')}" ${FONT} font-size="11">`,
   );
   o.push(`<title id="${id('title')}">${escapeXml(title)}${L.timed ? '' : ' (no printk timestamps: calls laid end to end by duration)'}</title>`);
   o.push(
@@ -400,6 +428,8 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
   o.push(`<rect class="background" width="${L.width}" height="${L.height}" fill="#ffffff"/>`);
   o.push(`<text class="heading" x="8" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
   o.push(`<text class="subtitle" x="8" y="35" fill="#444">${escapeXml(subtitleParts.join(' · '))}</text>`);
+  // Filled in by the HTML report's zoom.
+  o.push(`<text class="view" x="${L.width - 8}" y="35" text-anchor="end" fill="#1f5fa8"></text>`);
 
   // Legend.
   let lx = 8;
@@ -445,7 +475,7 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
     const stroke = b.kind === 'initcall' && !b.complete ? INCOMPLETE_STROKE : '#333';
     const strokeW = b.kind === 'wait' ? 0 : b.width >= 3 ? 0.5 : 0;
     o.push(
-      `<rect class="${cls}" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}"><title>${escapeXml(b.title)}</title></rect>`,
+      `<rect class="${cls}" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}" data-s="${b.startUs}" data-e="${b.endUs}"${b.name !== undefined ? ` data-name="${escapeXml(b.name)}"` : ''}><title>${escapeXml(b.title)}</title></rect>`,
     );
     if (b.label !== undefined) {
       o.push(
@@ -460,7 +490,7 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
     // Label to the left of the line unless that would run off the plot.
     const leftSide = m.x - L.plotLeft > 200;
     o.push(
-      `<g class="marker"><line x1="${m.x}" y1="${L.plotTop - 2}" x2="${m.x}" y2="${plotBottom + 2 + i * MARKER_H}" stroke="#c0392b" stroke-width="1" stroke-dasharray="4 3"/>` +
+      `<g class="marker" data-us="${m.us}"><line x1="${m.x}" y1="${L.plotTop - 2}" x2="${m.x}" y2="${plotBottom + 2 + i * MARKER_H}" stroke="#c0392b" stroke-width="1" stroke-dasharray="4 3"/>` +
         `<text x="${round2(leftSide ? m.x - 3 : m.x + 3)}" y="${plotBottom + 12 + i * MARKER_H}" text-anchor="${leftSide ? 'end' : 'start'}" fill="#c0392b">${escapeXml(`${m.name} ${formatStamp(m.us)}`)}</text></g>`,
     );
   });

@@ -199,6 +199,44 @@ describe('HTML report of 3 Debian 6.1 boots in Chromium', () => {
     expect(labels).toContain('crypto_algapi_init');
   });
 
+  it('zooms into the range dragged across the timeline, and back on double-click', async () => {
+    const svgSel = '.svg-wrap:not([hidden]) svg';
+    const svg = (await o.page.$(svgSel))!;
+    const box = (await svg.boundingBox())!;
+    const t1 = 2_749_054; // the window of boot 1: 0 → last printk stamp used (Run /init)
+    const xAt = (us: number) => box.x + 118 + (us * 1258) / t1;
+    const y = box.y + 105;
+    const widthOf = (fn: string) =>
+      o.page.$$eval(
+        `${svgSel} rect.bar`,
+        (rs, name) => Number(rs.find((r) => r.querySelector('title')!.textContent!.startsWith(`${name}:`))!.getAttribute('width')),
+        fn,
+      );
+    const before = await widthOf('init_zswap');
+    await o.page.mouse.move(xAt(2_100_000), y);
+    await o.page.mouse.down();
+    await o.page.mouse.move(xAt(2_300_000), y, { steps: 4 });
+    await o.page.mouse.up();
+    const view = (await o.page.$eval(svgSel, (s) => s.getAttribute('data-view')))!.split(' ').map(Number);
+    // Mouse positions are whole pixels: 1 px ≈ 2.2 ms at this scale.
+    expect(Math.abs(view[0] - 2_100_000)).toBeLessThan(4500);
+    expect(Math.abs(view[1] - 2_300_000)).toBeLessThan(4500);
+    expect(await o.page.$eval(`${svgSel} text.view`, (t) => t.textContent)).toMatch(/^zoomed to 2\.\d{6} s → 2\.\d{6} s/);
+    const zswap = boots[0].initcalls.find((r) => r.fn === 'init_zswap')!;
+    const after = await widthOf('init_zswap');
+    expect(after).toBeCloseTo((zswap.durationUs! * 1258) / (view[1] - view[0]), 1);
+    expect(after / before).toBeGreaterThan(12);
+    const ticks = await o.page.$$eval(`${svgSel} g.axis text`, (ts) => ts.map((t) => t.textContent));
+    expect(ticks).toContain('2.20 s');
+    expect(await o.page.$$eval(`${svgSel} text.bar-label`, (ts) => ts.map((t) => t.textContent))).toEqual(
+      expect.arrayContaining(['init_zswap', 'crypto_algapi_init']),
+    );
+    expect(await o.page.$eval(`${svgSel} g.marker`, (g) => (g as SVGGElement).style.display)).toBe('none');
+    await o.page.mouse.click(xAt(2_200_000), y, { count: 2 });
+    expect(await widthOf('init_zswap')).toBeCloseTo(before, 2);
+    expect(await o.page.$eval(`${svgSel} text.view`, (t) => t.textContent)).toBe('');
+  });
+
   it('shows the header figures', async () => {
     const figures = await o.page.$$eval('dl.figures dt', (dts) =>
       Object.fromEntries(dts.map((dt) => [dt.textContent, (dt.nextElementSibling as HTMLElement).innerText])),

@@ -221,6 +221,28 @@ describe('layoutTimeline', () => {
     expect(w.title).toBe('async_waiting @ 1: 120.000 ms (at 0.150000 s, line 42)');
     expect(renderSvg(t)).toContain('<rect class="wait"');
   });
+
+  it('puts the waits of PIDs that ran no initcall on one shared row', () => {
+    const t = boot([call('a_fn', 100_000, 1000), call('b_fn', 300_000, 1000)], {
+      asyncWaits: [
+        { pid: 45, startTimeUs: 150_000, durationUs: 53, line: 50 },
+        { pid: 46, startTimeUs: 160_000, durationUs: 2, line: 52 },
+        { pid: 1, startTimeUs: 170_000, durationUs: 20_000, line: 54 },
+      ],
+    });
+    const L = layoutTimeline(t);
+    expect(L.rows.map((r) => r.label)).toEqual(['PID 1', 'waits, 2 PIDs']);
+    expect(L.rows[1].waitPids).toEqual([45, 46]);
+    expect(L.bars.filter((b) => b.kind === 'wait').map((b) => b.row)).toEqual([1, 1, 0]);
+    expect(L.bars.find((b) => b.kind === 'wait' && b.index === 1)!.title).toMatch(/^async_waiting @ 46: 2 µs/);
+  });
+
+  it('carries each bar\'s times and name for the HTML zoom', () => {
+    const svg = renderSvg(boot([call('a_fn', 100_000, 1000, { module: 'm<1>' }), call('b_fn', 300_000, 1000)]));
+    const a = barFor(svg, 'a_fn [m&lt;1&gt;]');
+    expect([a['data-s'], a['data-e'], a['data-name']]).toEqual(['100000', '101000', 'a_fn [m&lt;1&gt;]']);
+    expect(svg).toMatch(/<svg [^>]*data-t0="100000" data-t1="301025" data-left="118" data-plot-width="1058"/);
+  });
 });
 
 describe('axis ticks', () => {
