@@ -133,7 +133,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
     );
     if (logDir) {
       logger.info(`logs kept in ${logDir}`);
-      if (wantsDmesg) logger.info(`rank initcalls: ktrim report ${join(logDir, 'boot-*.dmesg.log')}`);
+      if (argv['initcall-debug']) logger.info(`rank initcalls: ktrim report ${join(logDir, 'boot-*.dmesg.log')}`);
     }
     if (argv.json) {
       stdout.write(JSON.stringify({ ...res, warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) }, null, 2) + '\n');
