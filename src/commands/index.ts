@@ -3,9 +3,10 @@ import type { CommandModule } from 'yargs';
 import { diffCommand } from './diff.js';
 import { bootCommand } from './boot.js';
 import { analyzeCommand } from './analyze.js';
+import { benchRangeCommand } from './bench-range.js';
 import { buildCommand } from './build.js';
 import { sourceCommand } from './source.js';
 import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, buildCommand, sourceCommand];
+export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand];
