@@ -26,7 +26,7 @@ import { diffConfigs, type DiffEntry } from './diffconfig.js';
 /** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */
 export const PARITY_SEEDS: readonly number[] = Array.from({ length: 24 }, (_, i) => 0x6b74 + i * 7919);
 
-export type ParityInputKind = 'allnoconfig' | 'tinyconfig' | 'defconfig' | 'kvm_guest' | 'distro' | 'other-version' | 'randconfig';
+export type ParityInputKind = 'allnoconfig' | 'tinyconfig' | 'defconfig' | 'kvm_guest' | 'distro' | 'other-version' | 'randconfig' | 'derived';
 
 export interface ParityInput {
   name: string;
@@ -208,22 +208,86 @@ export async function prepareParityInputs(tree: ParityTree, otherSeries: string 
     viaMake('tinyconfig', 'tinyconfig', [['tinyconfig']]),
     viaMake('defconfig', 'defconfig', [['defconfig']]),
     viaMake('defconfig+kvm_guest', 'kvm_guest', [['defconfig'], ['kvm_guest.config']]),
+    // x86_64's defconfig already has what kvm_guest.config asks for; on tinyconfig it changes a lot.
+    viaMake('tinyconfig+kvm_guest', 'kvm_guest', [['tinyconfig'], ['kvm_guest.config']]),
     ...seeds.map((s) => viaMake(`randconfig-${s.toString(16)}`, 'randconfig', [['randconfig', `KCONFIG_SEED=0x${s.toString(16)}`]])),
   ];
   const distroJob = (series: string, name: string, kind: ParityInputKind): Job => {
     const path = join(inputs, `${name}.config`);
     return { input: { name, kind, path }, make: async () => atomicCopy(await debianDistroConfig(series, opts), path) };
   };
-  jobs.splice(4, 0, distroJob(tree.series, `debian-${tree.series}`, 'distro'));
-  if (otherSeries) jobs.splice(5, 0, distroJob(otherSeries, `debian-${otherSeries}`, 'other-version'));
+  jobs.splice(5, 0, distroJob(tree.series, `debian-${tree.series}`, 'distro'));
+  if (otherSeries) jobs.splice(6, 0, distroJob(otherSeries, `debian-${otherSeries}`, 'other-version'));
 
   const todo = jobs.filter((j) => !existsSync(j.input.path));
   if (todo.length) {
     opts.logger?.info(`${tree.series}: generating ${todo.length} parity inputs with the C tool (cached in ${inputs})`);
     await inSlots(todo, opts.jobs ?? 2, (j, slot) => j.make(slot));
   }
-  return jobs.map((j) => j.input);
+  // Inputs the C tool did not write itself, so olddefconfig has real work to do.
+  const byName = (n: string) => jobs.find((j) => j.input.name === n)!.input.path;
+  const firstRand = jobs.find((j) => j.input.kind === 'randconfig')?.input.path;
+  const derived: { name: string; make: () => Promise<string> }[] = [
+    { name: 'derived-empty', make: async () => '' },
+    { name: `derived-debian-${tree.series}-halved`, make: async () => dropEveryOther(await readFile(byName(`debian-${tree.series}`), 'utf8')) },
+    { name: 'derived-defconfig-bad-values', make: async () => (await readFile(byName('defconfig'), 'utf8')) + BAD_VALUES },
+  ];
+  if (firstRand) derived.push({ name: 'derived-randconfig-set-only', make: async () => onlySetLines(await readFile(firstRand, 'utf8')) });
+  const out = jobs.map((j) => j.input);
+  for (const d of derived) {
+    const path = join(inputs, `${d.name}.config`);
+    if (!existsSync(path)) {
+      await writeFile(`${path}.tmp-${process.pid}`, await d.make());
+      await rename(`${path}.tmp-${process.pid}`, path);
+    }
+    out.push({ name: d.name, kind: 'derived', path });
+  }
+  return out;
 }
+
+/** Drop every second CONFIG_ line (assignments and "is not set" alike): thousands of symbols fall back to defaults. */
+function dropEveryOther(text: string): string {
+  let i = 0;
+  return text
+    .split('\n')
+    .filter((l) => !(l.startsWith('CONFIG_') || l.startsWith('# CONFIG_')) || i++ % 2 === 0)
+    .join('\n');
+}
+
+/** Keep only `=y`/`=m` lines: every "is not set" and every value goes back to its default. */
+function onlySetLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => /^CONFIG_[A-Za-z0-9_]+=[ym]$/.test(l))
+    .join('\n') + '\n';
+}
+
+/**
+ * Appended to defconfig: the kinds of bad values conf_read must cope with
+ * (wrong type, out of range, malformed, unknown, reassigned, conflicting
+ * choice members, a line that is not a config line).
+ */
+const BAD_VALUES = [
+  '# --- appended by ktrim parity: bad values ---',
+  'CONFIG_SMP=m', // bool given m
+  'CONFIG_MODULES=yes', // bool, first letter counts
+  'CONFIG_E1000=x', // tristate, invalid
+  'CONFIG_NR_CPUS=100000', // int out of range
+  'CONFIG_LOG_BUF_SHIFT=0x11', // int given hex
+  'CONFIG_PHYSICAL_START=1000000', // hex without 0x
+  'CONFIG_PHYSICAL_ALIGN=0xzz', // malformed hex
+  'CONFIG_LOCALVERSION=unquoted', // string without quotes
+  'CONFIG_DEFAULT_HOSTNAME="unterminated',
+  'CONFIG_CMDLINE="console=ttyS0 \\"quoted\\""',
+  'CONFIG_NOT_A_REAL_SYMBOL=y',
+  '# CONFIG_ALSO_NOT_REAL is not set',
+  'CONFIG_KERNEL_XZ=y', // second member of the compression choice
+  'CONFIG_KERNEL_LZ4=y',
+  'CONFIG_HZ_100=y', // HZ choice, against defconfig's
+  'CONFIG_NR_CPUS=8', // reassigned
+  'this line is not a config line',
+  '',
+].join('\n');
 
 /** Run `fn` over items with at most `n` at once, each call given a slot number < n. */
 async function inSlots<T, R>(items: T[], n: number, fn: (item: T, slot: number) => Promise<R>): Promise<R[]> {
