@@ -173,13 +173,16 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
       const base = rec.module ? `${rec.fn}\u0000${rec.module}` : rec.fn;
       const occurrence = seen.get(base) ?? 0;
       seen.set(base, occurrence + 1);
-      const keyObj: InitcallKey = { fn: rec.fn, module: rec.module, occurrence };
-      const key = initcallKeyString(keyObj);
+      const key = occurrence === 0 && !rec.module ? rec.fn : initcallKeyString({ fn: rec.fn, module: rec.module, occurrence });
       let a = acc.get(key);
       if (!a) {
+        // One fixed object shape (no spread, no delete): this loop sees every record of every boot.
         a = {
-          ...keyObj,
+          fn: rec.fn,
+          module: rec.module,
+          occurrence,
           key,
+          level: undefined,
           async: false,
           boots: 0,
           durationsUs: new Array<number | null>(n).fill(null),
@@ -189,7 +192,6 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
           errorBoots: 0,
           syncDurationsSum: 0,
         };
-        if (!rec.module) delete a.module;
         acc.set(key, a);
       }
       a.boots++;

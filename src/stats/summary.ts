@@ -21,8 +21,12 @@ export interface Summary {
 
 /** Two-sided Student t quantile for a 95 % interval with n − 1 degrees of freedom. */
 export function tQuantile95(n: number): number {
-  return jstat.jStat.studentt.inv(0.975, n - 1);
+  let t = tCache.get(n);
+  if (t === undefined) tCache.set(n, (t = jstat.jStat.studentt.inv(0.975, n - 1)));
+  return t;
 }
+/** jstat inverts the t CDF iteratively; a report asks for the same n hundreds of times. */
+const tCache = new Map<number, number>();
 
 /** Summarize values; throws on an empty list (callers decide what "no data" means). */
 export function summarize(values: readonly number[]): Summary {
