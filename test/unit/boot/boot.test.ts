@@ -45,10 +45,13 @@ describe('bootKernel with the fake qemu', () => {
     expect(r.ending).toBe('marker');
     expect(r.append).toBe('console=ttyS0 panic=-1 ktrim.dmesg=1 fake.scenario=ok');
     expect(r.initrd).toMatch(/\/cache\/ktrim-[0-9a-f]{16}\.cpio\.gz$/);
-    // host clock: banner after 50 ms of "firmware", /init ≥ 100 ms later, marker ≥ 50 ms after that
-    expect(r.host.firstOutputMs).toBeLessThan(r.host.kernelEntryMs!);
-    expect(r.host.initMs! - r.host.kernelEntryMs!).toBeGreaterThan(90);
-    expect(r.host.markerMs! - r.host.initMs!).toBeGreaterThan(40);
+    // host clock: banner after 50 ms of "firmware", /init 100 ms later, marker 50 ms after that
+    // (lower bounds: a busy host can only delay lines)
+    expect(r.host.firstOutputMs).toBeLessThanOrEqual(r.host.kernelEntryMs!);
+    expect(r.host.kernelEntryMs).toBeGreaterThanOrEqual(50);
+    expect(r.host.initMs).toBeGreaterThanOrEqual(150);
+    expect(r.host.markerMs).toBeGreaterThanOrEqual(200);
+    expect(r.host.markerMs!).toBeGreaterThanOrEqual(r.host.initMs!);
     expect(r.host.wallMs).toBeGreaterThan(r.host.markerMs!);
     // guest clock: /proc/uptime at the markers and printk times from the dmesg dump
     expect(r.guest).toEqual({

@@ -32,18 +32,20 @@ describe('runQemu with the fake qemu', () => {
     expect(r.accel).toBe('tcg');
     // The fake sleeps 1000 s after KTRIM-DONE: we must have killed it.
     expect(r.signal).toBe('SIGTERM');
-    expect(r.wallMs).toBeLessThan(5000);
+    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
     const texts = r.console.map((l) => l.text);
     expect(texts[0]).toBe('SeaBIOS (version fake)'); // escape codes and CR gone
     expect(texts).toContain('KTRIM-MARKER end uptime=0.55');
     expect(texts[texts.length - 1]).toBe('KTRIM-DONE');
     const ms = r.console.map((l) => l.ms);
     expect([...ms].sort((a, b) => a - b)).toEqual(ms);
-    // The fake sleeps 50 ms before the kernel banner and 100 ms before /init.
-    const banner = r.console.find((l) => l.text.includes('Linux version'))!;
-    const start = r.console.find((l) => l.text.startsWith('KTRIM-MARKER start'))!;
-    expect(banner.ms).toBeGreaterThan(40);
-    expect(start.ms - banner.ms).toBeGreaterThan(90);
+    // The fake sleeps 50 ms before the kernel banner, 100 ms more before /init
+    // and 50 ms more before the end marker: lower bounds on arrival times
+    // (a busy host can only delay lines, and batch them).
+    const at = (prefix: string) => r.console.find((l) => l.text.includes(prefix))!.ms;
+    expect(at('Linux version')).toBeGreaterThanOrEqual(50);
+    expect(at('KTRIM-MARKER start')).toBeGreaterThanOrEqual(150);
+    expect(at('KTRIM-MARKER end')).toBeGreaterThanOrEqual(200);
     // VmHWM of a bash process: a few MiB.
     expect(r.peakRssKb).toBeGreaterThan(500);
     expect(r.peakRssKb).toBeLessThan(200_000);
@@ -63,7 +65,7 @@ describe('runQemu with the fake qemu', () => {
     const r = await runQemu(request(tempDir(), 'fake.scenario=panic-stuck'), fakeQemuDeps({ panicGraceMs: 200 }));
     expect(r.ending).toBe('panic');
     expect(r.signal).toBe('SIGTERM');
-    expect(r.wallMs).toBeLessThan(3000);
+    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
   });
 
   it('times out a hung boot and kills the whole process group', async () => {
@@ -78,7 +80,7 @@ describe('runQemu with the fake qemu', () => {
     expect(r.ending).toBe('timeout');
     expect(r.endingDetail).toMatch(/^no end marker within 1 s \(last console line: "\[    0.010000\] smp: Brought up/);
     expect(r.wallMs).toBeGreaterThanOrEqual(800);
-    expect(r.wallMs).toBeLessThan(3000);
+    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(false);
     // The fake's `sleep 1000` child was in the same group: gone too.
