@@ -214,7 +214,9 @@ const SCRIPT = `
       var name = r.getAttribute('data-name');
       if (name === null) return;
       var visLeft = Math.max(x, left), visW = Math.min(x + w, left + width) - visLeft;
-      if (visW < name.length * 6.2 + 6) return;
+      var chars = Math.floor((visW - 6) / 6.2);
+      if (chars < 5 && chars < name.length) return;
+      if (chars < name.length) name = name.slice(0, chars - 1) + '\u2026';
       var t = document.createElementNS(ns, 'text');
       t.setAttribute('class', 'bar-label');
       t.setAttribute('x', (visLeft + 3).toFixed(2));

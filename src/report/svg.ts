@@ -175,6 +175,18 @@ function displayName(r: InitcallRecord): string {
   return s;
 }
 
+/**
+ * The label that fits a bar `widthPx` wide: the whole name, or its start and
+ * an ellipsis when at least 5 characters fit, or nothing. (The HTML zoom
+ * repeats this rule in JavaScript.)
+ */
+export function fitLabel(name: string, widthPx: number): string | undefined {
+  const chars = Math.floor((widthPx - 6) / LABEL_CHAR_W);
+  if (chars >= name.length) return name;
+  if (chars >= 5) return `${name.slice(0, chars - 1)}…`;
+  return undefined;
+}
+
 function rowKey(pid: number | undefined): string {
   return pid === undefined ? '?' : String(pid);
 }
@@ -345,7 +357,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         if (timed) details.push(`at ${formatStamp(p.startUs)}`);
         details.push(`line ${r.callLine}`);
         title = `${name}: ${what} (${details.join(', ')})`;
-        if (w >= name.length * LABEL_CHAR_W + 6) label = name;
+        label = fitLabel(name, w);
       }
       const height = p.kind === 'wait' ? WAIT_H : BAR_H;
       const bar: TimelineBar = {

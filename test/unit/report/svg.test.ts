@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { layoutTimeline, renderSvg, niceStep, formatDuration } from '../../../src/report/svg.js';
+import { layoutTimeline, renderSvg, niceStep, formatDuration, fitLabel } from '../../../src/report/svg.js';
 import type { InitcallRecord, ParsedBoot } from '../../../src/initcall/types.js';
 
 /** A call record as parse.ts would produce it from `calling`/`returned` lines. */
@@ -209,6 +209,15 @@ describe('layoutTimeline', () => {
     const svg = renderSvg(t);
     const labels = [...svg.matchAll(/<text class="bar-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
     expect(labels).toEqual(['wide_enough_fn']);
+  });
+
+  it('shortens a label with an ellipsis when only part of it fits', () => {
+    expect(fitLabel('crypto_algapi_init', 200)).toBe('crypto_algapi_init');
+    // (150 − 6) / 6.2 = 23 characters: 22 and the ellipsis.
+    expect(fitLabel('virtio_pci_driver_init [virtio_pci]', 150)).toBe('virtio_pci_driver_init…');
+    expect(fitLabel('abcdef', 43)).toBe('abcd…');
+    expect(fitLabel('abcdefgh', 30)).toBeUndefined();
+    expect(fitLabel('abc', 30)).toBe('abc');
   });
 
   it('draws async_waiting spans on the waiting PID row', () => {
