@@ -10,7 +10,7 @@
  */
 import type { DotConfig } from './dotconfig.js';
 import { triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
-import { symbolDefaults, type KconfigTree, type KSymbol, type Property } from './symbol.js';
+import { symbolDefaults, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
 
 // sym->flags bits we need.
 const VALID = 1;
@@ -25,7 +25,8 @@ const LLONG_MIN = -(1n << 63n);
 const ULLONG_MAX = (1n << 64n) - 1n;
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-const isXDigit = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+const isXDigit = (c: string | undefined) =>
+  c !== undefined && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
 const isSpace = (c: string | undefined) => c !== undefined && /^[ \t\n\v\f\r]$/.test(c);
 
 /** strtoll/strtoull: value (clamped), end index, overflow (errno = ERANGE). */
@@ -73,6 +74,15 @@ export function strtoX(str: string, base: number, unsigned: boolean): { value: b
     }
   }
   return { value, end: i, overflow };
+}
+
+/** menu_next: pre-order successor of `menu` inside `root`'s subtree. */
+function menuNext(menu: MenuNode, root: MenuNode): MenuNode | null {
+  if (menu.list) return menu.list;
+  let m: MenuNode = menu;
+  while (m !== root && !m.next) m = m.parent!;
+  if (m === root) return null;
+  return m.next;
 }
 
 /** sym_string_valid(). */
@@ -131,10 +141,49 @@ function parseStringValue(str: string, type: EffType): { kind: Kind; v: bigint }
 
 const toU64 = (v: bigint) => (v < 0n ? v + (1n << 64n) : v);
 
+const ASCII = /^[\x00-\x7f]*$/;
 function strcmp(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = Buffer.from(a, 'utf8');
   const y = Buffer.from(b, 'utf8');
   return Buffer.compare(x, y);
+}
+
+interface PropIndex {
+  prompts: Property[][];
+  defaults: Property[][];
+  ranges: Property[][];
+}
+const propIndexes = new WeakMap<KconfigTree, PropIndex>();
+/** Per-symbol property lists by kind, built once per tree. */
+function propIndex(tree: KconfigTree): PropIndex {
+  let ix = propIndexes.get(tree);
+  if (!ix) {
+    ix = {
+      prompts: tree.symbols.map((s) => s.props.filter((p) => p.text !== undefined)),
+      defaults: tree.symbols.map((s) => s.props.filter((p) => p.kind === 'default')),
+      ranges: tree.symbols.map((s) => s.props.filter((p) => p.kind === 'range')),
+    };
+    propIndexes.set(tree, ix);
+  }
+  return ix;
+}
+
+function cmpResult(op: string, res: number): Tristate {
+  switch (op) {
+    case '=':
+      return res ? 0 : 2;
+    case '>=':
+      return res >= 0 ? 2 : 0;
+    case '>':
+      return res > 0 ? 2 : 0;
+    case '<=':
+      return res <= 0 ? 2 : 0;
+    case '<':
+      return res < 0 ? 2 : 0;
+    default:
+      return res ? 2 : 0;
+  }
 }
 
 export interface ReadInfo {
@@ -172,7 +221,14 @@ export class KconfigState {
   /** conf_set_changed state (conf_write clears all values when false). */
   confChanged = true;
 
+  private readonly index: PropIndex;
+  private readonly v611: boolean;
+  /** 6.11+: choice member priority lists (conf_read_simple moves user-set members first). */
+  private readonly choiceOrder = new Map<number, KSymbol[]>();
+
   constructor(readonly tree: KconfigTree) {
+    this.index = propIndex(tree);
+    this.v611 = tree.dialect === 'v6.11';
     const n = tree.symbols.length;
     this.flags = new Int32Array(n);
     this.tri = new Uint8Array(n);
@@ -249,6 +305,10 @@ export class KconfigState {
   }
   /** For a choice: its selected member. */
   choiceSelection(choice: KSymbol): KSymbol | null {
+    if (this.v611) {
+      const menu = choice.menus[0];
+      return menu ? this.calcChoiceV611(menu) : null;
+    }
     this.calc(choice);
     return this.tri[choice.id] === 2 ? this.choiceSel[choice.id] : null;
   }
@@ -287,7 +347,7 @@ export class KconfigState {
   private getType(sym: KSymbol): EffType {
     let type: EffType = sym.type;
     if (type === 'tristate') {
-      if (sym.choice !== null && this.visibleTri[sym.id] === 2) type = 'bool';
+      if (!this.v611 && sym.choice !== null && this.visibleTri[sym.id] === 2) type = 'bool';
       else if (this.modulesVal === 0) type = 'bool';
     }
     return type;
@@ -312,6 +372,14 @@ export class KconfigState {
         this.calc(e.r);
         const s1 = this.stringValue(e.l);
         const s2 = this.stringValue(e.r);
+        const lt = e.l.type;
+        const rt = e.r.type;
+        if ((lt === 'bool' || lt === 'tristate') && (rt === 'bool' || rt === 'tristate')) {
+          // Both sides parse as n/m/y = 0/1/2: compare the tristates.
+          const a = this.tri[e.l.id];
+          const b = this.tri[e.r.id];
+          return cmpResult(e.op, a > b ? 1 : a < b ? -1 : 0);
+        }
         let k1: Kind = 'string';
         let k2: Kind = 'string';
         let v1 = 0n;
@@ -331,28 +399,14 @@ export class KconfigState {
           const y = toU64(v2);
           res = x > y ? 1 : x < y ? -1 : 0;
         } else res = v1 > v2 ? 1 : v1 < v2 ? -1 : 0;
-        switch (e.op) {
-          case '=':
-            return res ? 0 : 2;
-          case '>=':
-            return res >= 0 ? 2 : 0;
-          case '>':
-            return res > 0 ? 2 : 0;
-          case '<=':
-            return res <= 0 ? 2 : 0;
-          case '<':
-            return res < 0 ? 2 : 0;
-          case '!=':
-            return res ? 2 : 0;
-        }
+        return cmpResult(e.op, res);
       }
     }
     return 0;
   }
 
   private defaultProp(sym: KSymbol): Property | null {
-    for (const p of sym.props) {
-      if (p.kind !== 'default') continue;
+    for (const p of this.index.defaults[sym.id]) {
       const t = this.calcExpr(p.cond);
       this.propTri[p.id] = t;
       if (t !== 0) return p;
@@ -361,8 +415,7 @@ export class KconfigState {
   }
 
   private rangeProp(sym: KSymbol): Property | null {
-    for (const p of sym.props) {
-      if (p.kind !== 'range') continue;
+    for (const p of this.index.ranges[sym.id]) {
       const t = this.calcExpr(p.cond);
       this.propTri[p.id] = t;
       if (t !== 0) return p;
@@ -400,10 +453,9 @@ export class KconfigState {
     const id = sym.id;
     let tri: Tristate = 0;
     const choice = sym.choice;
-    for (const p of sym.props) {
-      if (p.text === undefined) continue;
+    for (const p of this.index.prompts[sym.id]) {
       let t = this.calcExpr(p.cond);
-      if (choice && sym.type === 'tristate' && t === 1 && this.tri[choice.id] === 2) t = 0;
+      if (choice && !this.v611 && sym.type === 'tristate' && t === 1 && this.tri[choice.id] === 2) t = 0;
       this.propTri[p.id] = t;
       tri = triOr(tri, t);
     }
@@ -449,6 +501,67 @@ export class KconfigState {
     return def;
   }
 
+  /** Members of a choice in priority order (6.11+). */
+  choicePriority(choice: KSymbol): KSymbol[] {
+    return this.choiceOrder.get(choice.id) ?? choice.choiceMembers;
+  }
+
+  /** 6.11+ sym_choice_default(choice menu). */
+  private choiceDefaultV611(choice: MenuNode): KSymbol | null {
+    for (const p of this.index.defaults[choice.sym!.id]) {
+      const t = this.calcExpr(p.cond);
+      this.propTri[p.id] = t;
+      if (t === 0) continue;
+      const d = (p.expr as { k: 'sym'; sym: KSymbol }).sym;
+      if (this.visibleTri[d.id] !== 0) return d;
+    }
+    for (let m = menuNext(choice, choice); m; m = menuNext(m, choice)) {
+      if (m.sym && this.visibleTri[m.sym.id] !== 0) return m.sym;
+    }
+    return null;
+  }
+
+  /** 6.11+ sym_calc_choice: decide every visible member of the choice at once. */
+  private calcChoiceV611(choice: MenuNode): KSymbol | null {
+    const members = this.choicePriority(choice.sym!);
+    let res: KSymbol | null = null;
+    for (const s of members) {
+      this.calcVisibility(s);
+      if (this.visibleTri[s.id] === 0) continue;
+      if (this.flags[s.id] & DEF_USER && this.userTri[s.id] === 2) {
+        res = s;
+        break;
+      }
+    }
+    if (!res) {
+      res = this.choiceDefaultV611(choice);
+      if (res && this.flags[res.id] & DEF_USER && this.userTri[res.id] === 0) res = null;
+    }
+    if (!res) {
+      for (let m = menuNext(choice, choice); m; m = menuNext(m, choice)) {
+        const s = m.sym;
+        if (!s || this.visibleTri[s.id] === 0 || this.flags[s.id] & DEF_USER) continue;
+        res = s;
+        break;
+      }
+    }
+    if (!res) {
+      for (let i = members.length - 1; i >= 0; i--) {
+        if (this.visibleTri[members[i].id] === 0) continue;
+        res = members[i];
+        break;
+      }
+    }
+    for (let m = menuNext(choice, choice); m; m = menuNext(m, choice)) {
+      const s = m.sym;
+      if (!s || this.visibleTri[s.id] === 0) continue;
+      this.tri[s.id] = s === res ? 2 : 0;
+      this.flags[s.id] |= VALID | WRITE;
+    }
+    this.choiceSel[choice.sym!.id] = res;
+    return res;
+  }
+
   /** sym_calc_value */
   calc(sym: KSymbol): void {
     const id = sym.id;
@@ -458,7 +571,11 @@ export class KconfigState {
     let newVal: string | null;
     switch (sym.type) {
       case 'int':
+        newVal = this.v611 ? '0' : '';
+        break;
       case 'hex':
+        newVal = this.v611 ? '0x0' : '';
+        break;
       case 'string':
         newVal = '';
         break;
@@ -480,7 +597,36 @@ export class KconfigState {
     this.choiceSel[id] = null;
 
     const type = this.getType(sym);
-    if (type === 'bool' || type === 'tristate') {
+    if ((type === 'bool' || type === 'tristate') && this.v611) {
+      const choiceMenu = sym.choiceMenu;
+      if (choiceMenu) {
+        this.calcChoiceV611(choiceMenu);
+        newTri = this.tri[id] as Tristate;
+      } else {
+        let gotUser = false;
+        if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
+          newTri = triAnd(this.userTri[id] as Tristate, this.visibleTri[id] as Tristate);
+          gotUser = true;
+        }
+        if (!gotUser) {
+          if (this.revDepTri[id] !== 0) this.flags[id] |= WRITE;
+          if (!sym.isChoice) {
+            const prop = this.defaultProp(sym);
+            if (prop) {
+              newTri = triAnd(this.calcExpr(prop.expr), this.propTri[prop.id] as Tristate);
+              if (newTri !== 0) this.flags[id] |= WRITE;
+            }
+            if (this.impliedTri[id] !== 0) {
+              this.flags[id] |= WRITE;
+              newTri = triOr(newTri, this.impliedTri[id] as Tristate);
+              newTri = triAnd(newTri, this.dirDepTri[id] as Tristate);
+            }
+          }
+        }
+        newTri = triOr(newTri, this.revDepTri[id] as Tristate);
+      }
+      if (newTri === 1 && this.getType(sym) === 'bool') newTri = 2;
+    } else if (type === 'bool' || type === 'tristate') {
       if (sym.choice && this.visibleTri[id] === 2) {
         newTri = this.choiceSel[sym.choice.id] === sym && this.tri[sym.choice.id] === 2 ? 2 : 0;
       } else {
@@ -522,6 +668,12 @@ export class KconfigState {
     }
     this.tri[id] = newTri;
     this.val[id] = newVal;
+    if (this.v611) {
+      this.validateRange(sym);
+      if (sym === this.tree.modules) this.modulesVal = this.tri[id] as Tristate;
+      if (sym.isChoice) this.flags[id] &= ~WRITE;
+      return;
+    }
     if (sym.isChoice && newTri === 2) this.choiceSel[id] = this.calcChoice(sym);
     this.validateRange(sym);
     if (sym === this.tree.modules) this.modulesVal = this.tri[id] as Tristate;
@@ -665,6 +817,60 @@ export class KconfigState {
     }
   }
 
+  /** conf_read() of 6.11+: read user values, compute, note whether .config changes. */
+  private readConfigV611(config: DotConfig): void {
+    const tree = this.tree;
+    const info = this.read;
+    let confWarnings = 0;
+    const file = config.file ?? '.config';
+    for (const s of tree.hashOrder) {
+      this.flags[s.id] &= ~DEF_USER;
+      this.userVal[s.id] = null;
+      this.userTri[s.id] = 0;
+    }
+    for (const s of tree.hashOrder) this.flags[s.id] &= ~VALID;
+    for (const w of config.warnings) {
+      confWarnings++;
+      info.warnings.push(`${file}:${w.line}:warning: ${w.message}`);
+    }
+    for (const entry of config.entries) {
+      const lineWarn = (m: string) => {
+        confWarnings++;
+        info.warnings.push(`${file}:${entry.line}:warning: ${m}`);
+      };
+      const sym = tree.byName.get(entry.name);
+      if (!sym) {
+        info.unknown.push(entry.name);
+        this.confChanged = true;
+        continue;
+      }
+      if (!this.setUserValue(sym, entry.raw, lineWarn)) continue;
+      const choice = sym.choiceMenu?.sym;
+      if (choice) {
+        // list_move(): this member gets the highest priority; the last assignment wins.
+        const order = [...this.choicePriority(choice)];
+        const at = order.indexOf(sym);
+        if (at >= 0) order.splice(at, 1);
+        order.unshift(sym);
+        this.choiceOrder.set(choice.id, order);
+      }
+    }
+    this.calc(tree.modules);
+    for (const s of tree.hashOrder) {
+      this.calc(s);
+      if (s.isChoice) continue;
+      const f = this.flags[s.id];
+      if (f & DEF_USER && f & WRITE) {
+        if (s.type === 'bool' || s.type === 'tristate') {
+          if (this.userTri[s.id] === this.tri[s.id]) continue;
+        } else if ((this.val[s.id] ?? '') === this.userVal[s.id]) continue;
+      } else if (!(f & DEF_USER) && !(f & WRITE)) continue;
+      this.confChanged = true;
+    }
+    if (confWarnings) this.confChanged = true;
+    info.changed = this.confChanged;
+  }
+
   /** conf_read(): read the user values, compute, and reconcile like confdata.c. */
   readConfig(config: DotConfig | null): void {
     const tree = this.tree;
@@ -678,6 +884,7 @@ export class KconfigState {
       info.changed = true;
       return;
     }
+    if (this.v611) return this.readConfigV611(config);
     let confWarnings = 0;
     const file = config.file ?? '.config';
     for (const s of tree.hashOrder) {

@@ -278,9 +278,9 @@ export class Lexer {
       // [^ \t\n].*
       let end = s.indexOf('\n', f.pos);
       if (end < 0) end = s.length;
-      let t = s.slice(f.pos, end);
-      t = t.replace(/[ \t]+$/, '');
-      text += t;
+      let te = end;
+      while (te > f.pos && (s[te - 1] === ' ' || s[te - 1] === '\t')) te--;
+      text += s.slice(f.pos, te);
       if (!firstTs) firstTs = lastTs;
       f.pos = end;
     }

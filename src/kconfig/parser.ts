@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import { exprAnd, exprSym, type CompareOp, type Expr } from './expr.js';
 import type { Lexer, Token, TokenType } from './lexer.js';
 import type { Preprocessor } from './preprocess.js';
-import { SYMBOL_HASHSIZE, strhash, type KSymbol, type MenuKind, type MenuNode, type PropKind, type Property, type SymbolType } from './symbol.js';
+import { strhash, type KconfigDialect, type KSymbol, type MenuKind, type MenuNode, type PropKind, type Property, type SymbolType } from './symbol.js';
 
 export interface ParserIO {
   /** Read a Kconfig file named as in `source` (relative to cwd, else srctree); null if absent. */
@@ -31,7 +31,7 @@ export class SymbolTable {
   readonly mod: KSymbol;
   readonly no: KSymbol;
 
-  constructor() {
+  constructor(private readonly hashSize: number) {
     const special = (name: 'y' | 'm' | 'n', tri: 0 | 1 | 2): KSymbol => {
       const s = this.create(name, { isConst: true, constTri: tri, hashed: false });
       s.type = 'tristate';
@@ -43,7 +43,7 @@ export class SymbolTable {
   }
 
   private create(name: string | null, o: { isConst?: boolean; isChoice?: boolean; constTri?: 0 | 1 | 2; hashed?: boolean }): KSymbol {
-    const hashBucket = o.hashed === false ? -1 : name ? strhash(name) % SYMBOL_HASHSIZE : 0;
+    const hashBucket = o.hashed === false ? -1 : name ? strhash(name) % this.hashSize : 0;
     const sym: MutableSym = {
       id: this.symbols.length,
       name,
@@ -52,6 +52,7 @@ export class SymbolTable {
       isChoice: !!o.isChoice,
       optional: false,
       choice: null,
+      choiceMenu: null,
       choiceMembers: [],
       props: [],
       menus: [],
@@ -138,7 +139,9 @@ export interface ParseResult {
 }
 
 export class Parser {
-  readonly table = new SymbolTable();
+  readonly table: SymbolTable;
+  /** The choice block being parsed (6.11+ membership is by block). */
+  private currentChoice: MenuNode | null = null;
   readonly props: Property[] = [];
   readonly root: MenuNode;
   readonly files: string[] = [];
@@ -154,8 +157,9 @@ export class Parser {
     private readonly lexer: Lexer,
     private readonly pp: Preprocessor,
     private readonly io: ParserIO,
-    private readonly opts: { transitional?: boolean } = {},
+    private readonly opts: { dialect: KconfigDialect; hashSize: number },
   ) {
+    this.table = new SymbolTable(opts.hashSize);
     this.root = {
       kind: 'root', sym: null, prompt: null, dep: null, visibility: null, parent: null, list: null, next: null,
       file: '', line: 0,
@@ -510,6 +514,10 @@ export class Parser {
       }
       break;
     }
+    if (!menuconfig && this.currentChoice && this.opts.dialect === 'v6.11' && sym.choice === null) {
+      sym.choice = this.currentChoice.sym;
+      this.currentChoice.sym!.choiceMembers.push(sym);
+    }
     if (menuconfig) {
       if (entry.prompt) entry.prompt.kind = 'menu';
       else this.warnings.push(`${entry.file}:${entry.line}: warning: menuconfig statement without prompt`);
@@ -524,7 +532,8 @@ export class Parser {
     const sym = this.table.lookupChoice(name);
     sym.noWrite = true;
     const entry = this.addEntry('choice', sym);
-    this.addProp('choice', null, null);
+    if (this.opts.dialect === 'v6.11') this.setType('bool');
+    else this.addProp('choice', null, null);
     for (;;) {
       const t = this.peek();
       if (t.type === 'prompt') {
@@ -555,7 +564,9 @@ export class Parser {
       else break;
     }
     this.addMenu();
+    this.currentChoice = entry;
     this.stmtList('choice');
+    this.currentChoice = null;
     this.endBlock('endchoice', entry, start);
   }
 

@@ -57,8 +57,13 @@ export interface KSymbol {
   readonly isChoice: boolean;
   /** `optional` choice; every `config` also carries it, as in C. */
   optional: boolean;
-  /** For a choice member: its choice (SYMBOL_CHOICEVAL). */
+  /**
+   * For a choice member: its choice. Kconfig ≤ 6.10: set by menu_finalize
+   * (SYMBOL_CHOICEVAL); ≥ 6.11: the `config` was parsed inside the choice block.
+   */
   choice: KSymbol | null;
+  /** ≥ 6.11 only: sym_get_choice_menu(), the choice menu whose value this symbol takes. */
+  choiceMenu: MenuNode | null;
   /** For a choice: its members in order. */
   choiceMembers: KSymbol[];
   /** All properties, in definition order (sym->prop). */
@@ -134,17 +139,33 @@ export function menuChildren(menu: MenuNode): MenuNode[] {
 /** fnv32 as in symbol.c strhash(), for the for_all_symbols order. */
 export function strhash(s: string): number {
   let h = 2166136261;
-  const bytes = Buffer.from(s, 'utf8');
-  for (let i = 0; i < bytes.length; i++) {
-    // (hash ^ *s) with *s a (signed) char: ASCII names make this moot.
-    h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  // (hash ^ *s) with *s a (signed) char: sign-extend bytes >= 0x80.
+  const bytes = /^[\x00-\x7f]*$/.test(s) ? null : Buffer.from(s, 'utf8');
+  const n = bytes ? bytes.length : s.length;
+  for (let i = 0; i < n; i++) {
+    let c = bytes ? bytes[i] : s.charCodeAt(i);
+    if (c >= 0x80) c = (c - 256) >>> 0;
+    h = Math.imul((h ^ c) >>> 0, 0x01000193) >>> 0;
   }
   return h >>> 0;
 }
 export const SYMBOL_HASHSIZE = 9973;
+/** scripts/kconfig/internal.h from 6.11 on. */
+export const SYMBOL_HASHSIZE_V611 = 1 << 14;
+
+/**
+ * Which scripts/kconfig the tree follows: 'v6.1' (≤ 6.10: choices are
+ * symbols with tristate support and SYMBOL_CHOICEVAL, conf_read resets
+ * out-of-range values) or 'v6.11' (≥ 6.11: reworked choices with member
+ * priority lists, int/hex default to 0/0x0, plain conf_read).
+ */
+export type KconfigDialect = 'v6.1' | 'v6.11';
 
 /** The parsed, finalized tree (what conf_parse leaves behind). */
 export interface KconfigTree {
+  dialect: KconfigDialect;
+  /** KERNELVERSION the tree was read with. */
+  kernelVersion: string;
   srctree: string;
   /** Root menu; its prompt is `mainmenu` (or "Main menu"). */
   root: MenuNode;

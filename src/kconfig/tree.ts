@@ -16,7 +16,16 @@ import { Lexer } from './lexer.js';
 import { Parser } from './parser.js';
 import { Preprocessor, type ShellRunner } from './preprocess.js';
 import { createShellRunner, type CachedShellRunner } from './shell-cache.js';
-import type { KconfigTree, KSymbol, MenuNode, Property } from './symbol.js';
+import { SYMBOL_HASHSIZE, SYMBOL_HASHSIZE_V611, type KconfigDialect, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
+
+/** sym_get_choice_menu (6.11+): up from the first prompted definition to the nearest symbol menu. */
+function choiceMenuOf(sym: KSymbol): MenuNode | null {
+  let menu = sym.menus.find((m) => m.prompt) ?? null;
+  if (!menu) return null;
+  do menu = menu.parent;
+  while (menu && !menu.sym);
+  return menu && menu.sym && menu.sym.isChoice ? menu : null;
+}
 
 export type { ShellRunner } from './preprocess.js';
 export type { KconfigTree } from './symbol.js';
@@ -143,7 +152,9 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   const version = env.KERNELVERSION ?? '';
   const [maj, min] = version.split('.').map((x) => parseInt(x, 10));
   const newer = maj > 6 || (maj === 6 && min >= 18);
+  const dialect: KconfigDialect = maj > 6 || (maj === 6 && min >= 11) ? 'v6.11' : 'v6.1';
   lexer = new Lexer(pp, { keywords: newer ? ['transitional'] : [], warn: (t) => warnings.push(t) });
+  const parserOpts = { dialect, hashSize: dialect === 'v6.11' ? SYMBOL_HASHSIZE_V611 : SYMBOL_HASHSIZE };
   const parser = new Parser(lexer, pp, {
     open: (name) => {
       const path = isAbsolute(name) ? name : join(srctree, name);
@@ -153,7 +164,7 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
         return null;
       }
     },
-  });
+  }, parserOpts);
   const top = opts.kconfig ?? 'Kconfig';
   if (!opts.readFile && !existsSync(isAbsolute(top) ? top : join(srctree, top))) {
     throw new InputError(`no Kconfig at the top of ${srctree} (not a kernel source tree?)`);
@@ -169,11 +180,16 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
     res.props.push(p);
     root.prompt = p;
   }
-  const fin = new Finalizer(table.mod, res.props).setYes(table.yes);
+  const fin = new Finalizer(table.mod, res.props, dialect).setYes(table.yes);
   fin.finalize(root, modules);
+  if (dialect === 'v6.11') {
+    for (const sym of table.symbols) sym.choiceMenu = choiceMenuOf(sym);
+  }
   const byName = new Map<string, KSymbol>();
   for (const [k, v] of table.byName) byName.set(k, v);
   const tree: KconfigTree = {
+    dialect,
+    kernelVersion: version,
     srctree,
     root,
     symbols: table.symbols,
@@ -197,11 +213,92 @@ class Finalizer {
   constructor(
     private readonly mod: KSymbol,
     private readonly props: Property[],
+    private readonly dialect: KconfigDialect,
   ) {}
 
   finalize(root: MenuNode, modules: KSymbol): void {
     this.modules = modules;
-    this.menuFinalize(root);
+    if (this.dialect === 'v6.11') this.menuFinalizeV611(root, false);
+    else this.menuFinalize(root);
+  }
+
+  /** _menu_finalize of 6.11+: choices add no dependency of their own, no submenus in choices. */
+  private menuFinalizeV611(parent: MenuNode, insideChoice: boolean): void {
+    const sym = parent.sym;
+    if (parent.list) {
+      for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
+        const basedep = exprAnd(parent.dep, this.rewriteM(menu.dep));
+        menu.dep = basedep;
+        const props: Property[] = menu.sym ? menu.sym.props : menu.prompt ? [menu.prompt] : [];
+        for (const prop of props) {
+          if (prop.menu !== menu) continue;
+          const dep = exprAnd(basedep, this.rewriteM(prop.cond));
+          prop.cond = dep;
+          this.addReverse(prop, menu, dep);
+        }
+      }
+      for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) this.menuFinalizeV611(menu, !!(sym && sym.isChoice));
+    } else if (!insideChoice && sym) {
+      this.autoSubmenu(parent, sym, (m) => this.menuFinalizeV611(m, false));
+    }
+    this.flatten(parent);
+  }
+
+  private addReverse(prop: Property, menu: MenuNode, dep: Expr | null): void {
+    if (prop.kind !== 'select' && prop.kind !== 'imply') return;
+    const es = (prop.expr as { k: 'sym'; sym: KSymbol }).sym;
+    const term = exprAnd(exprSym(menu.sym!), dep)!;
+    if (prop.kind === 'select') {
+      es.revDep = exprOr(es.revDep, term);
+      es.selectedBy.push(prop);
+    } else {
+      es.implied = exprOr(es.implied, term);
+      es.impliedBy.push(prop);
+    }
+  }
+
+  /** Automatic submenu creation below a symbol, then its dir_dep. */
+  private autoSubmenu(parent: MenuNode, sym: KSymbol, finalize: (m: MenuNode) => void): void {
+    const basedep = parent.prompt ? parent.prompt.cond : null;
+    let baseTerms: Expr[] | null = null;
+    let lastMenu: MenuNode | null = null;
+    for (let menu = parent.next; menu; menu = menu.next) {
+      const dep = menu.prompt ? menu.prompt.cond : menu.dep;
+      if (!exprContainsSymbol(dep, sym)) break;
+      if (!exprDependsSymbol(dep, sym)) {
+        // Superset check: every term of sym's prompt condition must appear in dep.
+        const depTerms = exprFlatten(dep, 'and');
+        baseTerms ??= exprFlatten(basedep, 'and');
+        const superset = baseTerms.every((b) => depTerms.some((d) => exprEqual(b, d)));
+        if (!superset) break;
+      }
+      finalize(menu);
+      menu.parent = parent;
+      lastMenu = menu;
+    }
+    if (lastMenu) {
+      parent.list = parent.next;
+      parent.next = lastMenu.next;
+      lastMenu.next = null;
+    }
+    sym.dirDep = exprOr(sym.dirDep, parent.dep);
+  }
+
+  /** Lift the children of prompt-less nodes (if blocks, promptless symbols) to siblings. */
+  private flatten(parent: MenuNode): void {
+    for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
+      if (menu.list && (!menu.prompt || menu.prompt.text === undefined)) {
+        let last = menu.list;
+        for (;;) {
+          last.parent = parent;
+          if (!last.next) break;
+          last = last.next;
+        }
+        last.next = menu.next;
+        menu.next = menu.list;
+        menu.list = null;
+      }
+    }
   }
 
   /** 'm' → 'm && MODULES' so that it evaluates to 'n' without modules. */
@@ -271,7 +368,7 @@ class Finalizer {
     } else if (sym) {
       // Automatic submenu creation under a symbol.
       const basedep = parent.prompt ? parent.prompt.cond : null;
-      const baseTerms = exprFlatten(basedep, 'and');
+      let baseTerms: Expr[] | null = null;
       let lastMenu: MenuNode | null = null;
       for (let menu = parent.next; menu; menu = menu.next) {
         const dep = menu.prompt ? menu.prompt.cond : menu.dep;
@@ -279,6 +376,7 @@ class Finalizer {
         if (!exprDependsSymbol(dep, sym)) {
           // Superset check: every term of sym's prompt condition must appear in dep.
           const depTerms = exprFlatten(dep, 'and');
+          baseTerms ??= exprFlatten(basedep, 'and');
           const superset = baseTerms.every((b) => depTerms.some((d) => exprEqual(b, d)));
           if (!superset) break;
         }
