@@ -4,7 +4,7 @@
  * wrapped), readable as plain text too.
  */
 import type { InitcallReport, RankedInitcall } from '../initcall/rank.js';
-import { describeSummary, errorsByCode } from './text.js';
+import { describeSummary, errorsByCode, perBootRows } from './text.js';
 import { code, duration, elideKey, errnoName, ms, percent, pipeTable, selectRanked, wrap, type ViewOptions } from './format.js';
 
 export const MD_WIDTH = 80;
@@ -86,6 +86,18 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
   const n = report.boots.length;
   out.push(`### Initcalls of ${kernelTitle(report)}, ${n} boot${n === 1 ? '' : 's'}`, '');
   out.push(...summaryBullets(report), '');
+  if (n > 1) {
+    // The widest per-boot columns that still fit in 80: no kernel (it is in the title), short names.
+    const rows = perBootRows(report, (p) => elideKey(p.split('/').pop() ?? p, 26)).map((r) => [
+      r[0],
+      r[3],
+      r[4],
+      r[5],
+      r[6],
+    ]);
+    rows[0] = ['log', 'initcall time', 'to /init', 'outside', 'no ret'];
+    out.push(...pipeTable(rows, ['left', 'right', 'right', 'right', 'right']), '');
+  }
   if (report.groupBy === 'fn') {
     const shown = selectRanked(report.initcalls, options);
     out.push(...initcallTable(shown, report.initcalls));

@@ -56,6 +56,26 @@ export function headerLines(report: InitcallReport): [string, string][] {
   return rows;
 }
 
+export const PER_BOOT_ALIGN = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'] as const;
+
+/** One row per boot: the figures each log gives on its own. */
+export function perBootRows(report: InitcallReport, name: (source: string) => string): string[][] {
+  const opt = (us: number | undefined) => (us === undefined ? '-' : duration(us));
+  return [
+    ['log', 'kernel', 'initcalls', 'initcall time', 'to /init', 'outside', 'no return', 'errors'],
+    ...report.boots.map((b) => [
+      name(b.source),
+      b.kernelRelease ?? '?',
+      String(b.initcalls),
+      duration(b.totalInitcallUs),
+      opt(b.timeToInitUs),
+      opt(b.outsideInitcallUs),
+      String(b.incomplete),
+      String(b.errors),
+    ]),
+  ];
+}
+
 function initcallRows(shown: readonly RankedInitcall[], all: readonly RankedInitcall[], n: number): string[][] {
   const rank = new Map(all.map((r, i) => [r, i + 1]));
   return shown.map((r) => [
@@ -111,6 +131,7 @@ export function renderText(report: InitcallReport, options: TextOptions = {}): s
   for (const [k, v] of header) out.push(`${(k + ':').padEnd(w)} ${v}`);
   for (const warning of report.warnings) out.push(`Warning: ${warning}`);
   out.push('');
+  if (n > 1) out.push('Per boot:', ...columns(perBootRows(report, (s) => s), PER_BOOT_ALIGN).map((l) => `  ${l}`), '');
 
   if (report.groupBy === 'fn') {
     const shown = selectRanked(report.initcalls, options);

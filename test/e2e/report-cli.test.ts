@@ -47,6 +47,8 @@ describe('ktrim report on three real boots of Debian 6.1', () => {
     expect(lines.find((l) => l.startsWith('Initcall time:'))).toMatch(/^Initcall time: +1\.229 s median, .* range 927\.959 ms – 1\.251 s \(3 boots\)$/);
     expect(lines.find((l) => l.startsWith('Time to /init:'))).toMatch(/^Time to \/init: +2\.529 s median, .* range 2\.041 s – 2\.749 s \(3 boots\)$/);
     expect(lines).toContain('Long tail:         616 initcalls under 1 ms add up to 38.296 ms (3.1 % of initcall time)');
+    expect(lines).toContain('Per boot:');
+    expect(r.stdout).toMatch(/^  test\/fixtures\/boots\/debian-6\.1-qemu-3\.log +6\.1\.0-56-amd64 +670 +927\.959 ms +2\.041 s +\S+ ms +0 +49$/m);
     const rows = lines.filter((l) => /^ *\d+  /.test(l));
     expect(rows).toHaveLength(25);
     expect(rows[0]).toMatch(/^ 1  330\.924 ms  ± 81\.399  25\.8 %    3\/3  crypto_algapi_init$/);

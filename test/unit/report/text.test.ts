@@ -19,6 +19,13 @@ describe('renderText', () => {
     expect(lines).toContain('Long tail:     3 initcalls under 1 ms add up to 0.382 ms (0.2 % of initcall time)');
   });
 
+  it('has a per-boot table', () => {
+    const at = lines.indexOf('Per boot:');
+    expect(lines[at + 1]).toMatch(/^  log +kernel +initcalls +initcall time +to \/init +outside +no return +errors$/);
+    expect(lines[at + 3]).toMatch(/^  \/var\/log\/boots\/b2\.log +6\.1\.0-28-amd64 +6 +312\.602 ms +2\.400 s +- +1 +1$/);
+    expect(renderText(rankBoots([threeBoots()[0]]))).not.toContain('Per boot:');
+  });
+
   it('prints an aligned blame list, slowest first', () => {
     const head = lines.findIndex((l) => /^#\s+median/.test(l));
     const rows = lines.slice(head + 1, head + 7);
