@@ -312,6 +312,34 @@ describe('hostile log text in Chromium', () => {
   });
 });
 
+describe('a log without printk timestamps in Chromium', () => {
+  it('lays the calls end to end and says so', async () => {
+    const text = readFileSync('test/fixtures/boots/debian-6.1-qemu-1.log', 'utf8').replace(/^\[ *\d+\.\d+\] /gm, '');
+    const boot = parseBootLog(text, { source: 'no-stamps.log' });
+    expect(boot.hasTimestamps).toBe(false);
+    const path = join(dir, 'no-stamps.html');
+    writeFileSync(path, renderHtml(rankBoots([boot]), [boot]));
+    const e = await open(path);
+    try {
+      expect(await e.page.$eval('text.subtitle', (t) => t.textContent)).toContain('no printk timestamps: calls laid end to end by duration');
+      const bars = await e.page.evaluate(() =>
+        Array.from(document.querySelectorAll('rect.bar'), (r) => {
+          const b = r.getBoundingClientRect();
+          return { left: b.left, right: b.right, width: b.width, y: b.top };
+        }),
+      );
+      expect(bars.filter((b) => b.width > 0)).toHaveLength(670);
+      // PID 1's calls follow each other: each starts where the previous one ended.
+      const pid1 = bars.filter((b) => b.y === bars[bars.length - 1].y);
+      expect(pid1.length).toBeGreaterThan(600);
+      for (let i = 1; i < pid1.length; i++) expect(Math.abs(pid1[i].left - (pid1[i - 1].left + Math.max(0, pid1[i - 1].right - pid1[i - 1].left)))).toBeLessThan(1.01);
+      expect(e.errors).toEqual([]);
+    } finally {
+      await e.page.close();
+    }
+  });
+});
+
 describe('standalone SVG in Chromium', () => {
   it('parses as XML and has a bar per initcall', async () => {
     const svg = renderSvg(boots[0]);
