@@ -554,64 +554,176 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
     return caller && caller[0] === 'T' ? Number(caller.slice(1)) : undefined;
   }
 
-  function apply(p: Parsed, lineNo: number, ts: number | undefined, caller: string | undefined) {
-    switch (p.kind) {
-      case 'call': {
-        const ref = resolve(p.token, lineNo);
-        let level: InitcallLevel | undefined;
-        if (!ref.async) {
-          if (p.module) level = 'module';
-          else if (currentLevel && !builtinsDone) level = currentLevel;
-          else level = ref.stubLevel ?? symbols?.levelOf?.(ref.fn);
-        }
-        const rec: InitcallRecord = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
-        if (p.module !== undefined) rec.module = p.module;
-        if (ref.address !== undefined) rec.address = ref.address;
-        if (p.pid !== undefined) rec.pid = p.pid;
-        if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
-        if (level !== undefined) rec.level = level;
-        if (ts !== undefined) rec.startTimeUs = ts;
-        const idx = initcalls.push(rec) - 1;
-        const key = keyOf(ref, p.module);
-        const stack = open.get(key);
-        if (stack) stack.push(idx);
-        else open.set(key, [idx]);
-        if (!ref.async) openSync.push(idx);
-        return;
+  /** A plain `fn+0x0/0x1c` token needs no cache: most tokens in a log are. */
+  function refOf(token: string, lineNo: number): FnRef {
+    const c = token.charCodeAt(0);
+    if (c >= 97 /* a */ ? c <= 122 : c === 95 /* _ */ || (c >= 65 && c <= 90)) {
+      if (!(c === 95 && token.startsWith('__initstub__'))) {
+        const plus = token.indexOf('+');
+        const fn = plus > 0 ? token.slice(0, plus) : token;
+        return { fn, key: fn, async: false };
       }
-      case 'ret': {
-        const ref = resolve(p.token, lineNo);
-        const stack = open.get(keyOf(ref, p.module));
-        let pos = -1;
-        if (stack && stack.length > 0) {
-          pos = stack.length - 1;
-          const pid = callerPid(caller);
-          if (pid !== undefined) {
-            for (let i = stack.length - 1; i >= 0; i--) {
-              if (initcalls[stack[i]].pid === pid) {
-                pos = i;
-                break;
-              }
-            }
+    }
+    return resolve(token, lineNo);
+  }
+
+  function openCall(token: string, module: string | undefined, pid: number | undefined, lineNo: number, ts: number | undefined) {
+    const ref = refOf(token, lineNo);
+    let level: InitcallLevel | undefined;
+    if (!ref.async) {
+      if (module) level = 'module';
+      else if (currentLevel && !builtinsDone) level = currentLevel;
+      else level = ref.stubLevel ?? symbols?.levelOf?.(ref.fn);
+    }
+    const rec: InitcallRecord = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
+    if (module !== undefined) rec.module = module;
+    if (ref.address !== undefined) rec.address = ref.address;
+    if (pid !== undefined) rec.pid = pid;
+    if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
+    if (level !== undefined) rec.level = level;
+    if (ts !== undefined) rec.startTimeUs = ts;
+    const idx = initcalls.push(rec) - 1;
+    const key = keyOf(ref, module);
+    const stack = open.get(key);
+    if (stack) stack.push(idx);
+    else open.set(key, [idx]);
+    if (!ref.async) openSync.push(idx);
+  }
+
+  function closeCall(
+    token: string,
+    module: string | undefined,
+    ret: number | undefined,
+    us: number,
+    lineNo: number,
+    ts: number | undefined,
+    caller: string | undefined,
+  ) {
+    const ref = refOf(token, lineNo);
+    const stack = open.get(keyOf(ref, module));
+    let pos = -1;
+    if (stack && stack.length > 0) {
+      pos = stack.length - 1;
+      const pid = callerPid(caller);
+      if (pid !== undefined) {
+        for (let i = stack.length - 1; i >= 0; i--) {
+          if (initcalls[stack[i]].pid === pid) {
+            pos = i;
+            break;
           }
         }
-        if (pos < 0) {
-          warnings.push({
-            line: lineNo,
-            message: `initcall ${p.token}${p.module ? ` [${p.module}]` : ''} returned without a matching calling line`,
-          });
-          return;
-        }
-        const idx = stack!.splice(pos, 1)[0];
-        const rec = initcalls[idx];
-        rec.complete = true;
-        rec.returnLine = lineNo;
-        rec.durationUs = p.us;
-        if (p.ret !== undefined) rec.ret = p.ret;
-        if (ts !== undefined) rec.endTimeUs = ts;
-        if (!rec.async) removeOpenSync(idx);
-        return;
       }
+    }
+    if (pos < 0) {
+      warnings.push({
+        line: lineNo,
+        message: `initcall ${token}${module ? ` [${module}]` : ''} returned without a matching calling line`,
+      });
+      return;
+    }
+    const idx = pos === stack!.length - 1 ? stack!.pop()! : stack!.splice(pos, 1)[0];
+    const rec = initcalls[idx];
+    rec.complete = true;
+    rec.returnLine = lineNo;
+    rec.durationUs = us;
+    if (ret !== undefined) rec.ret = ret;
+    if (ts !== undefined) rec.endTimeUs = ts;
+    if (!rec.async) removeOpenSync(idx);
+  }
+
+  /**
+   * Fast path for the common exact forms `[   t] calling  fn+0x0/0x1c @ 1` and
+   * `[   t] initcall fn+0x0/0x1c returned 0 after 5 usecs` (optional `<N>`
+   * prefix and `[mod]` tag). Anything else, even slightly, goes the general way.
+   */
+  function fastLine(line: string, lineNo: number): boolean {
+    let i = 0;
+    const n = line.length;
+    if (line.charCodeAt(0) === 60 /* < */) {
+      i = 1;
+      while (i < n && isDigit(line.charCodeAt(i))) i++;
+      if (i === 1 || line.charCodeAt(i) !== 62) return false;
+      i++;
+    }
+    if (line.charCodeAt(i) !== 91 /* [ */) return false;
+    i++;
+    while (line.charCodeAt(i) === 32) i++;
+    let sec = 0;
+    const s0 = i;
+    for (let c = line.charCodeAt(i); isDigit(c); c = line.charCodeAt(++i)) sec = sec * 10 + (c - 48);
+    if (i === s0 || i - s0 > 12 || line.charCodeAt(i) !== 46 /* . */) return false;
+    i++;
+    const f0 = i;
+    let frac = 0;
+    for (let c = line.charCodeAt(i); isDigit(c); c = line.charCodeAt(++i)) if (i - f0 < 6) frac = frac * 10 + (c - 48);
+    const fl = i - f0;
+    if (fl === 0 || line.charCodeAt(i) !== 93 /* ] */ || line.charCodeAt(i + 1) !== 32) return false;
+    for (let k = fl; k < 6; k++) frac *= 10;
+    const ts = sec * 1_000_000 + frac;
+    i += 2;
+    const isCall = line.startsWith('calling  ', i);
+    if (!isCall && !line.startsWith('initcall ', i)) return false;
+    i += 9;
+    const sp = line.indexOf(' ', i);
+    if (sp < 0) return false;
+    const token = line.slice(i, sp);
+    if (token.indexOf('\x1b') >= 0 || token.indexOf('[') >= 0) return false;
+    let q = sp;
+    let module: string | undefined;
+    if (line.charCodeAt(q + 1) === 91 /* [ */) {
+      const close = line.indexOf(']', q + 2);
+      if (close < 0) return false;
+      module = line.slice(q + 2, close);
+      if (module === '' || module.indexOf(' ') >= 0 || module.indexOf('\x1b') >= 0) return false;
+      q = close + 1;
+    }
+    if (isCall) {
+      if (!line.startsWith(' @ ', q)) return false;
+      q += 3;
+      const p0 = q;
+      let pid = 0;
+      for (let c = line.charCodeAt(q); isDigit(c); c = line.charCodeAt(++q)) pid = pid * 10 + (c - 48);
+      if (q === p0 || q !== n) return false;
+      hasTimestamps = true;
+      openCall(token, module, pid, lineNo, ts);
+      return true;
+    }
+    if (!line.startsWith(' returned ', q)) return false;
+    q += 10;
+    let ret: number | undefined;
+    if (!line.startsWith('after ', q)) {
+      let neg = false;
+      if (line.charCodeAt(q) === 45 /* - */) {
+        neg = true;
+        q++;
+      }
+      const r0 = q;
+      let r = 0;
+      for (let c = line.charCodeAt(q); isDigit(c); c = line.charCodeAt(++q)) r = r * 10 + (c - 48);
+      if (q === r0 || q - r0 > 10 || !line.startsWith(' after ', q)) return false;
+      ret = neg ? -r : r;
+      q += 1;
+    }
+    q += 6;
+    const d0 = q;
+    let us = 0;
+    for (let c = line.charCodeAt(q); isDigit(c); c = line.charCodeAt(++q)) us = us * 10 + (c - 48);
+    if (q === d0 || q - d0 > 15 || q + 6 !== n) return false;
+    if (line.startsWith(' msecs', q)) us *= 1000;
+    else if (!line.startsWith(' usecs', q)) return false;
+    hasTimestamps = true;
+    closeCall(token, module, ret, us, lineNo, ts, undefined);
+    return true;
+  }
+
+  function apply(p: Parsed, lineNo: number, ts: number | undefined, caller: string | undefined) {
+    switch (p.kind) {
+      case 'call':
+        openCall(p.token, p.module, p.pid, lineNo, ts);
+        return;
+      case 'ret':
+        closeCall(p.token, p.module, p.ret, p.us, lineNo, ts, caller);
+        return;
       case 'probe': {
         const probe: ProbeRecord = {
           device: p.device,
@@ -793,13 +905,18 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
     let line = text.slice(pos, nl);
     pos = nl + 1;
     lineNo++;
+    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (!pending && fastLine(line, lineNo)) {
+      prev = undefined;
+      prevRaw = undefined;
+      continue;
+    }
     if (!pending && !isRelevant(line)) {
       prev = undefined;
       prevRaw = line;
       prevRawLine = lineNo;
       continue;
     }
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     const msgs = splitMessages(stripAnsi(line));
     for (let i = 0; i < msgs.length; i++) message(msgs[i], lineNo);
   }
