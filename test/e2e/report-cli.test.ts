@@ -123,6 +123,24 @@ describe('ktrim report on three real boots of Debian 6.1', () => {
   });
 });
 
+describe('ktrim report --system-map (a kernel without CONFIG_KALLSYMS)', () => {
+  const M = 'test/fixtures/malformed';
+  it('names bare addresses from System.map, and hints at it without one', async () => {
+    const bare = await ktrim('report', `${M}/bare-addresses.log`);
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toMatch(/^1 +0\.390 ms .* 0xffffffff818c2a38$/m);
+    expect(bare.stderr).toMatch(/^W: .*bare-addresses\.log:1: .*--system-map/m);
+    const named = await ktrim('report', `${M}/bare-addresses.log`, '--system-map', `${M}/bare-addresses.System.map`);
+    expect(named.exitCode).toBe(0);
+    expect(named.stdout).toMatch(/^1 +0\.390 ms +90\.1 % +1\/1  pci_subsys_init$/m);
+    expect(named.stdout).toContain('  -19 ENODEV: xenbus_init');
+  });
+  it("rejects Debian's placeholder System.map in one line", async () => {
+    const r = await ktrim('report', `${M}/bare-addresses.log`, '--system-map', `${M}/systemmap-debian-placeholder.System.map`);
+    expectOneLineError(r, /^E: .*systemmap-debian-placeholder\.System\.map:1: this is Debian's placeholder System\.map/);
+  });
+});
+
 describe('ktrim report --compare (6.1 before, 6.12 after)', () => {
   it('puts totals and initcalls side by side in text', async () => {
     const r = await ktrim('report', ...LOGS, '--compare', LOG612, '--top', '10');
