@@ -1,0 +1,91 @@
+// ktrim's boot overhead: the same kernel and initramfs booted N times by the
+// bare qemu command line (spawned by a minimal script that watches for the
+// marker) and N times by ktrim's bootKernel() (dist/), interleaved so host
+// load hits both alike. Goal: ktrim / bare ≤ 1.05.
+//
+// Kernel: $KTRIM_BENCH_KERNEL, else the tiny e2e kernel (Debian linux-source-6.1,
+// tinyconfig + configs/tiny-serial.config) from the cache, built if missing.
+// Usage: node bench/boot-overhead.bench.mjs [N]   (default N = 5)
+import { spawn } from 'node:child_process';
+import { loadavg, cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { bootKernel, composeAppend, defaultBootDeps } from '../dist/boot/boot.js';
+import { buildInitramfs } from '../dist/boot/initramfs.js';
+import { chooseAccel, qemuArgv } from '../dist/boot/qemu.js';
+import { createLogger } from '../dist/ui/log.js';
+
+const N = Number(process.argv[2] ?? 5);
+const MEMORY_MB = 128;
+
+async function kernelImage() {
+  if (process.env.KTRIM_BENCH_KERNEL) return process.env.KTRIM_BENCH_KERNEL;
+  const { ensureDebianSource } = await import('../dist/build/source.js');
+  const { buildKernel } = await import('../dist/build/build.js');
+  const { realMakeRunner } = await import('../dist/build/make.js');
+  const logger = createLogger({ quiet: true });
+  const source = await ensureDebianSource('6.1', { logger });
+  const r = await buildKernel(
+    { source, base: 'tinyconfig', config: join(process.cwd(), 'configs', 'tiny-serial.config'), arch: 'x86_64', jobs: 2 },
+    { make: realMakeRunner, logger },
+  );
+  return r.bzImage;
+}
+
+/** The bare command line: spawn, wait for KTRIM-DONE (as ktrim does), kill, wait for exit. */
+function bareBoot(argv) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const q = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
+    let buf = '';
+    let markerMs;
+    q.stdout.on('data', (d) => {
+      buf += d.toString('latin1');
+      if (markerMs === undefined && buf.includes('KTRIM-MARKER end')) markerMs = performance.now() - t0;
+      if (buf.includes('KTRIM-DONE')) q.kill('SIGTERM');
+    });
+    q.on('error', reject);
+    q.on('exit', () => (markerMs === undefined ? reject(new Error('bare qemu exited before the marker')) : resolve({ markerMs, wallMs: performance.now() - t0 })));
+  });
+}
+
+async function ktrimBoot(kernel, initrd, deps) {
+  const t0 = performance.now();
+  const r = await bootKernel({ kernel, initrd, memoryMb: MEMORY_MB, smp: 1, timeoutS: 120 }, deps);
+  if (r.ending !== 'marker') throw new Error(`ktrim boot ended with ${r.ending}: ${r.endingDetail}`);
+  // wall: from the call (ktrim's own set-up included) to qemu gone
+  return { markerMs: r.host.markerMs, wallMs: performance.now() - t0 };
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1 || 1));
+const fmt = (xs) => `${mean(xs).toFixed(0)} ± ${sd(xs).toFixed(0)} ms`;
+
+const kernel = await kernelImage();
+const deps = defaultBootDeps();
+const initrd = (await buildInitramfs()).path;
+const accel = chooseAccel({ accel: 'auto' }, deps.qemu);
+const argv = qemuArgv(
+  { kernel, initrd, append: composeAppend({}), smp: 1, memoryMb: MEMORY_MB, timeoutMs: 0 },
+  accel,
+  'qemu-system-x86_64',
+);
+console.log(`kernel ${kernel}\n$ ${argv.join(' ')}\n${N} boots each, interleaved; accel ${accel}; load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+await bareBoot(argv); // warm the page cache for both
+const bare = [];
+const kt = [];
+for (let i = 0; i < N; i++) {
+  // alternate who goes first in each pair
+  if (i % 2 === 0) {
+    bare.push(await bareBoot(argv));
+    kt.push(await ktrimBoot(kernel, initrd, deps));
+  } else {
+    kt.push(await ktrimBoot(kernel, initrd, deps));
+    bare.push(await bareBoot(argv));
+  }
+}
+const ratioMarker = mean(kt.map((x) => x.markerMs)) / mean(bare.map((x) => x.markerMs));
+const ratioWall = mean(kt.map((x) => x.wallMs)) / mean(bare.map((x) => x.wallMs));
+console.log(`spawn → end marker: bare ${fmt(bare.map((x) => x.markerMs))}, ktrim ${fmt(kt.map((x) => x.markerMs))}, ratio ${ratioMarker.toFixed(3)}`);
+console.log(`start → qemu gone:  bare ${fmt(bare.map((x) => x.wallMs))}, ktrim ${fmt(kt.map((x) => x.wallMs))}, ratio ${ratioWall.toFixed(3)}`);
+console.log(`goal ktrim/bare ≤ 1.05: ${ratioWall <= 1.05 && ratioMarker <= 1.05 ? 'met' : 'NOT met'}; load now ${loadavg()[0].toFixed(1)}`);
