@@ -395,6 +395,32 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   report.initcalls.forEach((r, i) => o.push(initcallRow(r, i + 1, n)));
   o.push('</tbody></table></section>');
 
+  // Groups, when asked for (--group-by module|level).
+  if (report.groupBy !== 'fn' && report.groups.length > 0) {
+    o.push(`<section id="groups"><h2>By ${esc(report.groupBy)}</h2><table id="group-table"><thead><tr>`);
+    for (const h of ['#', report.groupBy, 'initcalls', 'median ms', 'sd ms', 'min ms', 'max ms', '% share', 'never returned', 'error boots']) {
+      o.push(`<th>${esc(h)}</th>`);
+    }
+    o.push('</tr></thead><tbody>');
+    report.groups.forEach((g, i) => {
+      o.push(
+        '<tr>' +
+          numCell(i + 1, String(i + 1)) +
+          textCell(g.name, 'name') +
+          numCell(g.initcalls, String(g.initcalls)) +
+          numCell(g.stats.median, ms(g.stats.median)) +
+          numCell(g.stats.sd, g.stats.sd !== null ? ms(g.stats.sd) : '—') +
+          numCell(g.stats.min, ms(g.stats.min)) +
+          numCell(g.stats.max, ms(g.stats.max)) +
+          numCell(g.share, (g.share * 100).toFixed(2)) +
+          numCell(g.incomplete, String(g.incomplete)) +
+          numCell(g.errorBoots, String(g.errorBoots)) +
+          '</tr>',
+      );
+    });
+    o.push('</tbody></table></section>');
+  }
+
   // Per boot.
   o.push('<section id="boots"><h2>Boots</h2><table id="boot-table"><thead><tr>');
   for (const h of ['#', 'log', 'kernel', 'initcalls', 'total initcall ms', 'time to /init ms', 'never returned', 'errors', 'timestamps', 'lines', 'warnings']) {

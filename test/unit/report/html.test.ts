@@ -131,6 +131,21 @@ describe('renderHtml', () => {
   });
 });
 
+describe('renderHtml with --group-by', () => {
+  it('adds a table of the groups, their per-boot sums ranked', () => {
+    const byModule = renderHtml(rankBoots(boots, { groupBy: 'module' }), boots);
+    const body = byModule.split('<table id="group-table">')[1].split('</tbody>')[0];
+    const rows = [...body.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]));
+    // (built-in): 30123+10+500, 32456+12+500, 40789+14+500 → median 32968 µs,
+    // share 104404/114064 = 91.97 %; the module: 9160/114064 = 8.03 %.
+    expect(rows).toEqual([
+      ['1', '(built-in)', '3', '32.968', '5.609', '30.633', '41.303', '91.97', '0', '3'],
+      ['2', '&quot;&amp;&#39;', '1', '3.050', '0.955', '2.100', '4.010', '8.03', '0', '0'],
+    ]);
+    expect(html).not.toContain('id="group-table"');
+  });
+});
+
 describe('escape helpers', () => {
   it('escapes markup and quotes, and replaces characters XML cannot carry', () => {
     expect(escapeXml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
