@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import fc from 'fast-check';
 import { compareReports, initcallKeyString, rankBoots } from '../../../src/initcall/rank.js';
 import type { InitcallLevel, InitcallRecord, ParsedBoot } from '../../../src/initcall/types.js';
 
@@ -180,5 +181,27 @@ describe('rankBoots: one HZ per kernel', () => {
       boot('b.log', [['a', 12000], ['b', 4000], ['c', 40000], ['d', 2345]]),
     ]);
     expect(Object.fromEntries(r.initcalls.map((x) => [x.fn, x.jiffyUs]))).toEqual({ a: 4000, b: 4000, c: 4000, d: undefined });
+  });
+});
+
+
+describe('rankBoots: properties', () => {
+  it('synchronous shares add up to 1, totals match the boots, every call is kept', () => {
+    const call = fc.tuple(fc.constantFrom('a_init', 'b_init', 'c_init', 'd_init'), fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }));
+    fc.assert(
+      fc.property(fc.array(fc.array(call, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 6 }), (bootsCalls) => {
+        const boots = bootsCalls.map((calls, i) => boot(`b${i}`, calls as Call[]));
+        const r = rankBoots(boots);
+        const grand = boots.reduce((t, b) => t + b.totalInitcallUs, 0);
+        const shares = r.initcalls.reduce((t, x) => t + (x.share ?? 0), 0);
+        if (grand > 0) expect(shares).toBeCloseTo(1, 9);
+        // every record lands in exactly one initcall: called = boots counted, incomplete kept
+        expect(r.initcalls.reduce((t, x) => t + x.boots, 0)).toBe(boots.reduce((t, b) => t + b.initcalls.length, 0));
+        expect(r.initcalls.reduce((t, x) => t + x.incomplete, 0)).toBe(boots.reduce((t, b) => t + b.initcalls.filter((c) => !c.complete).length, 0));
+        // ranked by median, descending, never-returned last
+        const meds = r.initcalls.map((x) => x.stats?.median ?? -1);
+        expect(meds).toEqual([...meds].sort((p, q) => q - p));
+      }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import fc from 'fast-check';
 import { jiffyQuantum, summarize, summarizeOrNull, tQuantile95 } from '../../../src/stats/summary.js';
 
 describe('summarize', () => {
@@ -63,5 +64,34 @@ describe('jiffyQuantum with the kernel\'s usual jiffy', () => {
     expect(jiffyQuantum([20000, 40000])).toBe(10000);
     expect(jiffyQuantum([20000, 40000], 4000)).toBe(4000);
     expect(jiffyQuantum([10000, 30000], 4000)).toBe(10000);
+  });
+});
+
+
+describe('summarize: properties', () => {
+  it('orders min ≤ median ≤ max, min ≤ mean ≤ max, and centres the CI on the mean', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }), (xs) => {
+        const s = summarize(xs);
+        expect(s.min).toBeLessThanOrEqual(s.median);
+        expect(s.median).toBeLessThanOrEqual(s.max);
+        expect(s.min).toBeLessThanOrEqual(s.mean + 1e-6);
+        expect(s.mean).toBeLessThanOrEqual(s.max + 1e-6);
+        if (xs.length === 1) expect(s.ci95).toBeNull();
+        else {
+          expect(s.sd).toBeGreaterThanOrEqual(0);
+          expect((s.ci95!.low + s.ci95!.high) / 2).toBeCloseTo(s.mean, 3);
+        }
+      }),
+    );
+  });
+
+  it('flags any whole number of HZ=250 jiffies', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 10 }), (ks) => {
+        const q = jiffyQuantum(ks.map((k) => k * 4000), 4000);
+        expect(q).toBe(ks.some((k) => k > 0) ? 4000 : undefined);
+      }),
+    );
   });
 });
