@@ -268,12 +268,9 @@ function stripAnsi(s: string): string {
 }
 
 /** Cheap pre-check: can this line hold anything the parser extracts? */
-// One unanchored alternation (irregexp scans it in a single pass; faster than ten indexOf calls).
+// Words of every line the parser extracts something from: lines without any are skipped unread.
 const RELEVANT_RE =
   /initcall|calling|probe|returned|async_|Linux version|ommand line|Freeing unused kernel|init process|secondary CPUs/;
-function isRelevant(line: string): boolean {
-  return RELEVANT_RE.test(line);
-}
 
 // ---------------------------------------------------------------------------
 
@@ -636,13 +633,13 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
    * `[   t] initcall fn+0x0/0x1c returned 0 after 5 usecs` (optional `<N>`
    * prefix and `[mod]` tag). Anything else, even slightly, goes the general way.
    */
-  function fastLine(line: string, lineNo: number): boolean {
-    let i = 0;
-    const n = line.length;
-    if (line.charCodeAt(0) === 60 /* < */) {
-      i = 1;
+  function fastLine(line: string, start: number, n: number, lineNo: number): boolean {
+    // `line` is the whole text; the line is [start, n). Literals below hold no \n, so no match crosses n.
+    let i = start;
+    if (line.charCodeAt(i) === 60 /* < */) {
+      i++;
       while (i < n && isDigit(line.charCodeAt(i))) i++;
-      if (i === 1 || line.charCodeAt(i) !== 62) return false;
+      if (i === start + 1 || line.charCodeAt(i) !== 62) return false;
       i++;
     }
     if (line.charCodeAt(i) !== 91 /* [ */) return false;
@@ -665,14 +662,14 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
     if (!isCall && !line.startsWith('initcall ', i)) return false;
     i += 9;
     const sp = line.indexOf(' ', i);
-    if (sp < 0) return false;
+    if (sp < 0 || sp >= n) return false;
     const token = line.slice(i, sp);
     if (token.indexOf('\x1b') >= 0 || token.indexOf('[') >= 0) return false;
     let q = sp;
     let module: string | undefined;
     if (line.charCodeAt(q + 1) === 91 /* [ */) {
       const close = line.indexOf(']', q + 2);
-      if (close < 0) return false;
+      if (close < 0 || close >= n) return false;
       module = line.slice(q + 2, close);
       if (module === '' || module.indexOf(' ') >= 0 || module.indexOf('\x1b') >= 0) return false;
       q = close + 1;
@@ -899,24 +896,37 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
   let lineNo = range.firstLine - 1;
   let pos = range.start;
   const end = range.end;
+  // Offset of the next relevant keyword at or after the current line (-1: none left),
+  // found by one regex scan over the text rather than a test per line.
+  const relevantRe = new RegExp(RELEVANT_RE.source, 'g');
+  let nextRelevant = -2;
   while (pos < end) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0 || nl > end) nl = end;
-    let line = text.slice(pos, nl);
+    const ls = pos;
+    let le = nl;
     pos = nl + 1;
     lineNo++;
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (!pending && fastLine(line, lineNo)) {
-      prev = undefined;
-      prevRaw = undefined;
-      continue;
+    if (le > ls && text.charCodeAt(le - 1) === 13) le--;
+    if (!pending) {
+      if (fastLine(text, ls, le, lineNo)) {
+        prev = undefined;
+        prevRaw = undefined;
+        continue;
+      }
+      if (nextRelevant !== -1 && nextRelevant < ls) {
+        relevantRe.lastIndex = ls;
+        const m = relevantRe.exec(text);
+        nextRelevant = m ? m.index : -1;
+      }
+      if (nextRelevant === -1 || nextRelevant >= le) {
+        prev = undefined;
+        prevRaw = text.slice(ls, le);
+        prevRawLine = lineNo;
+        continue;
+      }
     }
-    if (!pending && !isRelevant(line)) {
-      prev = undefined;
-      prevRaw = line;
-      prevRawLine = lineNo;
-      continue;
-    }
+    const line = text.slice(ls, le);
     const msgs = splitMessages(stripAnsi(line));
     for (let i = 0; i < msgs.length; i++) message(msgs[i], lineNo);
   }
