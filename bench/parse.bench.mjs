@@ -85,6 +85,8 @@ try {
     out = renderText(rankBoots(boots), { top: 25 });
   });
   const grep20Ms = time(() => grepCount(logs));
+  // The same 20 logs through the built CLI, as a user runs it (node start included).
+  const cliMs = time(() => execFileSync(process.execPath, ['bin/ktrim', 'report', ...logs, '--top', '25'], { stdio: ['ignore', 'ignore', 'inherit'] }));
 
   const f = (x) => Math.round(x).toLocaleString('en-US');
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -95,6 +97,7 @@ try {
   console.log(`ratio:    parse is ${(parseRate / grepRate).toFixed(2)} × grep's speed`);
   console.log(`goal:     ≥ ${f(GOAL_LINES_PER_S)} lines/s: ${parseRate >= GOAL_LINES_PER_S ? 'met' : 'NOT met'}`);
   console.log(`report:   20 logs, ${f(logLines)} lines: ${reportMs.toFixed(1)} ms (read + parse + rank + text), grep -c: ${grep20Ms.toFixed(1)} ms, ratio ${(reportMs / grep20Ms).toFixed(1)} × grep's time`);
+  console.log(`cli:      node bin/ktrim report <20 logs> --top 25: ${cliMs.toFixed(1)} ms`);
   if (!out.includes('crypto_algapi_init')) throw new Error('the 20-log report lost its top initcall');
 } finally {
   rmSync(dir, { recursive: true, force: true });
