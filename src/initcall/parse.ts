@@ -808,7 +808,8 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
   let pending: { text: string; line: number; ts?: number; caller?: string; age: number } | undefined;
   let prev: { body: string; line: number; ts?: number; caller?: string; recognized: boolean } | undefined;
   // The previous line when it was skipped by the relevance pre-check (for `initc` / `all foo… returned…`).
-  let prevRaw: string | undefined;
+  let prevRawStart = -1; // [start, end) offsets in text; -1: none
+  let prevRawEnd = 0;
   let prevRawLine = 0;
 
   function giveUp() {
@@ -859,11 +860,11 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
     }
 
     let r = recognize(body);
-    if (!prev && prevRaw !== undefined && prevRawLine === lineNo - 1) {
-      const pp = parsePrefix(stripAnsi(prevRaw.replace(/\r$/, '')));
+    if (!prev && prevRawStart >= 0 && prevRawLine === lineNo - 1) {
+      const pp = parsePrefix(stripAnsi(text.slice(prevRawStart, prevRawEnd)));
       prev = { body: pp.body, line: prevRawLine, ts: pp.ts, caller: pp.caller, recognized: false };
     }
-    prevRaw = undefined;
+    prevRawStart = -1;
     if (r === undefined && prev && !prev.recognized && (body.indexOf('returned') >= 0 || body.indexOf(' @ ') >= 0)) {
       // The keyword itself was cut: `initc` / `all foo+0x0/0x1c returned 0 after 3 usecs`.
       const joined = recognize(prev.body + body);
@@ -911,7 +912,7 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
     if (!pending) {
       if (fastLine(text, ls, le, lineNo)) {
         prev = undefined;
-        prevRaw = undefined;
+        prevRawStart = -1;
         continue;
       }
       if (nextRelevant !== -1 && nextRelevant < ls) {
@@ -921,7 +922,8 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
       }
       if (nextRelevant === -1 || nextRelevant >= le) {
         prev = undefined;
-        prevRaw = text.slice(ls, le);
+        prevRawStart = ls;
+        prevRawEnd = le;
         prevRawLine = lineNo;
         continue;
       }
