@@ -166,6 +166,9 @@ const SCRIPT = `
       else dir = h.getAttribute('data-type') === 'num' && i !== 0 ? 'descending' : 'ascending';
       sortBy(i, dir);
     });
+    h.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); h.click(); }
+    });
   });
   var filter = document.getElementById('filter');
   var count = document.getElementById('shown');
@@ -326,7 +329,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   o.push('<!DOCTYPE html>');
   o.push('<html lang="en"><head><meta charset="utf-8">');
   o.push(
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`,
   );
   o.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
   o.push(`<title>${esc(title)}</title>`);
@@ -388,7 +391,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   o.push('<table id="initcall-table"><thead><tr>');
   COLUMNS.forEach((c, i) =>
     o.push(
-      `<th data-type="${c.type}" data-key="${c.key}"${c.type === 'num' ? ' class="num"' : ''} title="${esc(c.title)}"${i === 0 ? ' aria-sort="ascending"' : ''}>${esc(c.label)}</th>`,
+      `<th tabindex="0" data-type="${c.type}" data-key="${c.key}"${c.type === 'num' ? ' class="num"' : ''} title="${esc(c.title)}"${i === 0 ? ' aria-sort="ascending"' : ''}>${esc(c.label)}</th>`,
     ),
   );
   o.push('</tr></thead><tbody>');

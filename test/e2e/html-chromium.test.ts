@@ -150,6 +150,11 @@ describe('HTML report of 3 Debian 6.1 boots in Chromium', () => {
     expect(rows[0][4].replace('≈', '')).toBe('0.000');
     const medians = rows.map((r) => Number(r[4].replace('≈', '')));
     for (let i = 1; i < medians.length; i++) expect(medians[i]).toBeGreaterThanOrEqual(medians[i - 1]);
+    // From the keyboard: focus the "max ms" header, press Enter.
+    await o.page.focus('#initcall-table th[data-key="max"]');
+    await o.page.keyboard.press('Enter');
+    expect(await o.page.$eval('#initcall-table th[data-key="max"]', (th) => th.getAttribute('aria-sort'))).toBe('descending');
+    expect((await firstRows(o.page, 1))[0].slice(1, 2).concat((await firstRows(o.page, 1))[0][7])).toEqual(['crypto_algapi_init', '347.976']);
     // Back to rank order: click the # header.
     await (await o.page.$('#initcall-table th[data-key="rank"]'))!.click();
     expect((await firstRows(o.page, 1))[0][1]).toBe('crypto_algapi_init');
