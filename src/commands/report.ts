@@ -210,7 +210,12 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
   }
 
   if (args.output) {
-    await writeFileAtomic(args.output, result);
+    try {
+      await writeFileAtomic(args.output, result);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'ENOENT' ? 'cannot write: no such directory' : `cannot write (${code ?? (err as Error).message})`, args.output, undefined, { cause: err });
+    }
     ctx.logger.info(`wrote ${args.output}`);
   } else {
     ctx.stdout.write(result);

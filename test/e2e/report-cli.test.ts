@@ -182,6 +182,11 @@ describe('ktrim report -o', () => {
     expect(readFileSync(out, 'utf8')).toBe(direct.stdout + '\n');
   });
 
+  it('says so in one line when the directory does not exist', async () => {
+    const out = join(tmp, 'no-such-dir', 'report.txt');
+    expectOneLineError(await ktrim('report', LOGS[0], '-o', out), new RegExp(`^E: ${out}: cannot write: no such directory$`));
+  });
+
   it('refuses to overwrite an input log', async () => {
     const copy = join(tmp, 'input.log');
     writeFileSync(copy, readFileSync(LOGS[0]));
