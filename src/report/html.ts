@@ -114,8 +114,9 @@ th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; whit
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.name, td.module { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 td.ret { color: #a33; }
-thead th { position: sticky; top: 0; background: #f3f3f3; cursor: pointer; user-select: none; border-bottom: 2px solid #ccc; }
-thead th:hover { background: #e6eefa; }
+thead th { position: sticky; top: 0; background: #f3f3f3; border-bottom: 2px solid #ccc; }
+#initcall-table thead th { cursor: pointer; user-select: none; }
+#initcall-table thead th:hover { background: #e6eefa; }
 th[aria-sort="descending"]::after { content: " ▼"; }
 th[aria-sort="ascending"]::after { content: " ▲"; }
 tr.incomplete td.name { color: #c0392b; }
