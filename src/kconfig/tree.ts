@@ -305,11 +305,16 @@ class Finalizer {
   private rewriteM(e: Expr | null): Expr | null {
     if (!e) return e;
     switch (e.k) {
-      case 'not':
-        return { k: 'not', e: this.rewriteM(e.e)! };
+      case 'not': {
+        const x = this.rewriteM(e.e)!;
+        return x === e.e ? e : { k: 'not', e: x };
+      }
       case 'and':
-      case 'or':
-        return { k: e.k, l: this.rewriteM(e.l)!, r: this.rewriteM(e.r)! };
+      case 'or': {
+        const l = this.rewriteM(e.l)!;
+        const r = this.rewriteM(e.r)!;
+        return l === e.l && r === e.r ? e : { k: e.k, l, r };
+      }
       case 'sym':
         if (e.sym === this.mod) return { k: 'and', l: e, r: exprSym(this.modules) };
         return e;
