@@ -1,0 +1,101 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputError } from '../../../src/errors.js';
+import { exprToString } from '../../../src/kconfig/expr.js';
+import { menuChildren, type KconfigTree, type MenuNode } from '../../../src/kconfig/symbol.js';
+import { loadKconfigSync } from '../../../src/kconfig/tree.js';
+
+/** Load a tree from in-memory files (srctree /src). */
+function loadFiles(files: Record<string, string>, version = '6.1.0'): KconfigTree {
+  return loadKconfigSync({
+    srctree: '/src',
+    env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: version, CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
+    shell: { run: () => '' },
+    readFile: (p) => {
+      const rel = p.replace(/^\/src\//, '');
+      if (!(rel in files)) throw new Error('ENOENT');
+      return files[rel];
+    },
+  });
+}
+
+function outline(m: MenuNode, depth = 0): string[] {
+  const me = m.sym ? m.sym.name ?? '<choice>' : m.prompt?.text ?? `(${m.kind})`;
+  return [`${'  '.repeat(depth)}${me}`, ...menuChildren(m).flatMap((c) => outline(c, depth + 1))];
+}
+
+describe('Kconfig parser and menu_finalize', () => {
+  it('reports syntax errors as file:line: message', () => {
+    const files = { Kconfig: 'config A\n\tbool "a"\nsource "b/Kconfig"\n', 'b/Kconfig': 'config B\n\tbool\n\tdepends on (A\n' };
+    let err: unknown;
+    try {
+      loadFiles(files);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/^b\/Kconfig:3: syntax error: expected '\)'/);
+    expect(() => loadFiles({ Kconfig: 'config A\n\tbool\nfrobnicate A\n' })).toThrow('Kconfig:3: unknown statement "frobnicate"');
+    expect(() => loadFiles({ Kconfig: 'menu "M"\nconfig A\n\tbool\nendif\n' })).toThrow("Kconfig:4: unexpected 'if' within menu block");
+    expect(() => loadFiles({ Kconfig: 'if A\nconfig B\n\tbool\n' })).toThrow('Kconfig:1: missing end statement for this entry');
+    expect(() => loadFiles({ Kconfig: 'source "nope/Kconfig"\n' })).toThrow('Kconfig:1: can\'t open file "nope/Kconfig"');
+    expect(() => loadFiles({ Kconfig: 'source "Kconfig"\n' })).toThrow(/Recursive inclusion detected/);
+  });
+
+  it('propagates if/menu dependencies into entries, prompts, defaults and selects', () => {
+    const t = loadFiles({
+      Kconfig: [
+        'menu "M"', '\tdepends on X', 'if Y', 'config A', '\tbool "a" if P', '\tdefault y if Q', '\tselect S if R', 'endif', 'endmenu',
+        'config S', '\tbool', 'config A', '\tbool', '\tdepends on Z', '',
+      ].join('\n'),
+    });
+    const a = t.byName.get('A')!;
+    const s = t.byName.get('S')!;
+    expect(exprToString(a.dirDep)).toBe('X && Y || Z');
+    const [prompt] = a.props.filter((p) => p.kind === 'prompt');
+    expect(exprToString(prompt.cond)).toBe('X && Y && P');
+    expect(exprToString(a.props.find((p) => p.kind === 'default')!.cond)).toBe('X && Y && Q');
+    expect(exprToString(s.revDep)).toBe('A && X && Y && R');
+    expect(s.selectedBy.map((p) => `${p.menu.sym!.name}@${p.file}:${p.line}`)).toEqual(['A@Kconfig:7']);
+    expect(a.menus.map((m) => m.line)).toEqual([4, 12]);
+  });
+
+  it('rewrites m to m && MODULES in conditions', () => {
+    const t = loadFiles({ Kconfig: 'config MODULES\n\tbool "m"\n\tmodules\nconfig T\n\ttristate "t"\n\tdepends on m\n' });
+    expect(t.modules.name).toBe('MODULES');
+    expect(exprToString(t.byName.get('T')!.dirDep)).toBe('m && MODULES');
+  });
+
+  it('builds automatic submenus under symbols and flattens if blocks', () => {
+    const t = loadFiles({
+      Kconfig: [
+        'config A', '\tbool "a"', 'config B', '\tbool "b"', '\tdepends on A', 'if A', 'config C', '\tbool "c"', 'endif',
+        'config D', '\tbool "d"', '',
+      ].join('\n'),
+    });
+    expect(outline(t.root)).toEqual(['Main menu', '  A', '    B', '    (if)', '    C', '  D']);
+  });
+
+  it('collects choice members; 6.1 nests a dependent member, 6.12 keeps it in the choice', () => {
+    const text = [
+      'choice', '\tprompt "c"', 'config M1', '\tbool "m1"', 'config M2', '\tbool "m2"', 'config M3', '\tbool "m3"', '\tdepends on M2', 'endchoice', '',
+    ].join('\n');
+    const old = loadFiles({ Kconfig: text }, '6.1.0');
+    const choiceOld = old.symbols.find((s) => s.isChoice)!;
+    expect(choiceOld.choiceMembers.map((s) => s.name)).toEqual(['M1', 'M2']);
+    expect(old.byName.get('M3')!.choice).toBeNull();
+    expect(old.byName.get('M1')!.revDep).toBeNull();
+    expect(exprToString(old.byName.get('M1')!.dirDep)).toBe('<choice>');
+    expect(exprToString(choiceOld.revDep)).toBe('m');
+    const now = loadFiles({ Kconfig: text }, '6.12.0');
+    expect(now.dialect).toBe('v6.11');
+    const choiceNow = now.symbols.find((s) => s.isChoice)!;
+    expect(choiceNow.choiceMembers.map((s) => s.name)).toEqual(['M1', 'M2', 'M3']);
+    expect(now.byName.get('M3')!.choiceMenu).toBe(choiceNow.menus[0]);
+  });
+
+  it('orders symbols like the C hash table (for_all_symbols)', () => {
+    const t = loadFiles({ Kconfig: 'config AAA\n\tbool\nconfig B\n\tbool\nconfig Z9\n\tbool\n' });
+    // fnv32 % 9973 (computed separately): Z9 → 951, AAA → 1723, B → 2192
+    expect(t.hashOrder.map((s) => s.name)).toEqual(['Z9', 'AAA', 'B']);
+  });
+});
