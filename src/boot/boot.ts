@@ -33,6 +33,10 @@ export interface BootRequest {
   dmesg?: boolean;
   /** Test script for the initramfs (must print PASS). */
   testScript?: string;
+  /** Kernel modules (.ko) to put in the initramfs and insmod after the start marker. */
+  modules?: string[];
+  /** Extra initramfs files: path in the guest → host file. */
+  extraFiles?: Record<string, string>;
   accel?: Accel | 'auto';
   extraQemuArgs?: string[];
   /** Keep each boot's console (raw and host-timestamped) and dmesg here. */
@@ -132,7 +136,7 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   const timeoutS = positive(req.timeoutS, DEFAULTS.timeoutS, '--timeout');
   const initrd = req.initrd
     ? resolve(req.initrd)
-    : (await buildInitramfs({ testScript: req.testScript, cacheDir: deps.cacheDir }, deps.initramfs)).path;
+    : (await buildInitramfs({ testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir }, deps.initramfs)).path;
   const append = composeAppend(req);
 
   let rawLog: WriteStream | undefined;

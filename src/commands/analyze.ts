@@ -9,7 +9,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { analyzeBoots, formatTimeline, parseTimestampedConsole, timelineSvg, type AnalyzableBoot } from '../boot/analyze.js';
 import { benchmarkBoots, defaultBootDeps } from '../boot/boot.js';
 import { InputError } from '../errors.js';
-import { bootOptions, describeBoot, warnAccel } from './boot.js';
+import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 
 export interface AnalyzeArgs extends GlobalArgs {
@@ -28,6 +28,8 @@ export interface AnalyzeArgs extends GlobalArgs {
   svg?: string;
   json?: boolean;
   'keep-logs'?: string;
+  module?: string[];
+  'add-file'?: string[];
 }
 
 export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
@@ -60,6 +62,8 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
           memoryMb: argv.memory,
           timeoutS: argv.timeout,
           testScript: argv.test,
+          modules: argv.module,
+          extraFiles: parseAddFiles(argv['add-file']),
           accel: argv.accel,
           initcallDebug: argv['initcall-debug'],
           dmesg: true, // guest-side landmarks, and a long console run to time the UART

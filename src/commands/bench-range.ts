@@ -11,7 +11,7 @@ import { realMakeRunner } from '../build/make.js';
 import { defaultBootDeps, METRICS, type MetricName } from '../boot/boot.js';
 import { AXES, benchmarkRange, formatRangeTable, kernelsInDirectory, labelKernels, axisLabel, type Axis, type KernelChoice } from '../boot/range.js';
 import { InputError } from '../errors.js';
-import { bootOptions, describeBoot, warnAccel } from './boot.js';
+import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 
 export interface BenchRangeArgs extends GlobalArgs {
@@ -33,6 +33,8 @@ export interface BenchRangeArgs extends GlobalArgs {
   accel: 'auto' | 'kvm' | 'tcg';
   json?: boolean;
   'keep-logs'?: string;
+  module?: string[];
+  'add-file'?: string[];
 }
 
 /** "1,4" → [1, 4]; a one-line InputError naming the flag otherwise. */
@@ -97,7 +99,15 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
         appends,
         smp,
         memoryMb,
-        common: { initrd: argv.initrd, timeoutS: argv.timeout, testScript: argv.test, accel: argv.accel, logDir: argv['keep-logs'] },
+        common: {
+          initrd: argv.initrd,
+          timeoutS: argv.timeout,
+          testScript: argv.test,
+          modules: argv.module,
+          extraFiles: parseAddFiles(argv['add-file']),
+          accel: argv.accel,
+          logDir: argv['keep-logs'],
+        },
         runs: argv.runs,
         warmup: argv.warmup,
         metric: argv.metric,

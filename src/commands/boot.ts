@@ -30,6 +30,8 @@ export interface BootArgs extends GlobalArgs {
   accel: 'auto' | 'kvm' | 'tcg';
   json?: boolean;
   'keep-logs'?: string;
+  module?: string[];
+  'add-file'?: string[];
 }
 
 /** Options shared with bench-range and analyze. */
@@ -39,7 +41,21 @@ export const bootOptions = {
   test: { type: 'string', describe: 'Shell script run by /init; it must print PASS' },
   accel: { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'qemu accelerator (auto: kvm when usable)' },
   json: { type: 'boolean', describe: 'Print results as JSON' },
+  module: { type: 'string', array: true, describe: 'Kernel module (.ko) to insmod in the guest after the start marker (repeatable)' },
+  'add-file': { type: 'string', array: true, describe: 'Extra initramfs file GUEST_PATH=HOST_FILE (repeatable)' },
 } as const;
+
+/** `--add-file /etc/x=./x` → { '/etc/x': './x' }; InputError on anything else. */
+export function parseAddFiles(specs: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!specs?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const i = spec.indexOf('=');
+    if (i <= 0 || i === spec.length - 1) throw new InputError(`--add-file ${JSON.stringify(spec)}: expected GUEST_PATH=HOST_FILE`);
+    out[spec.slice(0, i)] = spec.slice(i + 1);
+  }
+  return out;
+}
 
 export function warnAccel(logger: Logger, accel: string): void {
   if (accel === 'tcg') logger.warn('no usable KVM: qemu runs under TCG, times are inflated; compare figures only within one run');
@@ -111,6 +127,8 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       initcallDebug: argv['initcall-debug'],
       dmesg: argv.dmesg,
       testScript: argv.test,
+      modules: argv.module,
+      extraFiles: parseAddFiles(argv['add-file']),
       accel: argv.accel,
       logDir,
     };

@@ -12,6 +12,7 @@ import {
   summarize,
 } from '../../../src/boot/boot.js';
 import { parseTimestampedConsole } from '../../../src/boot/analyze.js';
+import { parseAddFiles } from '../../../src/commands/boot.js';
 import { fakeBootDeps, fakeBzImage, tempDir } from './fake.js';
 
 describe('composeAppend', () => {
@@ -20,6 +21,14 @@ describe('composeAppend', () => {
     expect(composeAppend({ append: 'quiet' })).toBe('console=ttyS0 panic=-1 quiet');
     expect(composeAppend({ initcallDebug: true, append: '' })).toBe('console=ttyS0 panic=-1 initcall_debug log_buf_len=4M ktrim.dmesg=1');
     expect(composeAppend({ dmesg: true })).toBe('console=ttyS0 panic=-1 ktrim.dmesg=1 loglevel=6');
+  });
+});
+
+describe('parseAddFiles', () => {
+  it('maps GUEST=HOST specs and rejects the rest in one line', () => {
+    expect(parseAddFiles(['/etc/a=./a', 'b=/x=y'])).toEqual({ '/etc/a': './a', b: '/x=y' });
+    expect(parseAddFiles(undefined)).toBeUndefined();
+    expect(() => parseAddFiles(['/etc/a'])).toThrow('--add-file "/etc/a": expected GUEST_PATH=HOST_FILE');
   });
 });
 

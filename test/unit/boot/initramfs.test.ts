@@ -73,6 +73,16 @@ describe('buildInitramfs', () => {
     expect(changed.hash).not.toBe(a.hash);
   });
 
+  it('adds kernel modules under /lib/modules/ktrim and loads them from /init', async () => {
+    const dir = tempDir();
+    const ko = join(dir, 'dummy.ko');
+    writeFileSync(ko, 'ELF-ish');
+    const r = await buildInitramfs({ modules: [ko], cacheDir: join(dir, 'cache') }, fakeInitramfsDeps(dir));
+    const archive = gunzipSync(readFileSync(r.path));
+    expect(await cpio(['-i', '--to-stdout', 'lib/modules/ktrim/dummy.ko'], archive)).toBe('ELF-ish');
+    expect(await cpio(['-i', '--to-stdout', 'init'], archive)).toContain('insmod /lib/modules/ktrim/dummy.ko || echo "KTRIM-INSMOD-FAILED dummy.ko"');
+  });
+
   it('names the missing file in one line', async () => {
     const dir = tempDir();
     const missing = join(dir, 'nope.sh');
