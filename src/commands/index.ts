@@ -1,6 +1,7 @@
 /** Every verb, one file each; cli.ts registers them in this order. */
 import type { CommandModule } from 'yargs';
 import { diffCommand } from './diff.js';
+import { kconfigCommand } from './kconfig.js';
 import { bootCommand } from './boot.js';
 import { analyzeCommand } from './analyze.js';
 import { benchRangeCommand } from './bench-range.js';
@@ -9,4 +10,4 @@ import { sourceCommand } from './source.js';
 import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand];
+export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand];
