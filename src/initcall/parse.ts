@@ -221,12 +221,16 @@ function parsePrefix(s: string): Prefix {
   return { ts, caller, body: i === 0 ? s : s.slice(i), prefixed };
 }
 
-/** Offsets of printk timestamps embedded after position 0 of `body` (console interleaving). */
+/**
+ * Offsets of printk prefixes embedded after position 0 of `body` (console
+ * interleaving): a timestamp, or a PRINTK_CALLER `[    T1]` (the prefix of a
+ * kernel without PRINTK_TIME), each starting a new message.
+ */
 function embeddedTimestamps(body: string): number[] {
   let out: number[] | undefined;
   let k = body.indexOf('[', 1);
   while (k > 0) {
-    if (timestampAt(body, k)) (out ??= []).push(k);
+    if (timestampAt(body, k) || callerAt(body, k)) (out ??= []).push(k);
     k = body.indexOf('[', k + 1);
   }
   return out ?? NONE;
@@ -967,7 +971,8 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
   // console_initcall()s run in start_kernel() as PID 0 (`calling  con_init+0x0/0x22c @ 0`), long
   // before kernel_init runs the others: they count in the total but do not open the initcall
   // window, or start_kernel()'s own work would show as time outside initcalls.
-  const windowed = (rec: InitcallRecord) => rec.pid !== 0 || initcalls.every((r) => r.pid === 0);
+  const onlyPid0 = initcalls.every((r) => r.pid === 0);
+  const windowed = (rec: InitcallRecord) => rec.pid !== 0 || onlyPid0;
   let totalInitcallUs = 0;
   const intervals: Array<[number, number]> = [];
   for (const rec of initcalls) {

@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBootLog } from '../../../src/initcall/parse.js';
+import { parseSystemMap } from '../../../src/initcall/symbols.js';
 import type { ParsedBoot } from '../../../src/initcall/types.js';
 
 // Real serial captures of Debian kernels booted in qemu (test/fixtures/boots/README.md).
@@ -181,5 +182,49 @@ describe('real boots: async, SMP, modules, 6.12', () => {
     expect(find(b, 'crash_hotplug_init')).toMatchObject([{ ret: 65, durationUs: 0, callLine: 902 }]);
     expect(b.landmarks).toMatchObject({ firstInitcallUs: 590_609, freeingInitMemUs: 2_285_365, runInitUs: 2_547_193 });
     expect(b.initcalls.filter((r) => r.level === 'early')).toHaveLength(39);
+  });
+});
+
+describe('real boots: tiny 6.1 without CONFIG_KALLSYMS, PRINTK_TIME or SMP (PRINTK_CALLER on)', () => {
+  const NAME = 'tiny-6.1-nokallsyms.log';
+  const map = parseSystemMap(text('tiny-6.1-nokallsyms.System.map'), 'tiny-6.1-nokallsyms.System.map');
+  const b = parseBootLog(text(NAME), { source: NAME, symbols: map });
+
+  it('resolves all 142 bare addresses through System.map and gets every level from it', () => {
+    expect(b.initcalls).toHaveLength(142);
+    expect(b.initcalls.every((r) => r.complete && r.address?.startsWith('0xffffffff8'))).toBe(true);
+    expect(b.initcalls.every((r) => !r.fn.startsWith('0x'))).toBe(true);
+    expect(b.initcalls.every((r) => r.level !== undefined)).toBe(true);
+    expect(b.totalInitcallUs).toBe(480_025); // awk over the dump
+    expect(nonZero(b)).toBe(5);
+    expect(b.hasTimestamps).toBe(false);
+    expect(b.outsideInitcallUs).toBeUndefined();
+    expect(b.kernelRelease).toBe('6.1.192');
+    expect(b.commandLine).toBe(BASE_CMDLINE);
+    expect(b.warnings).toEqual([]);
+  });
+
+  it('specific initcalls (System.map lines looked up by hand)', () => {
+    expect(b.initcalls[0]).toMatchObject({ fn: 'init_hw_perf_events', address: '0xffffffff818c2a38', level: 'early', callLine: 157 });
+    expect(find(b, 'init_mmap_min_addr')[0].level).toBe('pure');
+    expect(find(b, 'pty_init')).toMatchObject([{ durationUs: 264_016, level: 'device', callLine: 383 }]);
+    expect(find(b, 'i8042_init')[0].probes).toMatchObject([{ device: 'i8042', durationUs: 20_001, line: 399 }]);
+    expect(find(b, 'deferred_probe_initcall')).toMatchObject([{ address: '0xffffffff8111396b', level: 'late', durationUs: 48_003 }]);
+  });
+
+  it('PRINTK_CALLER keeps kworker probes ([T3]) out of the PID 1 initcall that was open', () => {
+    const serio0 = b.probes.find((p) => p.device === 'serio0')!;
+    expect(serio0.line).toBe(457);
+    expect(serio0.initcallIndex).toBeUndefined();
+    expect(find(b, 'deferred_probe_initcall')[0].probes).toEqual([]);
+  });
+
+  it('without the System.map: addresses as names, one warning; the console part finds `[    T0] Linux version` after ANSI noise', () => {
+    const bare = parseBootLog(text(NAME));
+    expect(bare.initcalls[0].fn).toBe('0xffffffff818c2a38');
+    expect(bare.warnings).toHaveLength(1);
+    expect(bare.warnings[0].line).toBe(157);
+    const consolePart = text(NAME).slice(0, text(NAME).indexOf('KTRIM-DMESG-BEGIN'));
+    expect(parseBootLog(consolePart).kernelRelease).toBe('6.1.192');
   });
 });
