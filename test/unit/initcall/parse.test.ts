@@ -238,6 +238,16 @@ describe('parseBootLog: noise', () => {
     expect(b.warnings).toEqual([]);
   });
 
+  it('joins a returned line split by a bare CR or by CRLF', () => {
+    const b = parse('cr-split.log');
+    expect(b.initcalls.map(brief)).toEqual([
+      ['foo_init', -5, 15, 1, 2],
+      ['bar_init', 0, 7, 3, 4],
+    ]);
+    expect(b.warnings).toEqual([]);
+    expect(b.lineCount).toBe(5);
+  });
+
   it('recovers records broken by other console output or a newline, warns with the line otherwise', () => {
     const b = parse('interleaved.log');
     expect(b.initcalls.map((r) => [r.fn, r.ret, r.durationUs, r.callLine, r.returnLine, r.complete])).toEqual([
