@@ -291,6 +291,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
     const lm = boot.landmarks;
     for (const r of boot.initcalls) if (r.endTimeUs !== undefined) t1 = Math.max(t1, r.endTimeUs);
     if (lm.lastInitcallUs !== undefined) t1 = Math.max(t1, lm.lastInitcallUs);
+    for (const p of boot.probes) if (p.timeUs !== undefined) t1 = Math.max(t1, p.timeUs);
     if (lm.freeingInitMemUs !== undefined && lm.freeingInitMemUs >= t0) {
       markers.push({ name: 'free init mem', us: lm.freeingInitMemUs });
       t1 = Math.max(t1, lm.freeingInitMemUs);
@@ -299,6 +300,13 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
       markers.push({ name: 'run /init', us: lm.runInitUs });
       t1 = Math.max(t1, lm.runInitUs);
     }
+  }
+  // ParsedBoot does not carry the log's last timestamp: when a call that
+  // never returned starts at the end of what we know, give it 3 % of the
+  // window so its hatched bar visibly runs off the end.
+  const lastOpenStart = Math.max(-Infinity, ...pending.filter((p) => p.kind === 'initcall' && !p.complete).map((p) => p.startUs));
+  if (Number.isFinite(lastOpenStart) && Number.isFinite(t0) && t1 - lastOpenStart < 0.03 * (t1 - t0)) {
+    t1 = lastOpenStart + 0.03 * Math.max(t1 - t0, 1000);
   }
   if (!Number.isFinite(t0)) {
     t0 = 0;

@@ -317,6 +317,47 @@ describe('hostile log text in Chromium', () => {
   });
 });
 
+describe('a log that ends inside an initcall, in Chromium', () => {
+  it('draws the call that never returned hatched, up to the right edge, and says so in the table', async () => {
+    const lines = readFileSync('test/fixtures/boots/debian-6.1-qemu-1.log', 'utf8').split('\n');
+    const last = lines.map((l) => l.includes('calling  crypto_algapi_init+')).lastIndexOf(true);
+    const boot = parseBootLog(lines.slice(0, last + 1).join('\n') + '\n', { source: 'hang.log' });
+    const hang = boot.initcalls.filter((r) => !r.complete);
+    expect(hang.map((r) => r.fn)).toEqual(['crypto_algapi_init']);
+    const path = join(dir, 'hang.html');
+    writeFileSync(path, renderHtml(rankBoots([boot]), [boot]));
+    const e = await open(path);
+    try {
+      const row = await e.page.evaluate(() => {
+        const tr = Array.from(document.querySelectorAll<HTMLTableRowElement>('#initcall-table tbody tr')).find(
+          (r) => r.cells[1].textContent === 'crypto_algapi_init',
+        )!;
+        return { cls: tr.className, median: tr.cells[4].textContent, ret: tr.cells[10].textContent, last: tr === tr.parentElement!.lastElementChild };
+      });
+      expect(row).toEqual({ cls: 'incomplete', median: '—', ret: 'never returned (1/1)', last: true });
+      const bar = await e.page.evaluate(() => {
+        const svg = document.querySelector('svg.ktrim-timeline')!;
+        const r = document.querySelector('rect.bar.incomplete')!;
+        const b = r.getBoundingClientRect();
+        return {
+          title: r.querySelector('title')!.textContent,
+          fill: r.getAttribute('fill'),
+          width: b.width,
+          rightFromSvg: b.right - svg.getBoundingClientRect().left,
+        };
+      });
+      expect(bar.title).toMatch(/^crypto_algapi_init: never returned \(.*at 2\.133319 s/);
+      expect(bar.fill).toBe('url(#boot0-hatch)');
+      expect(bar.width).toBeGreaterThan(20);
+      expect(bar.rightFromSvg).toBeCloseTo(118 + 1258, 0);
+      expect(e.errors).toEqual([]);
+      await e.page.screenshot({ path: join(tmpdir(), 'ktrim-html-hang.png') });
+    } finally {
+      await e.page.close();
+    }
+  });
+});
+
 describe('a log without printk timestamps in Chromium', () => {
   it('lays the calls end to end and says so', async () => {
     const text = readFileSync('test/fixtures/boots/debian-6.1-qemu-1.log', 'utf8').replace(/^\[ *\d+\.\d+\] /gm, '');

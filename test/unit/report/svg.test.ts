@@ -175,6 +175,16 @@ describe('layoutTimeline', () => {
     expect(svg).toContain('run /init 2.000000 s');
   });
 
+  it('gives a hang at the very end of the log 3 % of the window, so it shows', () => {
+    const t = boot([call('ok_fn', 1_000_000, 10_000), call('hangs_last', 1_500_000, undefined)]);
+    const L = layoutTimeline(t, { width: 1200 });
+    // Window 1.0 → 1.5 s, plus 3 % of 0.5 s.
+    expect(L.t1Us).toBeCloseTo(1_515_000, 0);
+    const bar = L.bars.find((x) => x.index === 1)!;
+    expect(bar.width).toBeCloseTo((15_000 * 1058) / 515_000, 1);
+    expect(bar.x + bar.width).toBeCloseTo(118 + 1058, 1);
+  });
+
   it('lays calls end to end without timestamps and says so in the title', () => {
     const t = boot([call('a_fn', undefined, 3000), call('b_fn', undefined, 1000), call('c_fn', undefined, 6000)]);
     expect(t.hasTimestamps).toBe(false);
