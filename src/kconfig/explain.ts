@@ -18,7 +18,7 @@ import { InputError } from '../errors.js';
 import { dotConfigFrom, formatConfigLine, parseDotConfig, type DotConfig, type DotConfigType } from './dotconfig.js';
 import { diffConfigs, type DiffEntry } from './diffconfig.js';
 import { olddefconfig, type KconfigState } from './eval.js';
-import { exprFlatten, exprSymbols, exprToString, triName, type Expr } from './expr.js';
+import { exprAnd, exprEqual, exprFlatten, exprSymbols, exprToString, triName, type Expr } from './expr.js';
 import { findSymbol, symbolDefaults, symbolPrompts, type KconfigTree, type KSymbol, type Property } from './symbol.js';
 import { writeConfig } from './write.js';
 
@@ -97,8 +97,18 @@ export interface WhyReport {
   reasons: Reason[];
 }
 
-function exprValue(state: KconfigState, e: Expr | null): ExprValue | null {
-  if (!e) return null;
+/** `A && A && B` → `A && B`: menu_finalize ANDs dependencies into conditions, often twice. Same value. */
+function dedupeAnd(e: Expr): Expr {
+  const parts = exprFlatten(e, 'and');
+  const kept: Expr[] = [];
+  for (const p of parts) if (!kept.some((k) => exprEqual(k, p))) kept.push(p);
+  if (kept.length === parts.length) return e;
+  return kept.reduce((a, b) => exprAnd(a, b)!);
+}
+
+function exprValue(state: KconfigState, e0: Expr | null): ExprValue | null {
+  if (!e0) return null;
+  const e = dedupeAnd(e0);
   return {
     expr: exprToString(e),
     value: triName(state.evalExpr(e)),
