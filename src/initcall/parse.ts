@@ -63,6 +63,10 @@ const LEVEL_RE = /entering initcall level: (\S+)/y;
 const RUN_INIT_RE = /^Run (\S+) as init process/;
 const KMSG_RE = /^(\d+),(\d+),(\d+),([^;]*);/;
 const JOURNAL_RE = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+) \S+ kernel: /;
+// util-linux `dmesg -x` (`kern  :debug : `) and `dmesg --time-format iso` (wall clock, not kernel time)
+const DMESG_X_RE =
+  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
+const DMESG_ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:[+-]\d\d:?\d\d|Z)? /;
 const DMESG_T_RE = /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/;
 const ASYNC_TOKEN_RE = /^(\d+)_(.+)$/;
 const BARE_ADDR_RE = /^0x[0-9a-f]{8,16}$/;
@@ -181,11 +185,23 @@ function parsePrefix(s: string): Prefix {
       const cm = /caller=([TC]\d+)/.exec(m[4]);
       return { ts: Number(m[3]), caller: cm?.[1], body: s.slice(m[0].length), prefixed: true };
     }
-    const j = JOURNAL_RE.exec(s);
-    if (j) i = j[0].length;
+    const j = JOURNAL_RE.exec(s) ?? DMESG_ISO_RE.exec(s);
+    if (j) {
+      i = j[0].length;
+      prefixed = true;
+    }
   } else if (c0 >= 65 && c0 <= 90) {
     const j = JOURNAL_RE.exec(s);
-    if (j) i = j[0].length;
+    if (j) {
+      i = j[0].length;
+      prefixed = true;
+    }
+  } else if (c0 >= 97 && c0 <= 117 /* a..u */) {
+    const x = DMESG_X_RE.exec(s);
+    if (x) {
+      i = x[0].length;
+      prefixed = true;
+    }
   }
   if (s.charCodeAt(i) === 91 /* [ */) {
     const t = timestampAt(s, i);

@@ -218,6 +218,19 @@ describe('parseBootLog: formats', () => {
   });
 });
 
+describe('parseBootLog: util-linux dmesg variants', () => {
+  it('reads dmesg -x (facility:level), --time-format iso and -T (wall clock: no kernel time)', () => {
+    const b = parse('dmesg-variants.log');
+    expect(b.kernelRelease).toBe('6.1.0-56-amd64');
+    expect(b.initcalls.map((r) => [...brief(r), r.startTimeUs])).toEqual([
+      ['bpf_jit_charge_init', 0, 0, 2, 3, 1_240_462],
+      ['ipc_ns_init', 0, 4000, 4, 5, undefined],
+      ['xenbus_init', -19, 15, 6, 7, undefined],
+    ]);
+    expect(b.warnings).toEqual([]);
+  });
+});
+
 describe('parseBootLog: noise', () => {
   it('strips ANSI escapes, also in front of and inside kernel lines', () => {
     const b = parse('ansi.log');
