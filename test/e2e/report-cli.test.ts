@@ -7,12 +7,15 @@
 //   total initcall time 1229445 / 1250711 / 927959 µs; Run /init at 2.749054 / 2.528513 / 2.041381 s;
 //   670 initcalls per boot, 49 returning non-zero; 616 medians under 1 ms summing to 38296 µs;
 //   6.12: 1464404 µs of initcalls, Run /init at 2.547193 s.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeAll, afterAll, jest } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+
+// Each test starts the CLI up to three times; on a loaded 2-core machine one start takes seconds.
+jest.setTimeout(120_000);
 
 const ktrim = (...args: string[]) => execa('node', ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
 const B = 'test/fixtures/boots';
