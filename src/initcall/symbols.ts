@@ -37,7 +37,7 @@ export function parseSystemMap(text: string, source = 'System.map'): SystemMap {
   const los: number[] = [];
   const names: string[] = [];
   const text0: boolean[] = [];
-  const byName = new Map<string, bigint>();
+  const byName = new Map<string, number>(); // name → index into his/los (first occurrence)
   const levels = new Map<string, InitcallLevel | null>(); // null: conflicting levels
   const initcalls: Array<{ fn: string; id: string; level?: InitcallLevel; object?: string }> = [];
 
@@ -73,7 +73,7 @@ export function parseSystemMap(text: string, source = 'System.map'): SystemMap {
     los.push(parseInt(hex.slice(8), 16));
     names.push(name);
     text0.push(isText(m[2]));
-    if (!byName.has(name)) byName.set(name, BigInt('0x' + hex));
+    if (!byName.has(name)) byName.set(name, names.length - 1);
 
     const ic = name.charCodeAt(0) === 95 /* _ */ ? parseInitcallSymbol(name) : undefined;
     if (ic) {
@@ -131,7 +131,10 @@ export function parseSystemMap(text: string, source = 'System.map'): SystemMap {
   return {
     size: N.length,
     lookup,
-    addressOf: (name) => byName.get(name),
+    addressOf: (name) => {
+      const i = byName.get(name);
+      return i === undefined ? undefined : (BigInt(his[i]) << 32n) | BigInt(los[i]);
+    },
     levelOf: (fn) => levels.get(fn) ?? undefined,
     initcalls,
   };
