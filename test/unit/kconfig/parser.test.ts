@@ -86,11 +86,28 @@ describe('Kconfig parser and menu_finalize', () => {
     expect(old.byName.get('M1')!.revDep).toBeNull();
     expect(exprToString(old.byName.get('M1')!.dirDep)).toBe('<choice>');
     expect(exprToString(choiceOld.revDep)).toBe('m');
-    const now = loadFiles({ Kconfig: text }, '6.12.0');
+    // 6.12's conf refuses the same block (checked: "symbol M2 is part of choice block").
+    expect(() => loadFiles({ Kconfig: text }, '6.12.0')).toThrow(/recursive dependency detected/);
+    const valid = ['config X', '\tbool "x"', 'choice', '\tprompt "c"', 'config M1', '\tbool "m1"', 'if X', 'config M2', '\tbool "m2"', 'endif', 'endchoice', ''];
+    const now = loadFiles({ Kconfig: valid.join('\n') }, '6.12.0');
     expect(now.dialect).toBe('v6.11');
     const choiceNow = now.symbols.find((s) => s.isChoice)!;
-    expect(choiceNow.choiceMembers.map((s) => s.name)).toEqual(['M1', 'M2', 'M3']);
-    expect(now.byName.get('M3')!.choiceMenu).toBe(choiceNow.menus[0]);
+    expect(choiceNow.choiceMembers.map((s) => s.name)).toEqual(['M1', 'M2']);
+    expect(now.byName.get('M2')!.choiceMenu).toBe(choiceNow.menus[0]);
+  });
+
+  it('refuses recursive dependencies like sym_check_deps (the C tool: "symbol TINY depends on TINY")', () => {
+    expect(() => loadFiles({ Kconfig: 'menu "M"\n\tdepends on !TINY\nconfig TINY\n\tbool "t"\nendmenu\n' })).toThrow(
+      'Kconfig:3: recursive dependency detected: TINY -> TINY',
+    );
+    // Checked with the real conf: "A depends on B" + "B default A" is a loop,
+    expect(() => loadFiles({ Kconfig: 'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdefault A\n' })).toThrow(
+      /recursive dependency detected: (A -> B -> A|B -> A -> B)/,
+    );
+    // but "A default B" + "B select A" is not (a select is not followed from the selecting side).
+    expect(() => loadFiles({ Kconfig: 'config A\n\tbool "a"\n\tdefault B\nconfig B\n\tbool\n\tselect A\n' })).not.toThrow();
+    // A member depending on its own choice is fine.
+    expect(() => loadFiles({ Kconfig: 'choice\n\tprompt "c"\nconfig M1\n\tbool "m1"\nconfig M2\n\tbool "m2"\nendchoice\n' })).not.toThrow();
   });
 
   it('orders symbols like the C hash table (for_all_symbols)', () => {
