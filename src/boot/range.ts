@@ -175,7 +175,7 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
       }
       return out;
     });
-    return { label: label || 'all', cells: cellsOut };
+    return { label: label || (columns === 'kernel' ? 'all' : axisLabel('kernel', base)), cells: cellsOut };
   });
   return { metric, alpha, runs: req.runs, columns, columnLabels: grid[0].map((c) => axisLabel(columns, c)), rows };
 }

@@ -3,7 +3,7 @@
 // qemu (TCG here), driven through the built CLI (bin/ktrim) like a user would.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
@@ -77,12 +77,23 @@ describe('ktrim boot on the tiny kernel', () => {
       const script = join(work, 'hang.sh');
       writeFileSync(script, 'echo about to hang\nwhile :; do sleep 3600; done\n');
       const started = Date.now();
-      const r = await ktrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--test', script, '--timeout', '20']);
+      const tag = `hang-${process.pid}-${Date.now()}`;
+      const r = await ktrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--test', script, '--timeout', '20', '--append', `loglevel=6 ktrim.tag=${tag}`]);
       expect(r.exitCode).toBe(2);
       expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: boot of .*bzImage timed out: no end marker within 20 s \(last console line: ".*"\)$/)]);
       expect(Date.now() - started).toBeLessThan(60_000);
-      const left = await execa('pgrep', ['-f', `-kernel ${kernel}`], { reject: false });
-      expect(left.stdout).toBe('');
+      // no qemu of ours left: a /proc scan for the tag on its command line (no procps needed)
+      const left = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((pid) => {
+          try {
+            const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+            return /qemu-system-x86_64$/.test(argv[0]) && argv.some((a) => a.includes(`ktrim.tag=${tag}`));
+          } catch {
+            return false;
+          }
+        });
+      expect(left).toEqual([]);
     },
     3 * 60 * 1000,
   );

@@ -2,6 +2,7 @@
 // qemu behind. Each run's qemu is found by a unique word on its command line.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
 
@@ -10,9 +11,19 @@ beforeAll(async () => {
   kernel = (await tinyKernel()).bzImage;
 }, TINY_KERNEL_TIMEOUT_MS);
 
+/** Pids of live qemu processes whose command line carries the tag (a /proc scan: no procps needed). */
 async function qemuPids(tag: string): Promise<string> {
-  const r = await execa('pgrep', ['-f', `qemu-system-x86_64 .*ktrim\\.tag=${tag}`], { reject: false });
-  return r.stdout.trim();
+  const pids: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (/qemu-system-x86_64$/.test(argv[0]) && argv.some((a) => a.includes(`ktrim.tag=${tag}`))) pids.push(pid);
+  }
+  return pids.join(' ');
 }
 
 async function interruptMidBoot(signal: 'SIGINT' | 'SIGTERM') {
