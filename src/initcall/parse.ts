@@ -287,7 +287,6 @@ function stripAnsi(s: string): string {
   return s.indexOf('\x1b') >= 0 ? s.replace(ANSI_RE, '') : s;
 }
 
-/** Cheap pre-check: can this line hold anything the parser extracts? */
 // Words of every line the parser extracts something from: lines without any are skipped unread.
 const RELEVANT_RE =
   /initcall|calling|probe|returned|async_|Linux version|ommand line|Freeing unused kernel|init process|secondary CPUs/;
@@ -334,8 +333,9 @@ function recognize(body: string): Parsed | undefined {
     }
     const rest = body.slice(k);
     if (RET_PREFIX.test(rest)) return { kind: 'fragment', text: rest };
-    LEVEL_RE.lastIndex = body.indexOf('entering initcall level: ');
-    if (LEVEL_RE.lastIndex >= 0) {
+    const lv = body.indexOf('entering initcall level: ');
+    if (lv >= 0) {
+      LEVEL_RE.lastIndex = lv;
       const l = LEVEL_RE.exec(body);
       if (l) return { kind: 'level', name: l[1] };
     }
