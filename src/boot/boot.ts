@@ -199,6 +199,15 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   return result;
 }
 
+/** The last console lines of a failed boot, for the user to see why. */
+export function logConsoleTail(r: BootResult, logger: Logger | undefined, lines = 10): void {
+  if (!logger) return;
+  const tail = r.console.filter((l) => l.text.trim()).slice(-lines);
+  if (!tail.length) return;
+  logger.info(`last console lines of the failed boot (${r.ending}):`);
+  for (const l of tail) logger.info(`  ${(l.ms / 1000).toFixed(3)} | ${l.text}`);
+}
+
 /** Throw a BootError (exit 2) unless the boot reached the end marker and its test passed. */
 export function assertBooted(r: BootResult): void {
   const what = `${r.kernel}`;
@@ -290,6 +299,7 @@ export async function benchmarkBoots(req: BootRequest, opts: BenchmarkOptions, d
     const isWarmup = i < warmup;
     const index = isWarmup ? i + 1 : i - warmup + 1;
     const r = await bootKernel({ ...req, logName: `${isWarmup ? 'warmup' : 'boot'}-${index}` }, deps);
+    if (r.ending !== 'marker') logConsoleTail(r, deps.logger);
     assertBooted(r);
     (isWarmup ? warmups : boots).push(r);
     opts.onBoot?.(r, index, isWarmup);

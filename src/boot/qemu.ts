@@ -168,7 +168,7 @@ export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun
       endingDetail = res.timedOut ? 'end marker reached, then the guest hung before KTRIM-DONE' : 'end marker reached';
     } else if (res.timedOut) {
       ending = 'timeout';
-      endingDetail = `no end marker within ${(req.timeoutMs / 1000).toFixed(0)} s (last console line: ${lastText(consoleLines)})`;
+      endingDetail = `no end marker within ${seconds(req.timeoutMs)} s (last console line: ${lastText(consoleLines)})`;
     } else {
       ending = 'exit';
       const why = stderr.find((l) => l.trim()) ?? lastText(consoleLines);
@@ -193,6 +193,10 @@ export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun
 export function cleanConsoleLine(raw: string): string {
   // eslint-disable-next-line no-control-regex
   return raw.replace(/\x1b(\[[0-9;?]*[A-Za-z]|[A-Za-z])/g, '').replace(/\r/g, '');
+}
+
+function seconds(ms: number): string {
+  return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
 }
 
 function lastText(lines: ConsoleLine[]): string {

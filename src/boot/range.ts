@@ -15,6 +15,7 @@ import { interruption } from '../process.js';
 import {
   assertBooted,
   bootKernel,
+  logConsoleTail,
   checkBzImage,
   METRICS,
   summarize,
@@ -151,6 +152,7 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
         },
         deps,
       );
+      if (r.ending !== 'marker') logConsoleTail(r, deps.logger);
       assertBooted(r);
       if (!isWarmup) boots.get(cell)!.push(r);
       req.onBoot?.(cell, r, round + 1, isWarmup);

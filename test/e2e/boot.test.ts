@@ -151,6 +151,22 @@ describe('ktrim analyze and bench-range on the tiny kernel', () => {
   );
 });
 
+describe('ktrim analyze on kept logs', () => {
+  const fixture = 'test/unit/boot/fixtures/debian-6.1-tcg-initcall-debug.console.ts.log';
+  it('prints the timeline of a real kept boot log', async () => {
+    const r = await ktrim(['analyze', fixture]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^1 boot\(s\); host clock, ms since qemu was spawned \(mean ± sd\); total qemu start → exit 18068 ± 0 ms$/m);
+    expect(r.stdout).toMatch(/^first initcall → last initcall +3738 ± 0 +20\.7/m);
+  });
+
+  it('names the file and line of a log it cannot read', async () => {
+    const r = await ktrim(['analyze', 'package.json']);
+    expect(r.exitCode).toBe(1);
+    expect(errorLines(r.stderr)).toEqual(['E: package.json:1: expected "SECONDS TEXT" (a *.console.ts.log kept by ktrim boot --keep-logs)']);
+  });
+});
+
 describe('bad input', () => {
   it('names a missing kernel image and a file that is not a bzImage (exit 1)', async () => {
     const missing = await ktrim(['boot', '--kernel', join(work, 'no-such-bzImage')]);

@@ -13,6 +13,7 @@ import {
 } from '../../../src/boot/boot.js';
 import { parseTimestampedConsole } from '../../../src/boot/analyze.js';
 import { parseAddFiles } from '../../../src/commands/boot.js';
+import { createMemoryLogger } from '../../../src/ui/log.js';
 import { fakeBootDeps, fakeBzImage, tempDir } from './fake.js';
 
 describe('composeAppend', () => {
@@ -136,9 +137,13 @@ describe('benchmarkBoots', () => {
 
   it('stops at the first failed boot with a BootError', async () => {
     const dir = tempDir();
+    const logger = createMemoryLogger();
     await expect(
-      benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=hang', timeoutS: 0.5 }, { runs: 3 }, fakeBootDeps(dir)),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^boot of .*bzImage timed out: no end marker within 1 s/) });
+      benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=hang', timeoutS: 0.5 }, { runs: 3 }, { ...fakeBootDeps(dir), logger }),
+    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^boot of .*bzImage timed out: no end marker within 0.5 s/) });
+    // the console tail tells why
+    expect(logger.lines[0]).toBe('I: last console lines of the failed boot (timeout):');
+    expect(logger.lines[logger.lines.length - 1]).toMatch(/^I: {3}\d\.\d{3} \| \[ {4}0\.010000\] smp: Brought up 1 node, 1 CPU$/);
   });
 });
 
