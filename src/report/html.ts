@@ -122,6 +122,7 @@ th[aria-sort="ascending"]::after { content: " ▲"; }
 tr.incomplete td.name { color: #c0392b; }
 tr.async td.name { font-style: italic; }
 tbody tr:hover { background: #f5f9ff; }
+tbody tr.highlight, tbody tr.highlight:hover { background: #ffe9a8; }
 tr[hidden] { display: none; }
 footer { margin-top: 24px; color: #777; font-size: 12px; }
 `;
@@ -260,6 +261,17 @@ const SCRIPT = `
     svg.querySelector('text.view').textContent = full ? '' : 'zoomed to ' + stamp(t0) + ' → ' + stamp(t1) + ' (double-click to reset)';
     svg.setAttribute('data-view', full ? '' : t0 + ' ' + t1);
   }
+  // A click on a bar shows its row in the table.
+  function showRow(target) {
+    var key = target && target.getAttribute && target.getAttribute('data-key');
+    if (!key) return;
+    var row = Array.prototype.find.call(tbody.rows, function (r) { return r.getAttribute('data-key') === key; });
+    if (!row) return;
+    if (row.hidden) { filter.value = ''; filter.dispatchEvent(new Event('input')); }
+    Array.prototype.forEach.call(tbody.querySelectorAll('tr.highlight'), function (r) { r.classList.remove('highlight'); });
+    row.classList.add('highlight');
+    row.scrollIntoView({ block: 'center' });
+  }
   Array.prototype.forEach.call(document.querySelectorAll('svg.ktrim-timeline'), function (svg) {
     var left = Number(svg.getAttribute('data-left'));
     var width = Number(svg.getAttribute('data-plot-width'));
@@ -274,6 +286,7 @@ const SCRIPT = `
     };
     var clamp = function (x) { return Math.min(left + width, Math.max(left, x)); };
     var drag = null;
+    var pendingClick = 0;
     svg.addEventListener('mousedown', function (ev) {
       if (ev.button !== 0) return;
       var x = toSvgX(ev);
@@ -298,7 +311,12 @@ const SCRIPT = `
       var x = clamp(toSvgX(ev)), x0 = drag.x0;
       drag.sel.remove();
       drag = null;
-      if (Math.abs(x - x0) < 4) return;
+      if (Math.abs(x - x0) < 4) {
+        // Wait: the click may be the first half of a double-click (zoom out).
+        var target = ev.target;
+        if (ev.type === 'mouseup' && ev.detail === 1) pendingClick = setTimeout(function () { showRow(target); }, 300);
+        return;
+      }
       var v = view(), k = (v[1] - v[0]) / width;
       var a = v[0] + (Math.min(x, x0) - left) * k, b = v[0] + (Math.max(x, x0) - left) * k;
       relayout(svg, a, b);
@@ -306,6 +324,7 @@ const SCRIPT = `
     svg.addEventListener('mouseup', finish);
     svg.addEventListener('mouseleave', finish);
     svg.addEventListener('dblclick', function () {
+      clearTimeout(pendingClick);
       relayout(svg, Number(svg.getAttribute('data-t0')), Number(svg.getAttribute('data-t1')));
     });
   });
@@ -368,7 +387,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     o.push('<p>No boot logs given: no timeline.</p>');
   } else {
     o.push(
-      '<p class="hint">One row per PID (PID 1 runs the synchronous initcalls); bar width = duration; hover a bar for its name, duration and log line. Drag across a timeline to zoom in, double-click to zoom out.</p>',
+      '<p class="hint">One row per PID (PID 1 runs the synchronous initcalls); bar width = duration; hover a bar for its name, duration and log line, click it to see its row in the table. Drag across a timeline to zoom in, double-click to zoom out.</p>',
     );
     if (boots.length > 1) {
       o.push('<div class="controls"><label>Boot <select id="boot-select">');

@@ -11,6 +11,7 @@
  * and runs to the end of the log.
  */
 import { INITCALL_LEVELS, type InitcallLevel, type InitcallRecord, type ParsedBoot } from '../initcall/types.js';
+import { initcallKeyString } from '../initcall/rank.js';
 import { escapeXml } from './escape.js';
 
 export interface SvgOptions {
@@ -95,6 +96,8 @@ export interface TimelineBar {
   title: string;
   /** Display name of an initcall (fn, async cookie, [module]). */
   name?: string;
+  /** The initcall's identity across boots, as RankedInitcall.key (`fn`, `fn#2`, `fn [mod]`). */
+  key?: string;
   /** Label drawn inside the bar when it is wide enough. */
   label?: string;
 }
@@ -329,6 +332,14 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
     y: plotTop + i * ROW_H,
   }));
 
+  // Keys as rank.ts builds them: the Nth run of fn/module in this boot.
+  const seen = new Map<string, number>();
+  const keys = boot.initcalls.map((r) => {
+    const base = r.module ? `${r.fn}\u0000${r.module}` : r.fn;
+    const occurrence = seen.get(base) ?? 0;
+    seen.set(base, occurrence + 1);
+    return initcallKeyString({ fn: r.fn, module: r.module, occurrence });
+  });
   const levelsSeen = new Set<InitcallLevel | 'unknown'>();
   let unknownParity = 0;
   const bars: TimelineBar[] = pending
@@ -343,6 +354,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
       let title: string;
       let label: string | undefined;
       let name: string | undefined;
+      let key: string | undefined;
       if (p.kind === 'wait') {
         const wt = boot.asyncWaits[p.index];
         fill = WAIT_COLOUR;
@@ -353,6 +365,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         levelsSeen.add(level);
         fill = level === 'unknown' ? (unknownParity++ % 2 === 0 ? LEVEL_COLOURS.unknown : UNKNOWN_ALT) : LEVEL_COLOURS[level];
         name = displayName(r);
+        key = keys[p.index];
         const what = p.complete
           ? `${formatDuration(p.durationUs ?? endUs - p.startUs)}`
           : 'never returned';
@@ -384,6 +397,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
       };
       if (p.durationUs !== undefined) bar.durationUs = p.durationUs;
       if (name !== undefined) bar.name = name;
+      if (key !== undefined) bar.key = key;
       if (label !== undefined) bar.label = label;
       return bar;
     });
@@ -495,7 +509,7 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
     const stroke = b.kind === 'initcall' && !b.complete ? INCOMPLETE_STROKE : '#333';
     const strokeW = b.kind === 'wait' ? 0 : b.width >= 3 ? 0.5 : 0;
     o.push(
-      `<rect class="${cls}" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}" data-s="${b.startUs}" data-e="${b.endUs}"${b.name !== undefined ? ` data-name="${escapeXml(b.name)}"` : ''}><title>${escapeXml(b.title)}</title></rect>`,
+      `<rect class="${cls}" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}" data-s="${b.startUs}" data-e="${b.endUs}"${b.name !== undefined ? ` data-name="${escapeXml(b.name)}"` : ''}${b.key !== undefined ? ` data-key="${escapeXml(b.key)}"` : ''}><title>${escapeXml(b.title)}</title></rect>`,
     );
     if (b.label !== undefined) {
       o.push(

@@ -257,6 +257,31 @@ describe('HTML report of 3 Debian 6.1 boots in Chromium', () => {
     await o.page.mouse.click(xAt(2_200_000), y, { count: 2 });
     expect(await widthOf('init_zswap')).toBeCloseTo(before, 2);
     expect(await o.page.$eval(`${svgSel} text.view`, (t) => t.textContent)).toBe('');
+    // The double-click did not count as a click on the bar under it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await o.page.evaluate(() => document.querySelectorAll('tr.highlight').length)).toBe(0);
+  });
+
+  it('shows the table row of a bar that is clicked', async () => {
+    const center = await o.page.evaluate(() => {
+      const r = Array.from(document.querySelectorAll('.svg-wrap:not([hidden]) rect.bar')).find(
+        (b) => b.getAttribute('data-key') === 'init_kprobe_trace',
+      )!;
+      const b = r.getBoundingClientRect();
+      return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+    });
+    await o.page.mouse.click(center.x, center.y);
+    await o.page.waitForSelector('tr.highlight', { timeout: 5000 });
+    const shown = await o.page.evaluate(() => {
+      const tr = document.querySelector<HTMLTableRowElement>('tr.highlight')!;
+      const b = tr.getBoundingClientRect();
+      return { name: tr.cells[1].textContent, inView: b.top >= 0 && b.bottom <= window.innerHeight };
+    });
+    expect(shown).toEqual({ name: 'init_kprobe_trace', inView: true });
+    await o.page.evaluate(() => {
+      document.querySelector('tr.highlight')!.classList.remove('highlight');
+      window.scrollTo(0, 0);
+    });
   });
 
   it('shows the header figures', async () => {

@@ -256,6 +256,12 @@ describe('layoutTimeline', () => {
     expect(L.bars.find((b) => b.kind === 'wait' && b.index === 1)!.title).toMatch(/^async_waiting @ 46: 2 µs/);
   });
 
+  it('keys each bar like the ranking does (second run: fn#2)', () => {
+    const svg = renderSvg(boot([call('twice', 100_000, 1000), call('other', 200_000, 1000, { module: 'm' }), call('twice', 300_000, 1000)]));
+    const keys = [...svg.matchAll(/ data-key="([^"]*)"/g)].map((m) => m[1]);
+    expect(keys).toEqual(['twice', 'other [m]', 'twice#2']);
+  });
+
   it('carries each bar\'s times and name for the HTML zoom', () => {
     const svg = renderSvg(boot([call('a_fn', 100_000, 1000, { module: 'm<1>' }), call('b_fn', 300_000, 1000)]));
     const a = barFor(svg, 'a_fn [m&lt;1&gt;]');
