@@ -50,6 +50,9 @@ export const DMESG_END_MARKER = 'KTRIM-DMESG-END';
 /** A line that still holds an incomplete record may be joined with up to this many later lines. */
 const MAX_FRAGMENT_AGE = 4;
 
+/** Early-boot durations are counted in jiffies (HZ=100 at worst): tolerance when checking a probe fits its initcall. */
+const JIFFY_SLACK_US = 10_000;
+
 // ---------------------------------------------------------------------------
 // Record regexes: sticky, applied at the index where the keyword was found.
 
@@ -752,9 +755,12 @@ export function parseBootLog(text: string, options: ParseOptions = {}): ParsedBo
         };
         // Nested in the innermost open synchronous initcall (of the same task when PRINTK_CALLER tells).
         // A `[C0]` caller printed outside any task: it ran in no initcall.
+        // A probe that began before the initcall did (beyond a jiffy of timer granularity) is not its.
         const pid = callerPid(caller);
+        const began = ts !== undefined ? ts - p.us : undefined;
         for (let i = caller?.[0] === 'C' ? -1 : openSync.length - 1; i >= 0; i--) {
           const rec = initcalls[openSync[i]];
+          if (began !== undefined && rec.startTimeUs !== undefined && began < rec.startTimeUs - JIFFY_SLACK_US) continue;
           if (pid === undefined || rec.pid === pid) {
             probe.initcallIndex = openSync[i];
             rec.probes.push(probe);

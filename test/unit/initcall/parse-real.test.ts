@@ -146,6 +146,12 @@ describe('real boots: async, SMP, modules, 6.12', () => {
     ]);
     expect(b.initcalls.filter((r) => r.async)[0].ret).toBeUndefined();
     expect(sync(b).reduce((s, r) => s + r.durationUs!, 0)).toBe(b.totalInitcallUs);
+    // kseriod's serio0 probe ran on the other CPU: it ended inside ledtrig_cpu_init (line 1808) but
+    // began (1.302492 s − 17765 µs = 1.284727 s) long before it: not nested, not attributed.
+    const serio0 = b.probes.find((p) => p.device === 'serio0')!;
+    expect([serio0.line, serio0.durationUs, serio0.initcallIndex]).toEqual([1808, 17_765, undefined]);
+    expect(find(b, 'ledtrig_cpu_init')[0].probes).toEqual([]);
+    expect(find(b, 'cmos_init')[0].probes.map((p) => p.device)).toEqual(['alarmtimer.0.auto', '00:04']);
     expect(b.asyncWaits.slice(0, 2)).toEqual([
       { pid: 45, line: 1590, startTimeUs: 1_172_202, durationUs: 53 },
       { pid: 46, line: 1592, startTimeUs: 1_191_517, durationUs: 2 },
