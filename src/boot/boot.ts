@@ -131,6 +131,9 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   await checkBzImage(kernel);
   if (req.initrd && !existsSync(req.initrd)) throw new InputError('initrd not found', req.initrd);
   if (req.testScript && !existsSync(req.testScript)) throw new InputError('test script not found', req.testScript);
+  if (req.initrd && (req.testScript || req.modules?.length || req.extraFiles)) {
+    throw new InputError('a test script, modules and extra files go into the boot lab initramfs: drop --initrd to use them', req.initrd);
+  }
   const smp = Math.round(positive(req.smp, DEFAULTS.smp, '--smp'));
   const memoryMb = Math.round(positive(req.memoryMb, DEFAULTS.memoryMb, '--memory'));
   const timeoutS = positive(req.timeoutS, DEFAULTS.timeoutS, '--timeout');

@@ -39,7 +39,7 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
     y
       .positional('logs', { type: 'string', array: true, describe: '*.console.ts.log files kept by ktrim boot --keep-logs' })
       .option('kernel', { type: 'string', describe: 'bzImage to boot and analyze' })
-      .option('append', { type: 'string', describe: 'Extra kernel parameters (default: loglevel=6)' })
+      .option('append', { type: 'string', describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)" })
       .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })

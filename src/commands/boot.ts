@@ -100,7 +100,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   builder: (y) =>
     y
       .option('kernel', { type: 'string', demandOption: true, describe: 'bzImage to boot' })
-      .option('append', { type: 'string', describe: 'Extra kernel parameters (default: loglevel=6)' })
+      .option('append', { type: 'string', describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)" })
       .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })

@@ -112,6 +112,9 @@ describe('bootKernel with the fake qemu', () => {
     await expect(bootKernel({ kernel: k, initrd: join(dir, 'no-initrd') }, fakeBootDeps(dir))).rejects.toMatchObject({
       message: `${join(dir, 'no-initrd')}: initrd not found`,
     });
+    await expect(bootKernel({ kernel: k, initrd: k, testScript: k }, fakeBootDeps(dir))).rejects.toMatchObject({
+      message: `${k}: a test script, modules and extra files go into the boot lab initramfs: drop --initrd to use them`,
+    });
     await expect(bootKernel({ kernel: k, smp: 0 }, fakeBootDeps(dir))).rejects.toMatchObject({ exitCode: 1, message: '--smp must be a positive number (got 0)' });
   });
 });
