@@ -18,8 +18,6 @@ import { renderText } from '../report/text.js';
 import { renderJson, renderJsonComparison } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderCompareMarkdown, renderCompareText } from '../report/compare.js';
-import { renderSvg } from '../report/svg.js';
-import { renderHtml } from '../report/html.js';
 import type { ViewOptions } from '../report/format.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'svg', 'html'] as const;
@@ -195,10 +193,13 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
           ? renderCompareMarkdown(cmp, view)
           : renderCompareText(cmp, view);
   } else if (format === 'svg') {
+    // Loaded only when asked for: the text/json/md path does not need the drawing code.
+    const { renderSvg } = await import('../report/svg.js');
     const boot = medianBoot(before);
     if (before.length > 1) ctx.logger.info(`the SVG timeline shows one boot, the median one: ${boot.source}`);
     result = renderSvg(boot, { title: boot.source });
   } else if (format === 'html') {
+    const { renderHtml } = await import('../report/html.js');
     result = renderHtml(report, before);
   } else {
     result =
