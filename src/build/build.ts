@@ -14,7 +14,7 @@
  * touch. A killed build leaves no result.json; the next run resumes in obj/.
  * proper-lockfile keeps two ktrims out of the same build directory.
  */
-import { copyFile, cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,7 @@ import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheRoot } from '../cache.js';
 import { BuildError, InputError } from '../errors.js';
+import { startChild } from '../process.js';
 import { parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
 import { formatDiffconfig } from '../kconfig/diffconfig.js';
 import { configDistance, configDrift, configKey, mergeOnBase, readConfigRequest } from './config-request.js';
@@ -80,6 +81,31 @@ export async function nearestBuild(root: string, except: string, config: DotConf
     if (!best || distance < best.distance) best = { dir, distance };
   }
   return best;
+}
+
+async function run(argv: string[], what: string, onLine?: (text: string) => void): Promise<void> {
+  const child = startChild(argv, { onLine: onLine && ((l) => l.stream === 'stdout' && onLine(l.text)) });
+  const res = await child.done;
+  if (res.exitCode !== 0 && !(argv[0] === 'grep' && res.exitCode === 1)) {
+    throw new BuildError(`${what} failed: ${argv.join(' ')} (exit ${res.exitCode ?? res.signal})`);
+  }
+}
+
+/**
+ * Copy a build directory with `cp -a` (nanosecond mtimes kept, so make sees
+ * only the real changes) into `tmp`, to be renamed to `finalDir`. Kbuild's
+ * own .cmd files name objtree paths relatively, but tools/ (objtool) records
+ * absolute output paths: rewrite those in the copied .cmd/.d files, or
+ * objtool is rebuilt and, as every object depends on it, the whole kernel.
+ */
+export async function copyBuildDir(from: string, tmp: string, finalDir: string): Promise<void> {
+  await run(['cp', '-a', from, tmp], 'copying the nearest build');
+  const stale: string[] = [];
+  await run(['grep', '-rlF', '--include=*.cmd', '--include=*.d', from, tmp], 'scanning the copied build', (l) => stale.push(l));
+  for (const f of stale) {
+    const text = await readFile(f, 'utf8');
+    await writeFile(f, text.split(from).join(finalDir));
+  }
 }
 
 /** Resolve a relative path the user gave against the current directory, for messages and make. */
@@ -220,7 +246,7 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
         await rm(tmp, { recursive: true, force: true });
         if (reused) {
           log.info(`reusing ${reused.dir} (${reused.distance} symbol(s) differ): cp -a`);
-          await cp(join(reused.dir, 'obj'), tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+          await copyBuildDir(join(reused.dir, 'obj'), tmp, objDir);
         } else {
           await mkdir(tmp);
         }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { startChild } from '../process.js';
 
@@ -64,23 +65,31 @@ export async function sourceIdentity(dir: string): Promise<SourceIdentity> {
     }
   } else {
     h.update(`tree\0${path}\0`);
-    let count = 0;
-    let newest = '';
-    // %C@ is "seconds.fraction": compare as numbers, keep the text for hashing.
-    let newestNum = -1;
-    const scan = startChild(['find', path, '-printf', '%C@\n'], {
-      onLine: (l) => {
-        if (l.stream !== 'stdout' || !l.text) return;
-        count++;
-        const n = Number(l.text);
-        if (n > newestNum) {
-          newestNum = n;
-          newest = l.text;
-        }
+    // Collect find's output raw and scan it once: a callback per line costs
+    // more than the find itself on 84k entries.
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
       },
     });
+    const scan = startChild(['find', path, '-printf', '%C@\n'], { rawLog: sink });
     const res = await scan.done;
     if (res.exitCode !== 0) throw new InputError('cannot scan the kernel source tree (find failed)', path);
+    const lines = Buffer.concat(chunks).toString('latin1').split('\n');
+    let count = 0;
+    let newest = '';
+    let newestNum = -1; // %C@ is "seconds.fraction": compare as numbers, hash the text
+    for (const l of lines) {
+      if (!l) continue;
+      count++;
+      const n = Number(l);
+      if (n > newestNum) {
+        newestNum = n;
+        newest = l;
+      }
+    }
     h.update(`${count}\0${newest}`);
   }
   return { id: `${version}-${h.digest('hex').slice(0, 12)}`, kind, kernelVersion: version, path };
