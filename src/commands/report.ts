@@ -219,8 +219,20 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
     }
     ctx.logger.info(`wrote ${args.output}`);
   } else {
-    ctx.stdout.write(result);
+    writeResult(ctx.stdout, result);
   }
+}
+
+/**
+ * Write to stdout; a reader that closes early (`ktrim report … | head`) ends
+ * the run quietly instead of crashing on EPIPE.
+ */
+function writeResult(stream: NodeJS.WritableStream, text: string): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  stream.write(text);
 }
 
 export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {

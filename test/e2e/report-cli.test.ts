@@ -175,6 +175,17 @@ describe('ktrim report --compare (6.1 before, 6.12 after)', () => {
   });
 });
 
+describe('ktrim report | head', () => {
+  it('ends quietly when the reader closes the pipe early', async () => {
+    const r = await execa('bash', ['-c', `set -o pipefail; node bin/ktrim report ${LOGS.join(' ')} --format html | head -c 100 >/dev/null`], {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+});
+
 describe('ktrim report -o', () => {
   it('writes the result to a new file, the same bytes as stdout', async () => {
     const out = join(tmp, 'report.md');
