@@ -215,6 +215,8 @@ export class KconfigState {
   readonly userChoice: (KSymbol | null)[];
   /** prop->visible.tri */
   readonly propTri: Uint8Array;
+  /** Memoized expression values + 1 by expression id (0 = not computed). */
+  private readonly memo: Uint8Array;
   modulesVal: Tristate = 0;
   /** Set by olddefconfig: how reading the input went. */
   read: ReadInfo = { changed: false, unknown: [], warnings: [] };
@@ -242,6 +244,7 @@ export class KconfigState {
     this.userVal = new Array(n).fill(null);
     this.userChoice = new Array(n).fill(null);
     this.propTri = new Uint8Array(tree.props.length);
+    this.memo = new Uint8Array(tree.exprCount ?? 0);
     for (const s of [tree.yes, tree.mod, tree.no]) {
       this.flags[s.id] = VALID;
       this.tri[s.id] = s.constTri!;
@@ -355,6 +358,25 @@ export class KconfigState {
 
   calcExpr(e: Expr | null): Tristate {
     if (!e) return 2;
+    if (e.k === 'sym') {
+      this.calc(e.sym);
+      return this.tri[e.sym.id] as Tristate;
+    }
+    const id = e.id;
+    if (id === undefined) return this.calcExpr1(e);
+    const m = this.memo[id];
+    if (m !== 0) return (m - 1) as Tristate;
+    const v = this.calcExpr1(e);
+    this.memo[id] = v + 1;
+    return v;
+  }
+
+  /** Forget memoized expression values (after any VALID flag is cleared). */
+  invalidateExpressions(): void {
+    this.memo.fill(0);
+  }
+
+  private calcExpr1(e: Expr): Tristate {
     switch (e.k) {
       case 'sym':
         this.calc(e.sym);
@@ -497,7 +519,11 @@ export class KconfigState {
     const user = this.userChoice[choice.id];
     if (user && this.visibleTri[user.id] !== 0) return user;
     const def = this.choiceDefault(choice);
-    if (def === null) this.tri[choice.id] = 0;
+    if (def === null) {
+      this.tri[choice.id] = 0;
+      // Expressions read the choice as non-n until now; the C code re-evaluates them.
+      this.invalidateExpressions();
+    }
     return def;
   }
 
@@ -689,6 +715,7 @@ export class KconfigState {
   clearAllValid(): void {
     for (let i = 0; i < this.flags.length; i++) this.flags[i] &= ~VALID;
     for (const s of [this.tree.yes, this.tree.mod, this.tree.no]) this.flags[s.id] |= VALID;
+    this.invalidateExpressions();
     this.confChanged = true;
     this.calc(this.tree.modules);
   }
@@ -949,6 +976,7 @@ export class KconfigState {
         if (s.type === 'string' || s.type === 'int' || s.type === 'hex') {
           if (this.stringWithinRange(s, this.userVal[s.id] ?? '')) continue;
           this.flags[s.id] &= ~(VALID | DEF_USER);
+          this.invalidateExpressions();
           unsaved++;
         }
       }

@@ -16,13 +16,17 @@ export const YES: Tristate = 2;
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
+/**
+ * `id` numbers the compound nodes of a loaded tree (loadKconfig sets it) so
+ * an evaluation can memoize their values, as 6.11+ does with e->val.
+ */
 export type Expr =
-  | { readonly k: 'sym'; readonly sym: KSymbol }
-  | { readonly k: 'and' | 'or'; readonly l: Expr; readonly r: Expr }
-  | { readonly k: 'not'; readonly e: Expr }
-  | { readonly k: 'cmp'; readonly op: CompareOp; readonly l: KSymbol; readonly r: KSymbol }
+  | { readonly k: 'sym'; readonly sym: KSymbol; id?: number }
+  | { readonly k: 'and' | 'or'; readonly l: Expr; readonly r: Expr; id?: number }
+  | { readonly k: 'not'; readonly e: Expr; id?: number }
+  | { readonly k: 'cmp'; readonly op: CompareOp; readonly l: KSymbol; readonly r: KSymbol; id?: number }
   /** `range A B` (only in range properties). */
-  | { readonly k: 'range'; readonly l: KSymbol; readonly r: KSymbol };
+  | { readonly k: 'range'; readonly l: KSymbol; readonly r: KSymbol; id?: number };
 
 export function exprSym(sym: KSymbol): Expr {
   return { k: 'sym', sym };

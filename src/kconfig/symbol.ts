@@ -186,6 +186,8 @@ export interface KconfigTree {
   files: string[];
   /** Warnings the C parser would print (file:line: message). */
   warnings: string[];
+  /** Number of compound expression nodes (ids 0..exprCount-1), for memoized evaluation. */
+  exprCount: number;
   /** Environment the preprocessor read (name → value), for cache keys. */
   env: Record<string, string>;
 }

@@ -204,6 +204,7 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
     files: res.files,
     warnings: [...warnings, ...res.warnings],
     env: Object.fromEntries(pp.usedEnv),
+    exprCount: numberExpressions(table.symbols, res.props),
   };
   return tree;
 }
@@ -443,6 +444,30 @@ class Finalizer {
     this.yesCache = y;
     return this;
   }
+}
+
+/** Give every compound expression node reachable from the tree an id. */
+function numberExpressions(symbols: KSymbol[], props: Property[]): number {
+  let n = 0;
+  const walk = (e: Expr | null): void => {
+    if (!e || e.k === 'sym' || e.id !== undefined) return;
+    e.id = n++;
+    if (e.k === 'and' || e.k === 'or') {
+      walk(e.l);
+      walk(e.r);
+    } else if (e.k === 'not') walk(e.e);
+  };
+  for (const s of symbols) {
+    walk(s.dirDep);
+    walk(s.revDep);
+    walk(s.implied);
+  }
+  for (const p of props) {
+    walk(p.cond);
+    walk(p.expr);
+  }
+  for (const s of symbols) for (const m of s.menus) walk(m.visibility);
+  return n;
 }
 
 /**
