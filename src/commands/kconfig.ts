@@ -32,8 +32,8 @@ interface KconfigArgs extends GlobalArgs {
 export function checkSourceTree(dir: string): string {
   const abs = resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InputError('no such directory', dir);
-  if (!existsSync(join(abs, 'Kconfig')) || !existsSync(join(abs, 'scripts', 'kconfig'))) {
-    throw new InputError('not a kernel source tree (no Kconfig or scripts/kconfig/)', dir);
+  if (!existsSync(join(abs, 'Kconfig')) || !existsSync(join(abs, 'Makefile'))) {
+    throw new InputError('not a kernel source tree (no Kconfig or Makefile at its top)', dir);
   }
   return abs;
 }
@@ -51,9 +51,10 @@ async function loadTree(ctx: CommandContext, argv: KconfigArgs): Promise<Kconfig
  * unknown symbols (as KCONFIG_WARN_UNKNOWN_SYMBOLS), and for values that
  * were rejected or clamped, the value used instead.
  */
-export function readWarnings(state: KconfigState, config: DotConfig): string[] {
+export function readWarnings(state: KconfigState, config: DotConfig, fileOf?: (name: string) => string | undefined): string[] {
   const out: string[] = [];
-  const file = config.file ?? '.config';
+  const file0 = config.file ?? '.config';
+  const fileFor = (name: string) => fileOf?.(name) ?? file0;
   for (const w of state.read.warnings) {
     const m = /invalid for (\w+)/.exec(w);
     const sym = m ? state.tree.byName.get(m[1]) : undefined;
@@ -61,14 +62,14 @@ export function readWarnings(state: KconfigState, config: DotConfig): string[] {
   }
   for (const name of state.read.unknown) {
     const e = config.values.get(name);
-    out.push(`${file}:${e?.line ?? 0}:warning: unknown symbol: ${name}`);
+    out.push(`${fileFor(name)}:${e?.line ?? 0}:warning: unknown symbol: ${name}`);
   }
   for (const e of config.values.values()) {
     const sym = state.tree.byName.get(e.name);
     if (!sym || (sym.type !== 'int' && sym.type !== 'hex')) continue;
     if (state.visibility(sym) === 0) continue;
     if (e.raw && !state.stringWithinRange(sym, e.raw) && state.read.warnings.every((w) => !w.includes(`invalid for ${e.name}`))) {
-      out.push(`${file}:${e.line}:warning: CONFIG_${e.name}=${e.raw} is out of range; ${state.value(sym)} used instead`);
+      out.push(`${fileFor(e.name)}:${e.line}:warning: CONFIG_${e.name}=${e.raw} is out of range; ${state.value(sym)} used instead`);
     }
   }
   return out;
@@ -143,16 +144,19 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
     const base = await readDotConfigFile(argv.config!);
     let config: DotConfig = base;
     let requested: DotConfig | undefined;
+    const origin = new Map<string, string>();
     if (frags.length) {
       const fragments = await Promise.all(frags.map(readDotConfigFile));
       const merged = mergeFragments(base, fragments);
       for (const m of merged.messages) ctx.logger.warn(formatMergeMessage(m).trim().replace(/\n/g, ' | '));
-      config = parseDotConfig(merged.text, `${argv.config} + ${frags.join(' + ')}`);
+      // Entries keep their own line numbers; origin maps each symbol to the file that set it last.
+      config = { file: `${argv.config} + ${frags.join(' + ')}`, entries: merged.entries, values: merged.values, warnings: [] };
+      for (const [i, f] of fragments.entries()) for (const n of f.values.keys()) origin.set(n, frags[i]);
       requested = { file: config.file, entries: fragments.flatMap((f) => f.entries), values: new Map(fragments.flatMap((f) => [...f.values])), warnings: [] };
     }
     const tree = await loadTree(ctx, argv);
     const state = olddefconfig(tree, config);
-    for (const w of readWarnings(state, config)) ctx.logger.warn(w);
+    for (const w of readWarnings(state, config, (n) => origin.get(n) ?? argv.config)) ctx.logger.warn(w);
     const text = writeConfig(state);
     await writeFileAtomic(argv.output!, text);
     const out = parseDotConfig(text, argv.output);

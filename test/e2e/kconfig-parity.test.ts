@@ -8,7 +8,7 @@
 // config pairs.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { parseDotConfig } from '../../src/kconfig/dotconfig.js';
@@ -96,5 +96,77 @@ describe('ktrim diff against python3 scripts/diffconfig', () => {
       lines += entries.length;
     }
     expect(lines).toBeGreaterThan(1000);
+  }, 120_000);
+});
+
+describe('ktrim kconfig and diff from the built CLI', () => {
+  const F = 'test/fixtures/dotconfig/kconfig-explain';
+  const ktrim = (...args: string[]) => execa('node', ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
+  const tmp = () => join(process.env.TMPDIR ?? '/tmp', `ktrim-kconfig-e2e-${process.pid}-${Math.random().toString(36).slice(2)}.config`);
+
+  it('olddefconfig writes what the C conf wrote, warns about unknown and out-of-range values, leaves the input alone', async () => {
+    const out = tmp();
+    const before = await readFile(join(F, 'input.config'), 'utf8');
+    const r = await ktrim('kconfig', 'olddefconfig', '--source', F, '--config', join(F, 'input.config'), '-o', out);
+    expect(r.exitCode).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(await readFile(join(F, 'expected-6.1.config'), 'utf8'));
+    expect(r.stderr).toContain(`W: ${F}/input.config:11:warning: unknown symbol: UNKNOWN_THING`);
+    expect(r.stderr).toContain(`W: ${F}/input.config:9:warning: CONFIG_LOG_SHIFT=30 is out of range; 17 used instead`);
+    expect(await readFile(join(F, 'input.config'), 'utf8')).toBe(before);
+  });
+
+  it('merges fragments as merge_config.sh does and reports requested values that did not stick', async () => {
+    const r = await ktrim('kconfig', 'olddefconfig', '--source', F, '--config', join(F, 'input.config'), '-f', join(F, 'frag-fast.config'), '-o', tmp());
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('W: Value of CONFIG_DRV_A is redefined by fragment');
+    expect(r.stderr).toContain('W: value requested for CONFIG_FAST_PATH not in final .config: requested CONFIG_FAST_PATH=y, actual (not written)');
+  });
+
+  it('bad input: one E: line naming the file (and line), exit 1', async () => {
+    const cases: [string[], string][] = [
+      [['kconfig', 'olddefconfig', '--source', '/tmp', '--config', join(F, 'input.config'), '-o', tmp()], 'E: /tmp: not a kernel source tree'],
+      [['kconfig', 'olddefconfig', '--source', F, '--config', 'test/fixtures/dotconfig/bad-noprefix.config', '-o', tmp()], 'E: test/fixtures/dotconfig/bad-noprefix.config:4: not a config line: "SMP=y"'],
+      [['kconfig', 'olddefconfig', '--source', F, '--config', join(F, 'input.config'), '-o', join(F, 'input.config')], 'refusing to overwrite the input'],
+      [['kconfig', 'olddefconfig', '--source', 'test/fixtures/dotconfig/kconfig-syntax', '--config', join(F, 'input.config'), '-o', tmp()], 'E: Kconfig:5: syntax error'],
+      [['kconfig', 'olddefconfig', '--source', 'test/fixtures/dotconfig/kconfig-missing-source', '--config', join(F, 'input.config'), '-o', tmp()], `E: Kconfig:6: can't open file "drivers/missing/Kconfig"`],
+      [['kconfig', 'why', 'NOPE', '--source', F, '--config', join(F, 'input.config')], 'E: no symbol NOPE in this Kconfig tree'],
+      [['diff', join(F, 'input.config'), 'no-such.config'], 'E: no-such.config: no such file'],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await ktrim(...args);
+      expect([r.exitCode, r.stderr.split('\n').filter((l) => l.startsWith('E:')).length]).toEqual([1, 1]);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('why and off, text and --json', async () => {
+    const why = await ktrim('kconfig', 'why', 'QUIRKS', '--source', F, '--config', join(F, 'input.config'));
+    expect(why.exitCode).toBe(0);
+    expect(why.stdout).toContain('default: default y if PCI [= y] (PCI=y) (Kconfig:40)');
+    const off = await ktrim('kconfig', 'off', 'CRC_HELPER', '--json', '--source', F, '--config', join(F, 'input.config'));
+    expect(off.exitCode).toBe(0);
+    const plan = JSON.parse(off.stdout);
+    expect(plan.changes.map((c: { name: string }) => c.name)).toEqual(['DRV_A', 'DRV_B', 'DRV_C']);
+    expect(plan.blastRadius).toHaveLength(5);
+  });
+
+  it('olddefconfig on the real 6.1 tree writes what make olddefconfig wrote, bad values included', async () => {
+    const { src, inputs } = inputsBySeries.get('6.1')!;
+    const input = inputs.find((i) => i.name === 'derived-defconfig-bad-values')!;
+    const tree = parityTree('6.1', src);
+    // The input ends with a line that is not a config line: the C tool warns, ktrim refuses (file:line).
+    const strict = await ktrim('kconfig', 'olddefconfig', '--source', src, '--config', input.path, '-o', tmp());
+    expect(strict.exitCode).toBe(1);
+    expect(strict.stderr).toMatch(/derived-defconfig-bad-values\.config:\d+: not a config line: "this line is not a config line"/);
+    const cleaned = tmp();
+    await writeFile(cleaned, (await readFile(input.path, 'utf8')).replace('this line is not a config line\n', ''));
+    const out = tmp();
+    const r = await ktrim('kconfig', 'olddefconfig', '--source', src, '--config', cleaned, '-o', out);
+    expect(r.exitCode).toBe(0);
+    const [c] = await runParity(tree, [{ ...input, path: cleaned }], async () => readFile(out, 'utf8'), { jobs: 1 });
+    expect(formatParityLine(c)).toMatch(/ 0 differing, bytes identical/);
+    expect(r.stderr).toContain('unknown symbol: NOT_A_REAL_SYMBOL');
+    expect(r.stderr).toMatch(/symbol value 'm' invalid for SMP; SMP=y used instead/);
   }, 120_000);
 });
