@@ -14,6 +14,7 @@ import { bootKernel, composeAppend, defaultBootDeps } from '../dist/boot/boot.js
 import { buildInitramfs } from '../dist/boot/initramfs.js';
 import { chooseAccel, qemuArgv } from '../dist/boot/qemu.js';
 import { createLogger } from '../dist/ui/log.js';
+import { welchTTest } from '../dist/stats/ttest.js';
 
 const N = Number(process.argv[2] ?? 5);
 const MEMORY_MB = 128;
@@ -59,7 +60,11 @@ async function ktrimBoot(kernel, initrd, deps) {
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1 || 1));
-const fmt = (xs) => `${mean(xs).toFixed(0)} ± ${sd(xs).toFixed(0)} ms`;
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const fmt = (xs) => `${mean(xs).toFixed(0)} ± ${sd(xs).toFixed(0)} ms (median ${median(xs).toFixed(0)})`;
 
 const kernel = await kernelImage();
 const deps = defaultBootDeps();
@@ -84,8 +89,12 @@ for (let i = 0; i < N; i++) {
     bare.push(await bareBoot(argv));
   }
 }
-const ratioMarker = mean(kt.map((x) => x.markerMs)) / mean(bare.map((x) => x.markerMs));
-const ratioWall = mean(kt.map((x) => x.wallMs)) / mean(bare.map((x) => x.wallMs));
-console.log(`spawn → end marker: bare ${fmt(bare.map((x) => x.markerMs))}, ktrim ${fmt(kt.map((x) => x.markerMs))}, ratio ${ratioMarker.toFixed(3)}`);
-console.log(`start → qemu gone:  bare ${fmt(bare.map((x) => x.wallMs))}, ktrim ${fmt(kt.map((x) => x.wallMs))}, ratio ${ratioWall.toFixed(3)}`);
+// Medians: one host-load spike in one boot must not decide the ratio.
+const ratioMarker = median(kt.map((x) => x.markerMs)) / median(bare.map((x) => x.markerMs));
+const ratioWall = median(kt.map((x) => x.wallMs)) / median(bare.map((x) => x.wallMs));
+console.log(`spawn → end marker: bare ${fmt(bare.map((x) => x.markerMs))}, ktrim ${fmt(kt.map((x) => x.markerMs))}, median ratio ${ratioMarker.toFixed(3)}`);
+console.log(`start → qemu gone:  bare ${fmt(bare.map((x) => x.wallMs))}, ktrim ${fmt(kt.map((x) => x.wallMs))}, median ratio ${ratioWall.toFixed(3)}`);
+const tMarker = welchTTest(bare.map((x) => x.markerMs), kt.map((x) => x.markerMs));
+const tWall = welchTTest(bare.map((x) => x.wallMs), kt.map((x) => x.wallMs));
+console.log(`Welch t-test ktrim vs bare: marker p=${tMarker.p.toFixed(3)}, wall p=${tWall.p.toFixed(3)} (p ≥ 0.05: the difference is within the noise)`);
 console.log(`goal ktrim/bare ≤ 1.05: ${ratioWall <= 1.05 && ratioMarker <= 1.05 ? 'met' : 'NOT met'}; load now ${loadavg()[0].toFixed(1)}`);

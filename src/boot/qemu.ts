@@ -100,7 +100,7 @@ export function qemuArgv(req: QemuRequest, accel: Accel, qemuBinary: string): st
   ];
 }
 
-export function chooseAccel(req: QemuRequest, deps: QemuDeps): Accel {
+export function chooseAccel(req: Pick<QemuRequest, 'accel'>, deps: Pick<QemuDeps, 'kvmUsable'>): Accel {
   if (req.accel === 'kvm' || req.accel === 'tcg') return req.accel;
   return deps.kvmUsable() ? 'kvm' : 'tcg';
 }

@@ -11,6 +11,7 @@ import { benchmarkBoots, defaultBootDeps } from '../boot/boot.js';
 import { InputError } from '../errors.js';
 import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
+import { chooseAccel } from '../boot/qemu.js';
 
 export interface AnalyzeArgs extends GlobalArgs {
   logs?: string[];
@@ -53,6 +54,8 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
     let boots: AnalyzableBoot[];
     if (argv.kernel) {
       if (argv.logs?.length) throw new InputError('give either --kernel or log files, not both');
+      const deps = defaultBootDeps(logger);
+      warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
       const res = await benchmarkBoots(
         {
           kernel: argv.kernel,
@@ -73,11 +76,10 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
           runs: argv.runs,
           warmup: argv.warmup,
           onBoot: (r, i, warm) => {
-            if (i === 1) warnAccel(logger, r.accel);
             logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`));
           },
         },
-        defaultBootDeps(logger),
+        deps,
       );
       boots = res.boots;
     } else {

@@ -13,6 +13,7 @@ import { AXES, benchmarkRange, formatRangeTable, kernelsInDirectory, labelKernel
 import { InputError } from '../errors.js';
 import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
+import { chooseAccel } from '../boot/qemu.js';
 
 export interface BenchRangeArgs extends GlobalArgs {
   kernel?: string[];
@@ -92,7 +93,8 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
     }
     if (!kernels.length) throw new InputError('nothing to benchmark: give --kernel FILE|DIR or --config FILE --source DIR');
     const appends = argv['append-variant']?.length ? argv['append-variant'] : [undefined];
-    let warned = false;
+    const deps = defaultBootDeps(logger);
+    warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
     const res = await benchmarkRange(
       {
         kernels,
@@ -114,13 +116,11 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
         alpha: argv.alpha,
         columns: argv.columns,
         onBoot: (cell, r, round, warm) => {
-          if (!warned) warnAccel(logger, r.accel);
-          warned = true;
           const where = AXES.map((a) => axisLabel(a, cell)).join(', ');
           logger.info(describeBoot(r, `${warm ? 'warm-up' : 'round'} ${round} [${where}]`));
         },
       },
-      defaultBootDeps(logger),
+      deps,
     );
     if (argv.json) {
       stdout.write(JSON.stringify(res, null, 2) + '\n');

@@ -13,6 +13,7 @@ import {
   type MetricName,
 } from '../boot/boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
+import { chooseAccel } from '../boot/qemu.js';
 import type { Logger } from '../ui/log.js';
 
 export interface BootArgs extends GlobalArgs {
@@ -133,17 +134,13 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       logDir,
     };
     const deps = defaultBootDeps(logger);
-    let warned = false;
+    warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
     const res = await benchmarkBoots(
       req,
       {
         runs: argv.runs,
         warmup: argv.warmup,
         onBoot: (r, i, warm) => {
-          if (!warned) {
-            warnAccel(logger, r.accel);
-            warned = true;
-          }
           logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`));
         },
       },

@@ -113,10 +113,9 @@ describe('qemu argv and accelerator', () => {
   });
 
   it('picks kvm only when usable, unless forced', () => {
-    const req = { kernel: '', initrd: '', append: '', smp: 1, memoryMb: 1, timeoutMs: 1 };
-    expect(chooseAccel(req, fakeQemuDeps({ kvmUsable: () => true }))).toBe('kvm');
-    expect(chooseAccel(req, fakeQemuDeps({ kvmUsable: () => false }))).toBe('tcg');
-    expect(chooseAccel({ ...req, accel: 'tcg' }, fakeQemuDeps({ kvmUsable: () => true }))).toBe('tcg');
+    expect(chooseAccel({}, fakeQemuDeps({ kvmUsable: () => true }))).toBe('kvm');
+    expect(chooseAccel({ accel: 'auto' }, fakeQemuDeps({ kvmUsable: () => false }))).toBe('tcg');
+    expect(chooseAccel({ accel: 'tcg' }, fakeQemuDeps({ kvmUsable: () => true }))).toBe('tcg');
   });
 
   it('does not trust /dev/kvm on a CPU without vmx/svm', () => {
