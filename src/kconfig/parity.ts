@@ -151,18 +151,27 @@ export async function debianDistroConfig(series: string, opts: ParityOptions = {
   if (existsSync(dest)) return dest;
   await mkdir(dir, { recursive: true });
   const esc = series.replace('.', '\\.');
-  const names = (await run(['apt-cache', 'search', '--names-only', `^linux-image-${esc}[.0-9]*[-+][^ ]*-amd64$`], { what: 'apt-cache search' }))
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n && !/cloud|rt-amd64|dbg/.test(n));
-  if (names.length === 0) throw new InputError(`no linux-image-${series}*-amd64 package known to apt (run apt-get update)`);
-  const show = await run(['apt-cache', 'show', ...names], { what: 'apt-cache show' });
-  let pkg: string | undefined;
-  let cur: string | undefined;
-  for (const l of show) {
-    if (l.startsWith('Package: ')) cur = l.slice(9).trim();
-    else if (l.startsWith('Version: ') && l.slice(9).trim() === version && cur) pkg ??= cur;
+  const find = async (): Promise<string | undefined> => {
+    const names = (await run(['apt-cache', 'search', '--names-only', `^linux-image-${esc}[.0-9]*[-+][^ ]*-amd64$`], { what: 'apt-cache search' }))
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n && !/cloud|rt-amd64|dbg/.test(n));
+    if (names.length === 0) return undefined;
+    const show = await run(['apt-cache', 'show', ...names], { what: 'apt-cache show' });
+    let found: string | undefined;
+    let cur: string | undefined;
+    for (const l of show) {
+      if (l.startsWith('Package: ')) cur = l.slice(9).trim();
+      else if (l.startsWith('Version: ') && l.slice(9).trim() === version && cur) found ??= cur;
+    }
+    return found;
+  };
+  let pkg = await find();
+  if (!pkg && process.getuid?.() === 0) {
+    // A fresh machine may have stale or no package lists: refresh them once.
+    await run(['apt-get', 'update', '-qq'], { logger: opts.logger, what: 'apt-get update' });
+    pkg = await find();
   }
-  if (!pkg) throw new InputError(`no linux-image-${series}*-amd64 package of version ${version} (the linux-source version)`);
+  if (!pkg) throw new InputError(`no linux-image-${series}*-amd64 package of version ${version} (the linux-source version) known to apt; run apt-get update`);
   const debDir = join(dir, 'debs');
   await mkdir(debDir, { recursive: true });
   let deb = (await readdir(debDir)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
