@@ -27,3 +27,16 @@ describe('diffconfig port', () => {
     expect(diffConfigs(read('a.config'), read('a.config'))).toEqual([]);
   });
 });
+
+describe('parity comparison (src/kconfig/parity.ts)', () => {
+  it('counts the symbols compared and differing, and finds the first differing line', async () => {
+    const { compareOutputs } = await import('../../../src/kconfig/parity.js');
+    const r = compareOutputs(text('a.config'), text('b.config'));
+    expect(r.compared).toBe(13);
+    expect(r.differing.map((d) => d.name)).toEqual(['MODULES', 'CMDLINE', 'E1000', 'LOCALVERSION', 'LOG_BUF_SHIFT', 'SMP', 'PRINTK_TIME', 'VIRTIO_NET']);
+    expect(r.bytesIdentical).toBe(false);
+    expect(r.firstDifferentLine).toBe(2);
+    const same = compareOutputs(text('a.config'), text('a.config'));
+    expect([same.compared, same.differing.length, same.bytesIdentical, same.firstDifferentLine]).toEqual([11, 0, true, undefined]);
+  });
+});
