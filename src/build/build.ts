@@ -183,8 +183,10 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
         env: setup.env,
         rawLog,
         onLine: (l) => {
-          if (/error|Error \d/.test(l.text)) errorLines.push(l.text);
-          tail.push(l.text);
+          // startChild hands lines over as latin1; gcc writes UTF-8 (its ‘quotes’).
+          const text = /[\x80-\xff]/.test(l.text) ? Buffer.from(l.text, 'latin1').toString('utf8') : l.text;
+          if (/error|Error \d/.test(text)) errorLines.push(text);
+          tail.push(text);
           if (tail.length > 15) tail.shift();
         },
       };
@@ -194,7 +196,21 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
       rawLog.write(`$ ${cmd}\n`);
       errorLines.length = 0;
       tail.length = 0;
+      const ts = performance.now();
+      const step = log.step(`${what} ...`);
+      let lastUpdate = 0;
+      const onLine = run.onLine!;
+      run.onLine = (l) => {
+        onLine(l);
+        if (l.hostMs - lastUpdate > 200 && /^\s+[A-Z]+\s/.test(l.text)) {
+          lastUpdate = l.hostMs;
+          step.update(`${what}: ${l.text.trim()}`);
+        }
+      };
       const out = await deps.make.run(run);
+      const took = ((performance.now() - ts) / 1000).toFixed(1);
+      if (out.exitCode === 0) step.succeed(`${what}: ${took} s`);
+      else step.fail(`${what}: make exit ${out.exitCode ?? out.signal} after ${took} s`);
       if (out.exitCode !== 0) {
         const errs = compilerErrors(errorLines);
         const detail = errs.length ? errs.map((e) => e.text) : tail.slice(-8);
@@ -210,7 +226,15 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
       for (const n of setup.notes) log.info(n);
       // 1. The .config: base + fragment (or the full file), then olddefconfig.
       const kconfigDir = join(buildDir, 'kconfig');
-      await mkdir(kconfigDir, { recursive: true });
+      if (!existsSync(kconfigDir)) {
+        // Kconfig's own tools (scripts/kconfig/conf) take ~10 s to build: copy them from a previous build.
+        const donor = (await completeBuilds(root, buildDir)).find((d) => existsSync(join(d, 'kconfig', 'scripts', 'kconfig', 'conf')));
+        const tmp = join(buildDir, `kconfig.tmp-${process.pid}`);
+        await rm(tmp, { recursive: true, force: true });
+        if (donor) await copyBuildDir(join(donor, 'kconfig'), tmp, kconfigDir);
+        else await mkdir(tmp);
+        await rename(tmp, kconfigDir);
+      }
       const dotconfig = join(kconfigDir, '.config');
       if (request.base === undefined) {
         await copyFile(request.file, dotconfig);

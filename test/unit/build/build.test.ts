@@ -109,6 +109,9 @@ describe('buildKernel with the fake kernel tree', () => {
     const log = readFileSync(plusOne.buildLog, 'utf8');
     const buildPart = log.slice(log.lastIndexOf('$ make'));
     expect(buildPart.split('\n').filter((l) => l.startsWith('  CC '))).toEqual(['  CC      kernel/foo.o']);
+    // Kconfig's host tool came with the copied kconfig/ directory instead of being rebuilt.
+    expect(readFileSync(far.buildLog, 'utf8')).toContain('  HOSTCC  scripts/kconfig/conf\n');
+    expect(log).not.toContain('HOSTCC  scripts/kconfig/conf');
     expect(readFileSync(plusOne.bzImage, 'utf8')).toContain('FOO=y');
     // The reused build is untouched.
     expect(readFileSync(near.bzImage, 'utf8')).not.toContain('FOO=y');
