@@ -37,6 +37,8 @@ export interface BootRequest {
   modules?: string[];
   /** Extra initramfs files: path in the guest → host file. */
   extraFiles?: Record<string, string>;
+  /** The initrd runs a test script (set by withInitramfs): a boot without its outcome fails. */
+  expectTest?: boolean;
   accel?: Accel | 'auto';
   extraQemuArgs?: string[];
   /** Keep each boot's console (raw and host-timestamped) and dmesg here. */
@@ -164,7 +166,7 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   const freeLines = between(run.console, MARKERS.freeBegin, MARKERS.freeEnd);
   const testLines = between(run.console, MARKERS.testBegin, MARKERS.testEnd);
   let test: TestOutcome | undefined;
-  if (req.testScript || testLines) {
+  if (req.testScript || req.expectTest || testLines) {
     const endLine = run.console.find((l) => l.text.startsWith(MARKERS.testEnd));
     const rc = endLine ? Number(/rc=(\d+)/.exec(endLine.text)?.[1]) : undefined;
     const output = (testLines ?? []).map((l) => l.text);
@@ -290,18 +292,31 @@ export function summarizeBoots(boots: readonly BootResult[]): Partial<Record<Met
   return out;
 }
 
+/**
+ * Build the boot lab initramfs once for a series of boots: the returned
+ * request carries it as `initrd` (test script, modules and files inside).
+ */
+export async function withInitramfs(req: BootRequest, deps: BootDeps): Promise<BootRequest> {
+  if (req.initrd) return req;
+  if (req.testScript && !existsSync(req.testScript)) throw new InputError('test script not found', req.testScript);
+  const { path } = await buildInitramfs({ testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir }, deps.initramfs);
+  return { ...req, initrd: path, testScript: undefined, modules: undefined, extraFiles: undefined, expectTest: Boolean(req.testScript) };
+}
+
 /** Warm-up boots, then `runs` counted boots; any failed boot throws a BootError. */
 export async function benchmarkBoots(req: BootRequest, opts: BenchmarkOptions, deps: BootDeps): Promise<BenchmarkResult> {
   const runs = Math.round(positive(opts.runs, 1, '--runs'));
   const warmup = Math.max(0, Math.round(opts.warmup ?? 0));
   const warmups: BootResult[] = [];
   const boots: BootResult[] = [];
+  await checkBzImage(resolve(req.kernel)); // before building anything
+  const prepared = await withInitramfs(req, deps);
   for (let i = 0; i < warmup + runs; i++) {
     const stop = interruption();
     if (stop) throw stop;
     const isWarmup = i < warmup;
     const index = isWarmup ? i + 1 : i - warmup + 1;
-    const r = await bootKernel({ ...req, logName: `${isWarmup ? 'warmup' : 'boot'}-${index}` }, deps);
+    const r = await bootKernel({ ...prepared, logName: `${isWarmup ? 'warmup' : 'boot'}-${index}` }, deps);
     if (r.ending !== 'marker') logConsoleTail(r, deps.logger);
     assertBooted(r);
     (isWarmup ? warmups : boots).push(r);

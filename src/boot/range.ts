@@ -16,6 +16,7 @@ import {
   assertBooted,
   bootKernel,
   logConsoleTail,
+  withInitramfs,
   checkBzImage,
   METRICS,
   summarize,
@@ -136,6 +137,8 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
   const flat = grid.flat();
   const boots = new Map<CellKey, BootResult[]>(flat.map((c) => [c, []]));
   const warmup = Math.max(0, req.warmup ?? 0);
+  for (const k of req.kernels) await checkBzImage(k.path);
+  const common = await withInitramfs({ ...req.common, kernel: req.kernels[0].path }, deps); // built once for all cells
   for (let round = 0; round < warmup + req.runs; round++) {
     for (const cell of flat) {
       const stop = interruption();
@@ -143,7 +146,7 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
       const isWarmup = round < warmup;
       const r = await bootKernel(
         {
-          ...req.common,
+          ...common,
           kernel: cell.kernel.path,
           append: cell.append,
           smp: cell.smp,

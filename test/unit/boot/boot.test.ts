@@ -123,12 +123,17 @@ describe('benchmarkBoots', () => {
   it('runs warm-ups then counted boots and summarizes them', async () => {
     const dir = tempDir();
     const seen: string[] = [];
+    const deps = fakeBootDeps(dir);
+    let initramfsBuilds = 0;
+    const list = deps.initramfs.listApplets;
+    deps.initramfs.listApplets = (b) => (initramfsBuilds++, list(b));
     const res = await benchmarkBoots(
       { kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' },
       { runs: 3, warmup: 1, onBoot: (_r, i, w) => seen.push(`${w ? 'w' : 'b'}${i}`) },
-      fakeBootDeps(dir),
+      deps,
     );
     expect(seen).toEqual(['w1', 'b1', 'b2', 'b3']);
+    expect(initramfsBuilds).toBe(1); // once for the series, not per boot
     expect(res.boots).toHaveLength(3);
     expect(res.warmups).toHaveLength(1);
     expect(res.summary.guestTotalMb).toEqual({ n: 3, mean: 128, sd: 0, median: 128, min: 128, max: 128 });
@@ -136,6 +141,19 @@ describe('benchmarkBoots', () => {
     const markers = res.boots.map((b) => b.host.markerMs!);
     expect(res.summary.markerMs?.min).toBe(Math.min(...markers));
     expect(res.summary.markerMs?.max).toBe(Math.max(...markers));
+  });
+
+  it('checks the test script of every boot', async () => {
+    const dir = tempDir();
+    const script = join(dir, 't.sh');
+    writeFileSync(script, 'echo PASS\n');
+    const ok = await benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=test-pass', testScript: script }, { runs: 2 }, fakeBootDeps(dir));
+    expect(ok.boots.map((b) => b.test?.passed)).toEqual([true, true]);
+    // the fake prints no test markers in the "ok" scenario: a boot without the test's outcome fails
+    await expect(benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=ok', testScript: script }, { runs: 1 }, fakeBootDeps(dir))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^test script failed on .*bzImage \(rc=\?, no PASS line\)/),
+    });
   });
 
   it('stops at the first failed boot with a BootError', async () => {
