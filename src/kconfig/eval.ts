@@ -363,7 +363,7 @@ export class KconfigState {
       return this.tri[e.sym.id] as Tristate;
     }
     const id = e.id;
-    if (id === undefined) return this.calcExpr1(e);
+    if (id === undefined || id < 0) return this.calcExpr1(e);
     const m = this.memo[id];
     if (m !== 0) return (m - 1) as Tristate;
     const v = this.calcExpr1(e);

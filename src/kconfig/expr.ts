@@ -17,8 +17,10 @@ export const YES: Tristate = 2;
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
 /**
- * `id` numbers the compound nodes of a loaded tree (loadKconfig sets it) so
- * an evaluation can memoize their values, as 6.11+ does with e->val.
+ * `id` numbers the compound nodes of a loaded tree (loadKconfig sets it; -1
+ * or absent = not numbered) so an evaluation can memoize their values, as
+ * 6.11+ does with e->val. Nodes are created with the field so every kind
+ * keeps one object shape.
  */
 export type Expr =
   | { readonly k: 'sym'; readonly sym: KSymbol; id?: number }
@@ -29,21 +31,21 @@ export type Expr =
   | { readonly k: 'range'; readonly l: KSymbol; readonly r: KSymbol; id?: number };
 
 export function exprSym(sym: KSymbol): Expr {
-  return { k: 'sym', sym };
+  return { k: 'sym', sym, id: -1 };
 }
 
 /** expr_alloc_and: a missing side means "yes". */
 export function exprAnd(a: Expr | null, b: Expr | null): Expr | null {
   if (!a) return b;
   if (!b) return a;
-  return { k: 'and', l: a, r: b };
+  return { k: 'and', l: a, r: b, id: -1 };
 }
 
 /** expr_alloc_or: a missing side absorbs (as in the C code, NULL || e = e). */
 export function exprOr(a: Expr | null, b: Expr | null): Expr | null {
   if (!a) return b;
   if (!b) return a;
-  return { k: 'or', l: a, r: b };
+  return { k: 'or', l: a, r: b, id: -1 };
 }
 
 export function triAnd(a: Tristate, b: Tristate): Tristate {

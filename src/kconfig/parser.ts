@@ -162,7 +162,7 @@ export class Parser {
     this.table = new SymbolTable(opts.hashSize);
     this.root = {
       kind: 'root', sym: null, prompt: null, dep: null, visibility: null, parent: null, list: null, next: null,
-      file: '', line: 0,
+      help: undefined, file: '', line: 0,
     };
     this.currentMenu = this.currentEntry = this.root;
     const root = this.root;
@@ -205,7 +205,7 @@ export class Parser {
     const pos = this.stmtPos();
     const menu: MenuNode = {
       kind, sym, prompt: null, dep: null, visibility: null, parent: this.currentMenu, list: null, next: null,
-      file: pos.file, line: pos.line,
+      help: undefined, file: pos.file, line: pos.line,
     };
     this.lastEntry.set(menu);
     this.lastEntry = { set: (m) => (menu.next = m) };
@@ -232,7 +232,8 @@ export class Parser {
 
   private addProp(kind: PropKind, expr: Expr | null, cond: Expr | null): Property {
     const pos = this.stmtPos();
-    const prop: Property = { id: this.props.length, kind, expr, cond, menu: this.currentEntry, file: pos.file, line: pos.line };
+    // All fields at creation (text too) so every property has one object shape.
+    const prop: Property = { id: this.props.length, kind, text: undefined, expr, cond, menu: this.currentEntry, file: pos.file, line: pos.line };
     this.props.push(prop);
     if (this.currentEntry.sym) this.currentEntry.sym.props.push(prop);
     return prop;
@@ -375,7 +376,7 @@ export class Parser {
     let e = this.andExpr();
     while (this.peek().type === '||') {
       this.next();
-      e = { k: 'or', l: e, r: this.andExpr() };
+      e = { k: 'or', l: e, r: this.andExpr(), id: -1 };
     }
     return e;
   }
@@ -384,7 +385,7 @@ export class Parser {
     let e = this.unary();
     while (this.peek().type === '&&') {
       this.next();
-      e = { k: 'and', l: e, r: this.unary() };
+      e = { k: 'and', l: e, r: this.unary(), id: -1 };
     }
     return e;
   }
@@ -393,7 +394,7 @@ export class Parser {
     const t = this.peek();
     if (t.type === '!') {
       this.next();
-      return { k: 'not', e: this.unary() };
+      return { k: 'not', e: this.unary(), id: -1 };
     }
     if (t.type === '(') {
       this.next();
@@ -406,7 +407,7 @@ export class Parser {
     if (op === '=' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') {
       this.next();
       const r = this.symbol();
-      return { k: 'cmp', op: op as CompareOp, l, r };
+      return { k: 'cmp', op: op as CompareOp, l, r, id: -1 };
     }
     return exprSym(l);
   }
@@ -487,7 +488,7 @@ export class Parser {
           const b = this.symbol();
           const cond = this.ifExpr();
           this.expectEol();
-          this.addProp('range', { k: 'range', l: a, r: b }, cond);
+          this.addProp('range', { k: 'range', l: a, r: b, id: -1 }, cond);
           continue;
         }
         case 'modules': {

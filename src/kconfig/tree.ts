@@ -309,16 +309,16 @@ class Finalizer {
     switch (e.k) {
       case 'not': {
         const x = this.rewriteM(e.e)!;
-        return x === e.e ? e : { k: 'not', e: x };
+        return x === e.e ? e : { k: 'not', e: x, id: -1 };
       }
       case 'and':
       case 'or': {
         const l = this.rewriteM(e.l)!;
         const r = this.rewriteM(e.r)!;
-        return l === e.l && r === e.r ? e : { k: e.k, l, r };
+        return l === e.l && r === e.r ? e : { k: e.k, l, r, id: -1 };
       }
       case 'sym':
-        if (e.sym === this.mod) return { k: 'and', l: e, r: exprSym(this.modules) };
+        if (e.sym === this.mod) return { k: 'and', l: e, r: exprSym(this.modules), id: -1 };
         return e;
       default:
         return e;
@@ -404,14 +404,14 @@ class Finalizer {
         const value = menu.sym;
         value.choice = sym;
         if (sym.type === 'tristate' && value.type !== 'tristate') {
-          const basedep: Expr = { k: 'cmp', op: '=', l: sym, r: this.yesSym() };
+          const basedep: Expr = { k: 'cmp', op: '=', l: sym, r: this.yesSym(), id: -1 };
           menu.dep = exprAnd(basedep, menu.dep);
           for (const prop of value.props) {
             if (prop.menu !== menu) continue;
             prop.cond = exprAnd(basedep, prop.cond);
           }
         }
-        const p: Property = { id: this.props.length, kind: 'choice', expr: exprSym(sym), cond: null, menu, file: menu.file, line: menu.line };
+        const p: Property = { id: this.props.length, kind: 'choice', text: undefined, expr: exprSym(sym), cond: null, menu, file: menu.file, line: menu.line };
         this.props.push(p);
         value.props.push(p);
         sym.choiceMembers.push(value);
@@ -450,7 +450,7 @@ class Finalizer {
 function numberExpressions(symbols: KSymbol[], props: Property[]): number {
   let n = 0;
   const walk = (e: Expr | null): void => {
-    if (!e || e.k === 'sym' || e.id !== undefined) return;
+    if (!e || e.k === 'sym' || (e.id !== undefined && e.id >= 0)) return;
     e.id = n++;
     if (e.k === 'and' || e.k === 'or') {
       walk(e.l);
