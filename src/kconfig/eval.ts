@@ -697,7 +697,7 @@ export class KconfigState {
     if (this.v611) {
       this.validateRange(sym);
       if (sym === this.tree.modules) this.modulesVal = this.tri[id] as Tristate;
-      if (sym.isChoice) this.flags[id] &= ~WRITE;
+      if (sym.isChoice || sym.noWrite) this.flags[id] &= ~WRITE;
       return;
     }
     if (sym.isChoice && newTri === 2) this.choiceSel[id] = this.calcChoice(sym);

@@ -501,9 +501,27 @@ export class Parser {
           continue;
         }
         case 'transitional':
+          // 6.18+: read from an old .config, never written back.
           this.next();
           this.expectEol();
+          sym.noWrite = true;
           continue;
+        case 'WORD':
+          // `option modules` / `option env=...` of kernels before 5.13.
+          if (t.text === 'option') {
+            this.next();
+            const what = this.next();
+            if (what.type === 'modules' || (what.type === 'WORD' && what.text === 'modules')) {
+              if (this.modules) {
+                this.error(`symbol '${sym.name}' redefines option 'modules' already defined by symbol '${this.modules.name}'`, what);
+              }
+              this.modules = sym;
+            }
+            while (this.peek().type !== 'EOL' && this.peek().type !== 'EOF') this.next();
+            this.expectEol();
+            continue;
+          }
+          break;
         case 'depends':
           this.depends();
           continue;

@@ -59,6 +59,12 @@ describe('Kconfig parser and menu_finalize', () => {
     expect(a.menus.map((m) => m.line)).toEqual([4, 12]);
   });
 
+  it('accepts `option modules` of kernels before 5.13', () => {
+    const t = loadFiles({ Kconfig: 'config MODULES\n\tbool "m"\n\toption modules\nconfig E\n\tstring\n\toption env="ARCH"\n' }, '5.4.0');
+    expect(t.modules.name).toBe('MODULES');
+    expect(t.byName.get('E')!.type).toBe('string');
+  });
+
   it('rewrites m to m && MODULES in conditions', () => {
     const t = loadFiles({ Kconfig: 'config MODULES\n\tbool "m"\n\tmodules\nconfig T\n\ttristate "t"\n\tdepends on m\n' });
     expect(t.modules.name).toBe('MODULES');
