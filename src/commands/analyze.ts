@@ -31,6 +31,7 @@ export interface AnalyzeArgs extends GlobalArgs {
   'keep-logs'?: string;
   module?: string[];
   'add-file'?: string[];
+  'qemu-arg'?: string[];
 }
 
 export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
@@ -67,6 +68,7 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
           testScript: argv.test,
           modules: argv.module,
           extraFiles: parseAddFiles(argv['add-file']),
+          extraQemuArgs: argv['qemu-arg'],
           accel: argv.accel,
           initcallDebug: argv['initcall-debug'],
           dmesg: true, // guest-side landmarks, and a long console run to time the UART

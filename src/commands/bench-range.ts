@@ -36,6 +36,7 @@ export interface BenchRangeArgs extends GlobalArgs {
   'keep-logs'?: string;
   module?: string[];
   'add-file'?: string[];
+  'qemu-arg'?: string[];
 }
 
 /** "1,4" → [1, 4]; a one-line InputError naming the flag otherwise. */
@@ -107,6 +108,7 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
           testScript: argv.test,
           modules: argv.module,
           extraFiles: parseAddFiles(argv['add-file']),
+          extraQemuArgs: argv['qemu-arg'],
           accel: argv.accel,
           logDir: argv['keep-logs'],
         },

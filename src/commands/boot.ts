@@ -33,6 +33,7 @@ export interface BootArgs extends GlobalArgs {
   'keep-logs'?: string;
   module?: string[];
   'add-file'?: string[];
+  'qemu-arg'?: string[];
 }
 
 /** Options shared with bench-range and analyze. */
@@ -44,6 +45,7 @@ export const bootOptions = {
   json: { type: 'boolean', describe: 'Print results as JSON' },
   module: { type: 'string', array: true, describe: 'Kernel module (.ko) to insmod in the guest after the start marker (repeatable)' },
   'add-file': { type: 'string', array: true, describe: 'Extra initramfs file GUEST_PATH=HOST_FILE (repeatable)' },
+  'qemu-arg': { type: 'string', array: true, describe: 'Extra qemu argument, one per flag (repeatable): --qemu-arg=-icount --qemu-arg=shift=0,sleep=off' },
 } as const;
 
 /** `--add-file /etc/x=./x` → { '/etc/x': './x' }; InputError on anything else. */
@@ -130,6 +132,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       testScript: argv.test,
       modules: argv.module,
       extraFiles: parseAddFiles(argv['add-file']),
+      extraQemuArgs: argv['qemu-arg'],
       accel: argv.accel,
       logDir,
     };
