@@ -149,7 +149,9 @@ export class Parser {
   private modules: KSymbol | null = null;
   private currentMenu: MenuNode;
   private currentEntry: MenuNode;
-  private lastEntry: { set(m: MenuNode): void };
+  /** last_entry_ptr: the next entry goes to `lastEntryNode[lastEntryField]`. */
+  private lastEntryNode: MenuNode;
+  private lastEntryField: 'list' | 'next' = 'list';
   private peeked: Token | null = null;
   private tok!: Token;
 
@@ -165,8 +167,7 @@ export class Parser {
       help: undefined, file: '', line: 0,
     };
     this.currentMenu = this.currentEntry = this.root;
-    const root = this.root;
-    this.lastEntry = { set: (m) => (root.list = m) };
+    this.lastEntryNode = this.root;
   }
 
   // ---- tokens -------------------------------------------------------
@@ -197,18 +198,14 @@ export class Parser {
 
   // ---- menu.c actions -------------------------------------------------
 
-  private stmtPos(): { file: string; line: number } {
-    return { file: this.lexer.stmtFile, line: this.lexer.stmtLine };
-  }
-
   private addEntry(kind: MenuKind, sym: KSymbol | null): MenuNode {
-    const pos = this.stmtPos();
     const menu: MenuNode = {
       kind, sym, prompt: null, dep: null, visibility: null, parent: this.currentMenu, list: null, next: null,
-      help: undefined, file: pos.file, line: pos.line,
+      help: undefined, file: this.lexer.stmtFile, line: this.lexer.stmtLine,
     };
-    this.lastEntry.set(menu);
-    this.lastEntry = { set: (m) => (menu.next = m) };
+    this.lastEntryNode[this.lastEntryField] = menu;
+    this.lastEntryNode = menu;
+    this.lastEntryField = 'next';
     this.currentEntry = menu;
     if (sym) {
       sym.menus.push(menu);
@@ -219,21 +216,24 @@ export class Parser {
 
   private addMenu(): MenuNode {
     const entry = this.currentEntry;
-    this.lastEntry = { set: (m) => (entry.list = m) };
+    this.lastEntryNode = entry;
+    this.lastEntryField = 'list';
     this.currentMenu = entry;
     return entry;
   }
 
   private endMenu(): void {
     const menu = this.currentMenu;
-    this.lastEntry = { set: (m) => (menu.next = m) };
+    this.lastEntryNode = menu;
+    this.lastEntryField = 'next';
     this.currentMenu = menu.parent!;
   }
 
   private addProp(kind: PropKind, expr: Expr | null, cond: Expr | null): Property {
-    const pos = this.stmtPos();
     // All fields at creation (text too) so every property has one object shape.
-    const prop: Property = { id: this.props.length, kind, text: undefined, expr, cond, menu: this.currentEntry, file: pos.file, line: pos.line };
+    const prop: Property = {
+      id: this.props.length, kind, text: undefined, expr, cond, menu: this.currentEntry, file: this.lexer.stmtFile, line: this.lexer.stmtLine,
+    };
     this.props.push(prop);
     if (this.currentEntry.sym) this.currentEntry.sym.props.push(prop);
     return prop;
