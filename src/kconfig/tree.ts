@@ -84,14 +84,20 @@ function firstLine(cmd: string, args: string[]): string {
  * The environment `make ARCH=<arch> olddefconfig` gives conf: the variables
  * the top Makefile exports that Kconfig files reference.
  */
-export function defaultKconfigEnv(srctree: string, arch = 'x86_64', readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): KconfigEnv {
+export function defaultKconfigEnv(
+  srctree: string,
+  arch = 'x86_64',
+  readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  /** Values given by the caller: CC_VERSION_TEXT is then not asked of the compiler. */
+  given: Partial<KconfigEnv> = {},
+): KconfigEnv {
   let kernelVersion = '';
   try {
     kernelVersion = kernelVersionOf(readFile(join(srctree, 'Makefile')));
   } catch {
     kernelVersion = '';
   }
-  const cc = 'gcc';
+  const cc = given.CC ?? 'gcc';
   return {
     srctree,
     ARCH: arch,
@@ -110,7 +116,7 @@ export function defaultKconfigEnv(srctree: string, arch = 'x86_64', readFile: (p
     HOSTCXX: 'g++',
     CROSS_COMPILE: '',
     // $(subst $(pound),,$(shell LC_ALL=C $(CC) --version 2>/dev/null | head -n 1))
-    CC_VERSION_TEXT: firstLine(cc, ['--version']).replace(/#/g, ''),
+    CC_VERSION_TEXT: given.CC_VERSION_TEXT ?? firstLine(cc, ['--version']).replace(/#/g, ''),
     RUSTC_VERSION_TEXT: '',
   };
 }
@@ -124,7 +130,7 @@ export async function loadKconfig(opts: LoadOptions): Promise<KconfigTree> {
 export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   const srctree = resolve(opts.srctree);
   const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const env: KconfigEnv = { ...defaultKconfigEnv(srctree, opts.arch ?? 'x86_64', readFile), ...(opts.env as Record<string, string>) };
+  const env: KconfigEnv = { ...defaultKconfigEnv(srctree, opts.arch ?? 'x86_64', readFile, opts.env), ...(opts.env as Record<string, string>) };
   let shell = opts.shell;
   let cached: CachedShellRunner | undefined;
   if (!shell) {
