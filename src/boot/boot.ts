@@ -88,6 +88,9 @@ export interface BootResult {
   logs?: { console: string; timestamped: string; dmesg?: string };
 }
 
+/** The figures of a boot without its console: what summaries need and journals keep. */
+export type BootFigures = Pick<BootResult, 'ending' | 'accel' | 'host' | 'guest' | 'memory'>;
+
 /** The kernel command line for a request. */
 export function composeAppend(req: Pick<BootRequest, 'append' | 'initcallDebug' | 'dmesg'>): string {
   const parts = [BASE_APPEND];
@@ -249,15 +252,15 @@ export function summarize(xs: readonly number[]): Summary | undefined {
 
 /** Figures reported per boot and summarized over boots, with their clock and unit. */
 export const METRICS = {
-  kernelEntryMs: { label: 'kernel entry (Linux version)', unit: 'ms', clock: 'host', get: (r: BootResult) => r.host.kernelEntryMs },
-  initMs: { label: '/init started (start marker)', unit: 'ms', clock: 'host', get: (r: BootResult) => r.host.initMs },
-  markerMs: { label: 'end marker', unit: 'ms', clock: 'host', get: (r: BootResult) => r.host.markerMs },
-  wallMs: { label: 'qemu wall time', unit: 'ms', clock: 'host', get: (r: BootResult) => r.host.wallMs },
-  guestInitUptimeMs: { label: '/init started (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootResult) => us2ms(r.guest.initUptimeUs) },
-  guestMarkerUptimeMs: { label: 'end marker (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootResult) => us2ms(r.guest.markerUptimeUs) },
-  qemuPeakRssMb: { label: 'qemu peak RSS (VmHWM)', unit: 'MiB', clock: '', get: (r: BootResult) => kb2mb(r.memory.qemuPeakRssKb) },
-  guestUsedMb: { label: 'guest used (free -m)', unit: 'MiB', clock: '', get: (r: BootResult) => r.memory.guest?.usedMb },
-  guestTotalMb: { label: 'guest total (free -m)', unit: 'MiB', clock: '', get: (r: BootResult) => r.memory.guest?.totalMb },
+  kernelEntryMs: { label: 'kernel entry (Linux version)', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.kernelEntryMs },
+  initMs: { label: '/init started (start marker)', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.initMs },
+  markerMs: { label: 'end marker', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.markerMs },
+  wallMs: { label: 'qemu wall time', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.wallMs },
+  guestInitUptimeMs: { label: '/init started (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootFigures) => us2ms(r.guest.initUptimeUs) },
+  guestMarkerUptimeMs: { label: 'end marker (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootFigures) => us2ms(r.guest.markerUptimeUs) },
+  qemuPeakRssMb: { label: 'qemu peak RSS (VmHWM)', unit: 'MiB', clock: '', get: (r: BootFigures) => kb2mb(r.memory.qemuPeakRssKb) },
+  guestUsedMb: { label: 'guest used (free -m)', unit: 'MiB', clock: '', get: (r: BootFigures) => r.memory.guest?.usedMb },
+  guestTotalMb: { label: 'guest total (free -m)', unit: 'MiB', clock: '', get: (r: BootFigures) => r.memory.guest?.totalMb },
 } as const;
 export type MetricName = keyof typeof METRICS;
 
@@ -283,7 +286,7 @@ export interface BenchmarkResult {
   summary: Partial<Record<MetricName, Summary>>;
 }
 
-export function summarizeBoots(boots: readonly BootResult[]): Partial<Record<MetricName, Summary>> {
+export function summarizeBoots(boots: readonly BootFigures[]): Partial<Record<MetricName, Summary>> {
   const out: Partial<Record<MetricName, Summary>> = {};
   for (const [name, m] of Object.entries(METRICS) as [MetricName, (typeof METRICS)[MetricName]][]) {
     const s = summarize(boots.map((b) => m.get(b)).filter((x): x is number => x !== undefined));

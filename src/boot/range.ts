@@ -7,6 +7,7 @@
  * Boots are interleaved (one boot of every cell per round) so that a change
  * in host load over the run spreads over all cells instead of biasing one.
  */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { welchTTest, type WelchResult } from '../stats/ttest.js';
@@ -22,6 +23,7 @@ import {
   summarize,
   summarizeBoots,
   type BootDeps,
+  type BootFigures,
   type BootRequest,
   type BootResult,
   type MetricName,
@@ -51,6 +53,40 @@ export interface RangeRequest {
   /** Column axis; default: the first of kernel, append, smp, memory with more than one value. */
   columns?: Axis;
   onBoot?: (cell: CellKey, r: BootResult, round: number, warmup: boolean) => void;
+  /** Journal of finished boots (JSON lines): a killed run resumes where it stopped. */
+  journal?: string;
+  onResume?: (boots: number) => void;
+}
+
+/** One journal line: a finished counted boot of one cell. */
+interface JournalEntry {
+  cell: string;
+  round: number;
+  figures: BootFigures;
+}
+
+function cellId(c: CellKey, common: unknown): string {
+  return JSON.stringify([c.kernel.path, c.append ?? null, c.smp, c.memoryMb, common]);
+}
+
+function readJournal(file: string): Map<string, BootFigures> {
+  const done = new Map<string, BootFigures>();
+  if (!existsSync(file)) return done;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && !lines[last].trim()) last--;
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (typeof e.cell !== 'string' || typeof e.round !== 'number' || !e.figures?.host) throw new Error('shape');
+      done.set(`${e.cell}#${e.round}`, e.figures);
+    } catch {
+      if (i === last) return; // the line a kill cut short: that boot is simply redone
+      throw new InputError('not a bench-range journal line', file, i + 1);
+    }
+  });
+  return done;
 }
 
 export interface CellKey {
@@ -135,15 +171,37 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
   const alpha = req.alpha ?? 0.05;
   const { columns, grid } = cells(req);
   const flat = grid.flat();
-  const boots = new Map<CellKey, BootResult[]>(flat.map((c) => [c, []]));
+  const boots = new Map<CellKey, BootFigures[]>(flat.map((c) => [c, []]));
   const warmup = Math.max(0, req.warmup ?? 0);
   for (const k of req.kernels) await checkBzImage(k.path);
   const common = await withInitramfs({ ...req.common, kernel: req.kernels[0].path }, deps); // built once for all cells
+  // What makes a journaled boot reusable: the cell and everything the boots share.
+  const shared = { initrd: common.initrd, timeoutS: common.timeoutS, accel: common.accel, extraQemuArgs: common.extraQemuArgs, expectTest: common.expectTest };
+  const journaled = req.journal ? readJournal(req.journal) : new Map<string, BootFigures>();
+  let resumed = 0;
+  for (const cell of flat) {
+    for (let round = warmup + 1; round <= warmup + req.runs; round++) {
+      const f = journaled.get(`${cellId(cell, shared)}#${round}`);
+      if (f) resumed++;
+    }
+  }
+  if (resumed) req.onResume?.(resumed);
+  const allDone = (cell: CellKey) => {
+    for (let round = warmup + 1; round <= warmup + req.runs; round++) if (!journaled.has(`${cellId(cell, shared)}#${round}`)) return false;
+    return true;
+  };
   for (let round = 0; round < warmup + req.runs; round++) {
     for (const cell of flat) {
       const stop = interruption();
       if (stop) throw stop;
       const isWarmup = round < warmup;
+      const id = cellId(cell, shared);
+      const previous = journaled.get(`${id}#${round + 1}`);
+      if (previous && !isWarmup) {
+        boots.get(cell)!.push(previous);
+        continue;
+      }
+      if (isWarmup && allDone(cell)) continue; // nothing left to warm up for
       const r = await bootKernel(
         {
           ...common,
@@ -157,7 +215,13 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
       );
       if (r.ending !== 'marker') logConsoleTail(r, deps.logger);
       assertBooted(r);
-      if (!isWarmup) boots.get(cell)!.push(r);
+      if (!isWarmup) {
+        boots.get(cell)!.push(r);
+        if (req.journal) {
+          const figures: BootFigures = { ending: r.ending, accel: r.accel, host: r.host, guest: r.guest, memory: r.memory };
+          appendFileSync(req.journal, JSON.stringify({ cell: id, round: round + 1, figures } satisfies JournalEntry) + '\n');
+        }
+      }
       req.onBoot?.(cell, r, round + 1, isWarmup);
     }
   }

@@ -37,6 +37,7 @@ export interface BenchRangeArgs extends GlobalArgs {
   module?: string[];
   'add-file'?: string[];
   'qemu-arg'?: string[];
+  journal?: string;
 }
 
 /** "1,4" → [1, 4]; a one-line InputError naming the flag otherwise. */
@@ -67,6 +68,7 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
       .option('alpha', { type: 'number', default: 0.05, describe: 'significance level of the t-test' })
       .option('columns', { choices: AXES, describe: 'axis across the table (default: the first that varies)' })
       .option('keep-logs', { type: 'string', describe: 'directory for every boot’s console and dmesg logs' })
+      .option('journal', { type: 'string', describe: 'record finished boots here (JSON lines); rerun with the same file to resume a killed run' })
       .options(bootOptions) as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
@@ -117,6 +119,8 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
         metric: argv.metric,
         alpha: argv.alpha,
         columns: argv.columns,
+        journal: argv.journal,
+        onResume: (n) => logger.info(`resuming: ${n} boots already done in ${argv.journal}`),
         onBoot: (cell, r, round, warm) => {
           const where = AXES.map((a) => axisLabel(a, cell)).join(', ');
           logger.info(describeBoot(r, `${warm ? 'warm-up' : 'round'} ${round} [${where}]`));

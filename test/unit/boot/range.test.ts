@@ -1,7 +1,7 @@
 // bench-range's matrix against the fake qemu: layout, interleaving, and the
 // t-test verdicts (on deterministic guest figures, so the test cannot flake).
 import { describe, it, expect } from '@jest/globals';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkRange, cells, chooseColumns, formatRangeTable, kernelsInDirectory, labelKernels, verdictOf } from '../../../src/boot/range.js';
 import { welchTTest } from '../../../src/stats/ttest.js';
@@ -85,5 +85,41 @@ describe('benchmarkRange with the fake qemu', () => {
     expect(table).toContain('end marker (guest uptime) (guest clock, ms), mean ± sd of 3 boots');
     expect(table).toMatch(/\| 850 ± 0 degrades by 54\.5%/);
     expect(table).toMatch(/\| 550 ± 0 \(p=1\.00\)/);
+  });
+
+  it('journals finished boots and resumes from the journal without booting them again', async () => {
+    const dir = tempDir();
+    const kernel = fakeBzImage(dir);
+    const journal = join(dir, 'range.jsonl');
+    const req = {
+      kernels: [{ label: 'fake', path: kernel }],
+      appends: ['fake.delay=0.1', 'fake.delay=0.2'],
+      smp: [1],
+      memoryMb: [128],
+      common: {},
+      runs: 2,
+      warmup: 1,
+      metric: 'guestMarkerUptimeMs' as const,
+      journal,
+    };
+    const booted: string[] = [];
+    const first = await benchmarkRange({ ...req, onBoot: (c, _r, round, w) => booted.push(`${w ? 'w' : ''}${round}:${c.append}`) }, fakeBootDeps(dir));
+    expect(booted).toHaveLength(6);
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4); // counted boots only
+    // A run killed during its last boot: the last line is cut short, the boot before it is lost.
+    writeFileSync(journal, lines.slice(0, 2).join('\n') + '\n' + lines[2].slice(0, 40));
+    const again: string[] = [];
+    let resumed = 0;
+    const second = await benchmarkRange(
+      { ...req, onBoot: (c, _r, round, w) => again.push(`${w ? 'w' : ''}${round}:${c.append}`), onResume: (n) => (resumed = n) },
+      fakeBootDeps(dir),
+    );
+    expect(resumed).toBe(2);
+    // the first counted round (2) is in the journal: the warm-ups and round 3 boot again
+    expect(again).toEqual(['w1:fake.delay=0.1', 'w1:fake.delay=0.2', '3:fake.delay=0.1', '3:fake.delay=0.2']);
+    expect(second.rows[0].cells.map((c) => c.samples)).toEqual(first.rows[0].cells.map((c) => c.samples));
+    writeFileSync(journal, 'garbage\n{"cell":"x","round":1,"figures":{"host":{}}}\n');
+    await expect(benchmarkRange(req, fakeBootDeps(dir))).rejects.toMatchObject({ exitCode: 1, message: `${journal}:1: not a bench-range journal line` });
   });
 });
