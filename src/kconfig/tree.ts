@@ -92,11 +92,17 @@ export function defaultKconfigEnv(
   given: Partial<KconfigEnv> = {},
 ): KconfigEnv {
   let kernelVersion = '';
+  let makefile = '';
   try {
-    kernelVersion = kernelVersionOf(readFile(join(srctree, 'Makefile')));
+    makefile = readFile(join(srctree, 'Makefile'));
+    kernelVersion = kernelVersionOf(makefile);
   } catch {
     kernelVersion = '';
   }
+  const rustc = given.RUSTC ?? 'rustc';
+  // RUSTC_VERSION_TEXT = $(subst $(pound),,$(shell $(RUSTC) --version 2>/dev/null)), exported from 6.12 on.
+  const rustcVersionText =
+    given.RUSTC_VERSION_TEXT ?? (makefile.includes('RUSTC_VERSION_TEXT') ? firstLine(rustc, ['--version']).replace(/#/g, '') : '');
   const cc = given.CC ?? 'gcc';
   return {
     srctree,
@@ -109,7 +115,7 @@ export function defaultKconfigEnv(
     NM: 'nm',
     OBJCOPY: 'objcopy',
     PAHOLE: 'pahole',
-    RUSTC: 'rustc',
+    RUSTC: rustc,
     BINDGEN: 'bindgen',
     PYTHON3: 'python3',
     HOSTCC: 'gcc',
@@ -117,7 +123,7 @@ export function defaultKconfigEnv(
     CROSS_COMPILE: '',
     // $(subst $(pound),,$(shell LC_ALL=C $(CC) --version 2>/dev/null | head -n 1))
     CC_VERSION_TEXT: given.CC_VERSION_TEXT ?? firstLine(cc, ['--version']).replace(/#/g, ''),
-    RUSTC_VERSION_TEXT: '',
+    RUSTC_VERSION_TEXT: rustcVersionText,
   };
 }
 
