@@ -100,9 +100,9 @@ export function parseDotConfig(text: string, source?: string, opts: ParseOptions
 
   const bad = (lineNo: number, line: string, why: string) => {
     const shown = line.length > 80 ? line.slice(0, 77) + '...' : line;
-    const msg = `${why}: ${JSON.stringify(shown)}`;
-    if (strict) throw new InputError(msg, file ?? '<config>', lineNo);
-    warnings.push({ line: lineNo, message: msg });
+    if (strict) throw new InputError(`${why}: ${JSON.stringify(shown)}`, file ?? '<config>', lineNo);
+    // The C tool's words (confdata.c), so warnings read the same as conf's.
+    warnings.push({ line: lineNo, message: `unexpected data: ${line}` });
   };
 
   for (let i = 0; i < lines.length; i++) {
@@ -126,17 +126,19 @@ export function parseDotConfig(text: string, source?: string, opts: ParseOptions
     } else if (line.startsWith('CONFIG_')) {
       const eq = line.indexOf('=');
       if (eq < 0) {
-        bad(lineNo, line, 'not a config line (no "=")');
+        // conf_read_simple skips it silently; strict mode names it.
+        if (strict) bad(lineNo, line, 'not a config line (no "=")');
         continue;
       }
       name = line.slice('CONFIG_'.length, eq);
       raw = line.slice(eq + 1);
-      if (!NAME_RE.test(name)) {
+      // Lenient mode keeps a bad name as conf does: no symbol has it, so it reads as unknown.
+      if (!NAME_RE.test(name) && strict) {
         bad(lineNo, line, `not a config line (bad symbol name ${JSON.stringify(name)})`);
         continue;
       }
     } else {
-      if (line.trim() === '') continue;
+      if (line === '' || (strict && line.trim() === '')) continue;
       bad(lineNo, line, 'not a config line');
       continue;
     }
@@ -146,15 +148,17 @@ export function parseDotConfig(text: string, source?: string, opts: ParseOptions
     if (!unset && raw.startsWith('"')) {
       const s = unescapeStringValue(raw);
       if (s === undefined) {
-        // conf_set_sym_val: "invalid string found", the value is ignored.
-        warnings.push({ line: lineNo, message: `CONFIG_${name}: invalid string found (no closing quote), value ignored` });
+        // conf_read_simple warns about the reassignment first, then conf_set_sym_val
+        // rejects the value ("invalid string found") and the previous one stays.
+        if (values.has(name)) warnings.push({ line: lineNo, message: `override: reassigning to symbol ${name}` });
+        warnings.push({ line: lineNo, message: 'invalid string found' });
         continue;
       }
       value = s;
       quoted = true;
     }
     const prev = values.get(name);
-    if (prev) warnings.push({ line: lineNo, message: `override: reassigning to symbol ${name} (was ${prev.raw} at line ${prev.line})` });
+    if (prev) warnings.push({ line: lineNo, message: `override: reassigning to symbol ${name}` });
     const entry: DotConfigEntry = { name, value, raw, quoted, unset, line: lineNo };
     entries.push(entry);
     values.set(name, entry);

@@ -20,7 +20,8 @@ import { cacheRoot } from '../cache.js';
 import { BuildError, InputError, KtrimError } from '../errors.js';
 import { startChild } from '../process.js';
 import type { Logger } from '../ui/log.js';
-import { parseDotConfig } from './dotconfig.js';
+import { parseDotConfig, type DotConfig } from './dotconfig.js';
+import type { KconfigState } from './eval.js';
 import { diffConfigs, type DiffEntry } from './diffconfig.js';
 
 /** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */
@@ -55,7 +56,10 @@ export interface ParityOptions {
 }
 
 /** ktrim's side: olddefconfig of the input text, written as .config text. */
-export type KtrimOlddefconfig = (inputText: string, input: ParityInput) => string | Promise<string>;
+export type KtrimOlddefconfig = (
+  inputText: string,
+  input: ParityInput,
+) => string | { text: string; warnings?: string[] } | Promise<string | { text: string; warnings?: string[] }>;
 
 export interface ParityResult {
   series: string;
@@ -68,6 +72,12 @@ export interface ParityResult {
   bytesIdentical: boolean;
   /** Lines (1-based) where the outputs first differ, when they do. */
   firstDifferentLine?: number;
+  /**
+   * conf's warnings while reading the input (KCONFIG_WARN_UNKNOWN_SYMBOLS=1),
+   * as `line: message`, and ktrim's, when the adapter returns them.
+   */
+  cWarnings: string[];
+  ktrimWarnings?: string[];
   cMs: number;
   ktrimMs: number;
 }
@@ -113,15 +123,22 @@ async function run(argv: string[], opts: { logger?: Logger; env?: Record<string,
 }
 
 /** `make -C <src> O=<tool dir> ARCH=… <args>` in slot `slot`'s own output directory. */
-export async function makeInSlot(tree: ParityTree, slot: number, args: string[], logger?: Logger, env?: Record<string, string>): Promise<string> {
+export async function makeInSlot(tree: ParityTree, slot: number, args: string[], logger?: Logger, env?: Record<string, string>, lines?: string[]): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
   await mkdir(out, { recursive: true });
-  await run(['make', '-s', '-C', tree.srctree, `O=${out}`, `ARCH=${tree.arch}`, ...args], {
+  const got = await run(['make', '-s', '-C', tree.srctree, `O=${out}`, `ARCH=${tree.arch}`, ...args], {
     logger,
     env: { ...cleanEnv(), ...(env ?? {}) },
     what: `make ${args.join(' ')} (${tree.series})`,
   });
+  lines?.push(...got);
   return out;
+}
+
+/** `.config:12:warning: unknown symbol: X` → `12: unknown symbol: X` (the file name differs between the two sides). */
+export function normalizeConfWarning(line: string): string | undefined {
+  const m = /^.*?:(\d+):warning: (.*)$/.exec(line);
+  return m ? `${m[1]}: ${m[2]}` : undefined;
 }
 
 /** Write a file so that readers never see half of it. */
@@ -317,11 +334,16 @@ async function inSlots<T, R>(items: T[], n: number, fn: (item: T, slot: number) 
 }
 
 /** The C tool's `make olddefconfig` on `inputPath`, in slot `slot`; returns the written .config. */
-export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: number, logger?: Logger): Promise<string> {
+export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: number, logger?: Logger, warnings?: string[]): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
   await mkdir(out, { recursive: true });
   await copyFile(inputPath, join(out, '.config'));
-  await makeInSlot(tree, slot, ['olddefconfig'], logger);
+  const lines: string[] = [];
+  await makeInSlot(tree, slot, ['olddefconfig'], logger, { KCONFIG_WARN_UNKNOWN_SYMBOLS: '1' }, lines);
+  for (const l of lines) {
+    const w = normalizeConfWarning(l);
+    if (w) warnings?.push(w);
+  }
   return readFile(join(out, '.config'), 'utf8');
 }
 
@@ -350,22 +372,48 @@ export function compareOutputs(cText: string, ktrimText: string): Pick<ParityRes
 export async function runParity(tree: ParityTree, inputs: ParityInput[], ktrim: KtrimOlddefconfig, opts: ParityOptions = {}): Promise<ParityResult[]> {
   return inSlots(inputs, opts.jobs ?? 2, async (input, slot) => {
     const t0 = performance.now();
-    const cText = await cOlddefconfig(tree, input.path, slot, opts.logger);
+    const cWarnings: string[] = [];
+    const cText = await cOlddefconfig(tree, input.path, slot, opts.logger, cWarnings);
     const cMs = performance.now() - t0;
     const inputText = await readFile(input.path, 'utf8');
     const t1 = performance.now();
-    const kText = await ktrim(inputText, input);
+    const k = await ktrim(inputText, input);
     const ktrimMs = performance.now() - t1;
+    const kText = typeof k === 'string' ? k : k.text;
+    const ktrimWarnings = typeof k === 'string' ? undefined : k.warnings?.map((w) => normalizeConfWarning(w) ?? w);
     await writeFile(join(tree.dir, `last-${input.name}.ktrim.config`), kText);
     await writeFile(join(tree.dir, `last-${input.name}.c.config`), cText);
-    return { series: tree.series, input: input.name, kind: input.kind, ...compareOutputs(cText, kText), cMs, ktrimMs };
+    return { series: tree.series, input: input.name, kind: input.kind, ...compareOutputs(cText, kText), cWarnings, ktrimWarnings, cMs, ktrimMs };
   });
+}
+
+/**
+ * What ktrim would warn while reading `config`, as conf does with
+ * KCONFIG_WARN_UNKNOWN_SYMBOLS=1: the reader's warnings and one "unknown
+ * symbol" per line naming a symbol no Kconfig defines, in line order, as
+ * `line: message`.
+ */
+export function ktrimConfWarnings(state: KconfigState, config: DotConfig): string[] {
+  const items: { line: number; msg: string }[] = [];
+  for (const w of state.read.warnings) {
+    const n = normalizeConfWarning(w);
+    const m = n ? /^(\d+): (.*)$/.exec(n) : null;
+    items.push(m ? { line: Number(m[1]), msg: m[2] } : { line: 0, msg: w });
+  }
+  for (const e of config.entries) if (!state.tree.byName.has(e.name)) items.push({ line: e.line, msg: `unknown symbol: ${e.name}` });
+  return items.map((x, i) => ({ ...x, i })).sort((a, b) => a.line - b.line || a.i - b.i).map((x) => `${x.line}: ${x.msg}`);
+}
+
+/** ktrim reported exactly the warnings conf printed while reading the input. */
+export function sameWarnings(r: ParityResult): boolean {
+  return r.ktrimWarnings !== undefined && r.ktrimWarnings.join('\n') === r.cWarnings.join('\n');
 }
 
 /** One line per input: `6.1 defconfig: 2345 symbols compared, 0 differing, bytes identical`. */
 export function formatParityLine(r: ParityResult): string {
   const bytes = r.bytesIdentical ? 'bytes identical' : `bytes differ from line ${r.firstDifferentLine}`;
   const sample = r.differing.slice(0, 3).map((d) => d.op === '->' ? `${d.name} ${d.before} -> ${d.after}` : `${d.op}${d.name}`).join(', ');
-  return `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}` +
+  const warn = r.ktrimWarnings === undefined ? '' : `, ${r.cWarnings.length} conf warnings${sameWarnings(r) ? ' (same from ktrim)' : ` (ktrim: ${r.ktrimWarnings.length}, DIFFERENT)`}`;
+  return `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}${warn}` +
     ` (C ${Math.round(r.cMs)} ms, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`;
 }

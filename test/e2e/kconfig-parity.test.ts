@@ -17,7 +17,9 @@ import {
   formatParityLine,
   parityTree,
   prepareParityInputs,
+  ktrimConfWarnings,
   runParity,
+  sameWarnings,
   type ParityInput,
   type ParityResult,
 } from '../../src/kconfig/parity.js';
@@ -52,9 +54,11 @@ describe('olddefconfig parity with scripts/kconfig/conf', () => {
       const t0 = Date.now();
       const ktree = await loadKconfig({ srctree: src, arch: 'x86_64' });
       const parseMs = Date.now() - t0;
-      const results: ParityResult[] = await runParity(tree, inputs, (text, input) =>
-        writeConfig(olddefconfig(ktree, parseDotConfig(text, input.path, { strict: false }))),
-      );
+      const results: ParityResult[] = await runParity(tree, inputs, (text, input) => {
+        const config = parseDotConfig(text, input.path, { strict: false });
+        const state = olddefconfig(ktree, config);
+        return { text: writeConfig(state), warnings: ktrimConfWarnings(state, config) };
+      });
       const lines = results.map(formatParityLine);
       const compared = results.reduce((s, r) => s + r.compared, 0);
       const differing = results.reduce((s, r) => s + r.differing.length, 0);
@@ -68,6 +72,9 @@ describe('olddefconfig parity with scripts/kconfig/conf', () => {
       expect(compared).toBeGreaterThan(100_000);
       expect(results.filter((r) => r.differing.length > 0).map(formatParityLine)).toEqual([]);
       expect(results.filter((r) => !r.bytesIdentical).map(formatParityLine)).toEqual([]);
+      // The same warnings as conf with KCONFIG_WARN_UNKNOWN_SYMBOLS=1 (unknown symbols, bad values, overrides).
+      expect(results.find((r) => r.input === 'derived-defconfig-bad-values')!.cWarnings.length).toBeGreaterThan(5);
+      expect(results.filter((r) => !sameWarnings(r)).map((r) => ({ input: r.input, c: r.cWarnings, ktrim: r.ktrimWarnings }))).toEqual([]);
     }, 20 * 60_000);
   }
 });
