@@ -77,19 +77,31 @@ export async function sourceIdentity(dir: string): Promise<SourceIdentity> {
     const scan = startChild(['find', path, '-printf', '%C@\n'], { rawLog: sink });
     const res = await scan.done;
     if (res.exitCode !== 0) throw new InputError('cannot scan the kernel source tree (find failed)', path);
-    const lines = Buffer.concat(chunks).toString('latin1').split('\n');
+    // One pass over the bytes, no per-line strings: count lines, keep the
+    // largest "seconds.fraction" (numeric order: longer integer part first).
+    const buf = Buffer.concat(chunks);
     let count = 0;
-    let newest = '';
-    let newestNum = -1; // %C@ is "seconds.fraction": compare as numbers, hash the text
-    for (const l of lines) {
-      if (!l) continue;
-      count++;
-      const n = Number(l);
-      if (n > newestNum) {
-        newestNum = n;
-        newest = l;
+    let best = { start: 0, end: 0, intLen: -1 };
+    let lineStart = 0;
+    let dot = -1;
+    for (let i = 0; i < buf.length; i++) {
+      const c = buf[i];
+      if (c === 0x2e) dot = i;
+      else if (c === 0x0a) {
+        if (i > lineStart) {
+          count++;
+          const intLen = (dot >= lineStart ? dot : i) - lineStart;
+          if (
+            intLen > best.intLen ||
+            (intLen === best.intLen && Buffer.compare(buf.subarray(lineStart, i), buf.subarray(best.start, best.end)) > 0)
+          ) {
+            best = { start: lineStart, end: i, intLen };
+          }
+        }
+        lineStart = i + 1;
       }
     }
+    const newest = buf.subarray(best.start, best.end).toString('latin1');
     h.update(`${count}\0${newest}`);
   }
   return { id: `${version}-${h.digest('hex').slice(0, 12)}`, kind, kernelVersion: version, path };
