@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { parseDotConfig } from '../../src/kconfig/dotconfig.js';
 import { diffConfigs, formatDiffconfig, formatDiffconfigMerge } from '../../src/kconfig/diffconfig.js';
+import { offFragment, planOff } from '../../src/kconfig/explain.js';
 import {
+  cOlddefconfig,
   formatParityLine,
   parityTree,
   prepareParityInputs,
@@ -176,4 +178,27 @@ describe('ktrim kconfig and diff from the built CLI', () => {
     expect(r.stderr).toContain('unknown symbol: NOT_A_REAL_SYMBOL');
     expect(r.stderr).toMatch(/symbol value 'm' invalid for SMP; SMP=y used instead/);
   }, 120_000);
+});
+
+describe('kconfig off on the real 6.1 tree, checked with the C tool', () => {
+  it('the planned changes, applied with make olddefconfig, turn the targets off and give the predicted .config', async () => {
+    const { src, inputs } = inputsBySeries.get('6.1')!;
+    const tree = parityTree('6.1', src);
+    const defconfig = inputs.find((i) => i.name === 'defconfig')!;
+    const ktree = await loadKconfig({ srctree: src, arch: 'x86_64' });
+    const config = parseDotConfig(await readFile(defconfig.path, 'utf8'), defconfig.path);
+    // ACPI_VIDEO: visible but selected by DRM_I915; CRC32: selected by 17 symbols, some through promptless ones;
+    // PCI_QUIRKS: hidden behind `if EXPERT`.
+    for (const targets of [['ACPI_VIDEO'], ['CRC32'], ['PCI_QUIRKS']]) {
+      const plan = planOff(ktree, config, targets);
+      expect(plan.stuck).toEqual([]);
+      const path = join(tree.dir, `off-${targets.join('-')}.config`);
+      await writeFile(path, (await readFile(defconfig.path, 'utf8')) + offFragment(plan));
+      const c = await cOlddefconfig(tree, path, 0);
+      const after = parseDotConfig(c, 'C olddefconfig');
+      for (const t of targets) expect(['n', undefined]).toContain(after.values.get(t)?.raw);
+      expect(c).toBe(plan.newConfig);
+      process.stdout.write(`kconfig off ${targets.join(' ')}: ${plan.changes.length} changes (${plan.changes.map((x) => `${x.name}=${x.to}`).join(' ')}), blast radius ${plan.blastRadius.length} symbols; make olddefconfig agrees\n`);
+    }
+  }, 300_000);
 });
