@@ -390,6 +390,19 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], m
     if (!progress) break;
     cur = evaluate(tree, config, changes);
   }
+  // Drop changes that turn out unnecessary (CFG80211=n already takes MAC80211 down): the smallest set
+  // this greedy pass can reach, each removal checked by a full evaluation.
+  if (targets.every((t) => cur.state.tristate(t) === 0)) {
+    for (const name of [...changes.keys()].sort().reverse()) {
+      const v = changes.get(name)!;
+      changes.delete(name);
+      const trial = evaluate(tree, config, changes);
+      if (targets.every((t) => trial.state.tristate(t) === 0)) {
+        why.delete(name);
+        cur = trial;
+      } else changes.set(name, v);
+    }
+  }
   const stuck = targets
     .filter((t) => cur.state.tristate(t) !== 0)
     .map((t) => {

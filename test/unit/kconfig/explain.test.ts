@@ -106,7 +106,13 @@ describe('planOff (off)', () => {
   it('a symbol hidden behind `if EXPERT`: make the prompt visible and set it n', () => {
     const { tree, config } = setup();
     const p = planOff(tree, config, ['QUIRKS']);
-    expect(p.changes.map((c) => `${c.name} ${c.from}->${c.to}`)).toEqual(['EXPERT n->y', 'QUIRKS y->n']);
+    // input.config already says `# CONFIG_QUIRKS is not set` (ignored while hidden): EXPERT=y alone is enough.
+    expect(p.changes.map((c) => `${c.name} ${c.from}->${c.to}`)).toEqual(['EXPERT n->y']);
+    // Without that line, both are needed.
+    const without = parseDotConfig(text('input.config').replace('# CONFIG_QUIRKS is not set\n', ''), 'input.config');
+    const p2 = planOff(tree, without, ['QUIRKS']);
+    expect(p2.changes.map((c) => `${c.name} ${c.from}->${c.to}`)).toEqual(['EXPERT n->y', 'QUIRKS y->n']);
+    expect(p2.newConfig).toBe(text('expected-6.1-off-quirks.config'));
     expect(p.newConfig).toBe(text('expected-6.1-off-quirks.config'));
   });
 });
