@@ -160,6 +160,19 @@ describe('ktrim kconfig and diff from the built CLI', () => {
     expect(plan.blastRadius).toHaveLength(5);
   });
 
+  it('--fragment does what `make kvm_guest.config` does (merge_config.sh -m, then olddefconfig) on the real trees', async () => {
+    for (const [series] of SERIES) {
+      const { src, inputs } = inputsBySeries.get(series)!;
+      const tiny = inputs.find((i) => i.name === 'tinyconfig')!;
+      const expected = inputs.find((i) => i.name === 'tinyconfig+kvm_guest')!; // written by make tinyconfig kvm_guest.config
+      const out = tmp();
+      const r = await ktrim('kconfig', 'olddefconfig', '--source', src, '--config', tiny.path, '--fragment', join(src, 'kernel/configs/kvm_guest.config'), '-o', out);
+      expect(r.exitCode).toBe(0);
+      expect(await readFile(out, 'utf8')).toBe(await readFile(expected.path, 'utf8'));
+      expect(r.stderr).toContain('is redefined by fragment');
+    }
+  }, 120_000);
+
   it('olddefconfig on the real 6.1 tree writes what make olddefconfig wrote, bad values included', async () => {
     const { src, inputs } = inputsBySeries.get('6.1')!;
     const input = inputs.find((i) => i.name === 'derived-defconfig-bad-values')!;
