@@ -4,7 +4,9 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { buildKernel } from '../../../src/build/build.js';
+import { sourceIdentity } from '../../../src/build/source-id.js';
 import { realMakeRunner } from '../../../src/build/make.js';
 import type { BuildDeps, MakeRun } from '../../../src/build/types.js';
 import { BuildError, InputError } from '../../../src/errors.js';
@@ -196,5 +198,37 @@ describe('buildKernel with the fake kernel tree', () => {
     rmSync(join(source, '.config'));
     await expect(buildKernel({ source, config: frag, makeVars: ['notavar'] }, deps)).rejects.toThrow('expected NAME=VALUE');
     expect(make.runs).toEqual([]);
+  });
+});
+
+describe('source identity', () => {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: source, stdio: 'pipe' });
+
+  it('keys a git tree on HEAD and its uncommitted changes', async () => {
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'fake kernel');
+    const a = await sourceIdentity(source);
+    expect(a.kind).toBe('git');
+    expect(a.id).toMatch(/^6\.1\.0-fake-[0-9a-f]{12}$/);
+    expect((await sourceIdentity(source)).id).toBe(a.id);
+    appendFileSync(join(source, 'Kconfig'), '# edited\n');
+    const dirty = await sourceIdentity(source);
+    expect(dirty.id).not.toBe(a.id);
+    appendFileSync(join(source, 'Kconfig'), '# edited again\n');
+    const dirtier = await sourceIdentity(source);
+    expect(dirtier.id).not.toBe(dirty.id); // same `git status`, different diff
+    git('commit', '-q', '-am', 'edit');
+    const committed = await sourceIdentity(source);
+    expect(new Set([a.id, dirty.id, dirtier.id, committed.id]).size).toBe(4);
+  });
+
+  it('keys an unpacked tree on its newest ctime and entry count: an added file is a miss', async () => {
+    const a = await sourceIdentity(source);
+    expect(a.kind).toBe('tree');
+    expect((await sourceIdentity(source)).id).toBe(a.id);
+    writeFileSync(join(source, 'scripts', 'new.sh'), 'true\n');
+    expect((await sourceIdentity(source)).id).not.toBe(a.id);
   });
 });
