@@ -28,22 +28,29 @@ interface BuildArgs extends GlobalArgs {
   json?: boolean;
 }
 
+/** Refuse an --out directory where a copy would land on an input file. */
+function checkOut(out: string, names: string[], protectedPaths: Set<string>): void {
+  for (const name of names) {
+    const dest = join(out, name);
+    if (existsSync(dest) && protectedPaths.has(realpathSync(dest))) {
+      throw new InputError(`--out would overwrite an input file; choose another directory`, dest);
+    }
+  }
+}
+
+const realInputs = (inputs: string[]) => new Set(inputs.filter((p) => existsSync(p)).map((p) => realpathSync(p)));
+
 /** Copy the outputs to `out` (a new or existing directory); never over the input config. */
 async function copyOutputs(r: BuildResult, out: string, inputs: string[]): Promise<BuildResult> {
   await mkdir(out, { recursive: true });
-  const protectedPaths = new Set(inputs.filter((p) => existsSync(p)).map((p) => realpathSync(p)));
+  const protectedPaths = realInputs(inputs);
   const copies: [string, string][] = [
     [r.bzImage, basename(r.bzImage)],
     [r.systemMap, 'System.map'],
     [r.config, '.config'],
     [r.buildLog, 'build.log'],
   ];
-  for (const [, name] of copies) {
-    const dest = join(out, name);
-    if (existsSync(dest) && protectedPaths.has(realpathSync(dest))) {
-      throw new InputError(`--out would overwrite an input file; choose another directory`, dest);
-    }
-  }
+  checkOut(out, copies.map(([, name]) => name), protectedPaths);
   for (const [from, name] of copies) await copyFile(from, join(out, name));
   return {
     ...r,
@@ -74,6 +81,8 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
   handler: async (argv) => {
     const ctx = contextFrom(argv);
     if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1)) throw new InputError(`--jobs ${argv.jobs}: expected a positive integer`);
+    const inputs = [argv.config, ...(argv.base ? [argv.base] : [])];
+    if (argv.out) checkOut(resolve(argv.out), [argv.target ?? 'bzImage', 'System.map', '.config', 'build.log'], realInputs(inputs));
     let result = await buildKernel(
       {
         source: argv.source,
@@ -89,7 +98,7 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
       },
       { make: realMakeRunner, logger: ctx.logger },
     );
-    if (argv.out) result = await copyOutputs(result, resolve(argv.out), [argv.config, ...(argv.base ? [argv.base] : [])]);
+    if (argv.out) result = await copyOutputs(result, resolve(argv.out), inputs);
     if (argv.json) {
       ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return;
