@@ -223,6 +223,10 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
     };
 
     try {
+      // Half-made copies left by a killed ktrim (we hold the lock: nobody else is writing them).
+      for (const n of await readdir(buildDir)) {
+        if (/^(obj|kconfig)\.tmp-\d+$/.test(n)) await rm(join(buildDir, n), { recursive: true, force: true });
+      }
       for (const n of setup.notes) log.info(n);
       // 1. The .config: base + fragment (or the full file), then olddefconfig.
       const kconfigDir = join(buildDir, 'kconfig');
