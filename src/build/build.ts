@@ -139,6 +139,7 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
     jobs: req.jobs,
     ccache: req.ccache,
     llvm: makeVars.some((v) => /^LLVM=/.test(v)),
+    crossCompile: makeVars.find((v) => v.startsWith('CROSS_COMPILE='))?.slice('CROSS_COMPILE='.length),
     cacheDir,
     env,
     hasTool,

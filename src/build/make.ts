@@ -111,6 +111,8 @@ export function compilerSetup(opts: {
   jobs?: number;
   ccache?: boolean;
   llvm?: boolean;
+  /** CROSS_COMPILE= prefix: the ccache default must keep it (Kbuild's CC would be $(CROSS_COMPILE)gcc). */
+  crossCompile?: string;
   cacheDir: string;
   env: NodeJS.ProcessEnv;
   hasTool: (name: string) => boolean;
@@ -120,7 +122,7 @@ export function compilerSetup(opts: {
   let cc = opts.cc?.trim() || undefined;
   const words = cc ? cc.split(/\s+/).map((w) => w.split('/').pop()!) : [];
   if (!cc && opts.ccache !== false && opts.hasTool('ccache')) {
-    cc = opts.llvm ? 'ccache clang' : 'ccache gcc';
+    cc = opts.llvm ? 'ccache clang' : `ccache ${opts.crossCompile ?? ''}gcc`;
     notes.push('ccache found: CC="' + cc + '"');
   }
   if (cc && cc.split(/\s+/).some((w) => w.split('/').pop() === 'ccache') && !opts.env.CCACHE_DIR) {

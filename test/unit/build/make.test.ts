@@ -32,6 +32,11 @@ describe('compiler wrappers', () => {
     expect(s.jobs).toBe(2);
   });
 
+  it('keeps a CROSS_COMPILE prefix and clang (LLVM=1) behind ccache', () => {
+    expect(compilerSetup({ ...base, crossCompile: 'aarch64-linux-gnu-', hasTool: () => true }).cc).toBe('ccache aarch64-linux-gnu-gcc');
+    expect(compilerSetup({ ...base, llvm: true, hasTool: () => true }).cc).toBe('ccache clang');
+  });
+
   it('leaves CC alone without ccache, and never overrides the user CCACHE_DIR', () => {
     expect(compilerSetup({ ...base, hasTool: () => false }).cc).toBeUndefined();
     const s = compilerSetup({ ...base, env: { CCACHE_DIR: '/mine' }, hasTool: () => true });
