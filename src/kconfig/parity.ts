@@ -16,6 +16,7 @@ import { copyFile, mkdir, readFile, rename, writeFile, readdir } from 'node:fs/p
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
+import lockfile from 'proper-lockfile';
 import { cacheRoot } from '../cache.js';
 import { BuildError, InputError, KtrimError } from '../errors.js';
 import { startChild } from '../process.js';
@@ -141,6 +142,22 @@ export function normalizeConfWarning(line: string): string | undefined {
   return m ? `${m[1]}: ${m[2]}` : undefined;
 }
 
+/**
+ * Hold slot `slot`'s O= directory for the whole of `fn`: another process
+ * (a second test run, a helper) using the same cache waits instead of
+ * overwriting its .config halfway.
+ */
+export async function withSlot<T>(tree: ParityTree, slot: number, fn: () => Promise<T>): Promise<T> {
+  const out = join(tree.dir, `tool-${slot}`);
+  await mkdir(out, { recursive: true });
+  const release = await lockfile.lock(out, { lockfilePath: `${out}.lock`, retries: { retries: 600, minTimeout: 1000, maxTimeout: 1000 } });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
 /** Write a file so that readers never see half of it. */
 async function atomicCopy(from: string, to: string): Promise<void> {
   const tmp = `${to}.tmp-${process.pid}`;
@@ -222,11 +239,12 @@ export async function prepareParityInputs(tree: ParityTree, otherSeries: string 
     const path = join(inputs, `${name}.config`);
     return {
       input: { name, kind, path },
-      make: async (slot) => {
-        let out = '';
-        for (const t of targets) out = await makeInSlot(tree, slot, t, opts.logger, env);
-        await atomicCopy(join(out, '.config'), path);
-      },
+      make: (slot) =>
+        withSlot(tree, slot, async () => {
+          let out = '';
+          for (const t of targets) out = await makeInSlot(tree, slot, t, opts.logger, env);
+          await atomicCopy(join(out, '.config'), path);
+        }),
     };
   };
   const jobs: Job[] = [
@@ -336,15 +354,16 @@ async function inSlots<T, R>(items: T[], n: number, fn: (item: T, slot: number) 
 /** The C tool's `make olddefconfig` on `inputPath`, in slot `slot`; returns the written .config. */
 export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: number, logger?: Logger, warnings?: string[]): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
-  await mkdir(out, { recursive: true });
-  await copyFile(inputPath, join(out, '.config'));
-  const lines: string[] = [];
-  await makeInSlot(tree, slot, ['olddefconfig'], logger, { KCONFIG_WARN_UNKNOWN_SYMBOLS: '1' }, lines);
-  for (const l of lines) {
-    const w = normalizeConfWarning(l);
-    if (w) warnings?.push(w);
-  }
-  return readFile(join(out, '.config'), 'utf8');
+  return withSlot(tree, slot, async () => {
+    await copyFile(inputPath, join(out, '.config'));
+    const lines: string[] = [];
+    await makeInSlot(tree, slot, ['olddefconfig'], logger, { KCONFIG_WARN_UNKNOWN_SYMBOLS: '1' }, lines);
+    for (const l of lines) {
+      const w = normalizeConfWarning(l);
+      if (w) warnings?.push(w);
+    }
+    return readFile(join(out, '.config'), 'utf8');
+  });
 }
 
 /** Compare two olddefconfig outputs symbol by symbol (and byte for byte). */
@@ -381,8 +400,11 @@ export async function runParity(tree: ParityTree, inputs: ParityInput[], ktrim: 
     const ktrimMs = performance.now() - t1;
     const kText = typeof k === 'string' ? k : k.text;
     const ktrimWarnings = typeof k === 'string' ? undefined : k.warnings?.map((w) => normalizeConfWarning(w) ?? w);
-    await writeFile(join(tree.dir, `last-${input.name}.ktrim.config`), kText);
-    await writeFile(join(tree.dir, `last-${input.name}.c.config`), cText);
+    // Both outputs of the last run, for `ktrim diff` when something differs.
+    const last = join(tree.dir, 'last');
+    await mkdir(last, { recursive: true });
+    await writeFile(join(last, `${input.name}.ktrim.config`), kText);
+    await writeFile(join(last, `${input.name}.c.config`), cText);
     return { series: tree.series, input: input.name, kind: input.kind, ...compareOutputs(cText, kText), cWarnings, ktrimWarnings, cMs, ktrimMs };
   });
 }
