@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
   pkgs=(qemu-system-x86 linux-source-6.1 linux-source-6.12 busybox-static build-essential flex bison bc
-        libelf-dev libssl-dev cpio ccache distcc chromium xz-utils kmod time)
+        libelf-dev libssl-dev cpio ccache distcc chromium xz-utils kmod time python3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
