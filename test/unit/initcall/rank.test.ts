@@ -1,38 +1,13 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
 import { compareReports, initcallKeyString, rankBoots } from '../../../src/initcall/rank.js';
-import type { InitcallLevel, InitcallRecord, ParsedBoot } from '../../../src/initcall/types.js';
+import type { InitcallLevel } from '../../../src/initcall/types.js';
+import type { ParsedBoot } from '../../../src/initcall/types.js';
+import { boot as fakeBoot, type Call } from '../stats/fake-boots.js';
 
-/** A hand-made initcall: [fn, duration µs (undefined = never returned), extras]. */
-type Call = [string, number | undefined, Partial<InitcallRecord>?];
-
-function boot(source: string, calls: Call[], extra: Partial<ParsedBoot> = {}): ParsedBoot {
-  const initcalls: InitcallRecord[] = calls.map(([fn, d, more], i) => ({
-    fn,
-    async: false,
-    complete: d !== undefined,
-    durationUs: d,
-    ret: d !== undefined ? 0 : undefined,
-    callLine: 10 + 2 * i,
-    returnLine: d !== undefined ? 11 + 2 * i : undefined,
-    probes: [],
-    ...more,
-  }));
-  return {
-    source,
-    kernelVersion: '6.1.0-28-amd64 (debian-kernel@lists.debian.org) #1 SMP',
-    kernelRelease: '6.1.0-28-amd64',
-    hasTimestamps: true,
-    initcalls,
-    probes: [],
-    asyncWaits: [],
-    landmarks: {},
-    totalInitcallUs: initcalls.filter((r) => r.complete && !r.async).reduce((t, r) => t + (r.durationUs ?? 0), 0),
-    warnings: [],
-    lineCount: 100,
-    ...extra,
-  };
-}
+/** The shared hand-made boot, with the short kernel version these assertions use. */
+const boot = (source: string, calls: Call[], extra: Partial<ParsedBoot> = {}): ParsedBoot =>
+  fakeBoot(source, calls, { kernelVersion: '6.1.0-28-amd64 (debian-kernel@lists.debian.org) #1 SMP', ...extra });
 
 const level = (l: InitcallLevel) => ({ level: l });
 
