@@ -9,29 +9,21 @@ import writeFileAtomic from 'write-file-atomic';
 import { analyzeBoots, formatTimeline, parseTimestampedConsole, timelineSvg, type AnalyzableBoot } from '../boot/analyze.js';
 import { benchmarkBoots, defaultBootDeps } from '../boot/boot.js';
 import { InputError } from '../errors.js';
-import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
+import { bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { chooseAccel } from '../boot/qemu.js';
 
-export interface AnalyzeArgs extends GlobalArgs {
+export interface AnalyzeArgs extends GlobalArgs, CommonBootArgs {
   logs?: string[];
   kernel?: string;
-  initrd?: string;
   append?: string;
   smp: number;
   memory: number;
   runs: number;
   warmup: number;
-  timeout: number;
-  test?: string;
-  accel: 'auto' | 'kvm' | 'tcg';
   'initcall-debug'?: boolean;
   svg?: string;
-  json?: boolean;
   'keep-logs'?: string;
-  module?: string[];
-  'add-file'?: string[];
-  'qemu-arg'?: string[];
 }
 
 export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
@@ -59,17 +51,11 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
       warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
       const res = await benchmarkBoots(
         {
+          ...commonBootRequest(argv),
           kernel: argv.kernel,
-          initrd: argv.initrd,
           append: argv.append,
           smp: argv.smp,
           memoryMb: argv.memory,
-          timeoutS: argv.timeout,
-          testScript: argv.test,
-          modules: argv.module,
-          extraFiles: parseAddFiles(argv['add-file']),
-          extraQemuArgs: argv['qemu-arg'],
-          accel: argv.accel,
           initcallDebug: argv['initcall-debug'],
           dmesg: true, // guest-side landmarks, and a long console run to time the UART
           logDir: argv['keep-logs'],

@@ -11,11 +11,11 @@ import { realMakeRunner } from '../build/make.js';
 import { defaultBootDeps, METRICS, type MetricName } from '../boot/boot.js';
 import { AXES, benchmarkRange, formatRangeTable, kernelsInDirectory, labelKernels, axisLabel, type Axis, type KernelChoice } from '../boot/range.js';
 import { InputError } from '../errors.js';
-import { bootOptions, describeBoot, parseAddFiles, warnAccel } from './boot.js';
+import { bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { chooseAccel } from '../boot/qemu.js';
 
-export interface BenchRangeArgs extends GlobalArgs {
+export interface BenchRangeArgs extends GlobalArgs, CommonBootArgs {
   kernel?: string[];
   config?: string[];
   source?: string;
@@ -28,15 +28,7 @@ export interface BenchRangeArgs extends GlobalArgs {
   metric: MetricName;
   alpha: number;
   columns?: Axis;
-  initrd?: string;
-  timeout: number;
-  test?: string;
-  accel: 'auto' | 'kvm' | 'tcg';
-  json?: boolean;
   'keep-logs'?: string;
-  module?: string[];
-  'add-file'?: string[];
-  'qemu-arg'?: string[];
   journal?: string;
 }
 
@@ -104,16 +96,7 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
         appends,
         smp,
         memoryMb,
-        common: {
-          initrd: argv.initrd,
-          timeoutS: argv.timeout,
-          testScript: argv.test,
-          modules: argv.module,
-          extraFiles: parseAddFiles(argv['add-file']),
-          extraQemuArgs: argv['qemu-arg'],
-          accel: argv.accel,
-          logDir: argv['keep-logs'],
-        },
+        common: { ...commonBootRequest(argv), logDir: argv['keep-logs'] },
         runs: argv.runs,
         warmup: argv.warmup,
         metric: argv.metric,

@@ -16,24 +16,41 @@ import { contextFrom, type GlobalArgs } from './context.js';
 import { chooseAccel } from '../boot/qemu.js';
 import type { Logger } from '../ui/log.js';
 
-export interface BootArgs extends GlobalArgs {
-  kernel: string;
+/** The flags of `bootOptions`, shared by boot, analyze and bench-range. */
+export interface CommonBootArgs {
   initrd?: string;
+  timeout: number;
+  test?: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+  json?: boolean;
+  module?: string[];
+  'add-file'?: string[];
+  'qemu-arg'?: string[];
+}
+
+/** The BootRequest fields that come straight from `bootOptions`. */
+export function commonBootRequest(argv: CommonBootArgs) {
+  return {
+    initrd: argv.initrd,
+    timeoutS: argv.timeout,
+    testScript: argv.test,
+    modules: argv.module,
+    extraFiles: parseAddFiles(argv['add-file']),
+    extraQemuArgs: argv['qemu-arg'],
+    accel: argv.accel,
+  } satisfies Partial<BootRequest>;
+}
+
+export interface BootArgs extends GlobalArgs, CommonBootArgs {
+  kernel: string;
   append?: string;
   smp: number;
   memory: number;
   runs: number;
   warmup: number;
-  timeout: number;
   'initcall-debug'?: boolean;
   dmesg?: boolean;
-  test?: string;
-  accel: 'auto' | 'kvm' | 'tcg';
-  json?: boolean;
   'keep-logs'?: string;
-  module?: string[];
-  'add-file'?: string[];
-  'qemu-arg'?: string[];
 }
 
 /** Options shared with bench-range and analyze. */
@@ -121,19 +138,13 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       argv['keep-logs'] ??
       (wantsDmesg ? join(cacheRoot(), 'boots', new Date().toISOString().replace(/[:.]/g, '-') + `-${process.pid}`) : undefined);
     const req: BootRequest = {
+      ...commonBootRequest(argv),
       kernel: argv.kernel,
-      initrd: argv.initrd,
       append: argv.append,
       smp: argv.smp,
       memoryMb: argv.memory,
-      timeoutS: argv.timeout,
       initcallDebug: argv['initcall-debug'],
       dmesg: argv.dmesg,
-      testScript: argv.test,
-      modules: argv.module,
-      extraFiles: parseAddFiles(argv['add-file']),
-      extraQemuArgs: argv['qemu-arg'],
-      accel: argv.accel,
       logDir,
     };
     const deps = defaultBootDeps(logger);
