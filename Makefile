@@ -4,7 +4,7 @@ NODE  := node
 JEST  := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 export KTRIM_CACHE ?= $(HOME)/.cache/ktrim
 
-.PHONY: all build deps debs demo test unit e2e typecheck bench fixtures clean
+.PHONY: all build deps debs demo test unit e2e typecheck bench fixtures source clean
 
 all: build
 
@@ -50,6 +50,11 @@ bench: deps build
 # Regenerate the real-boot fixtures (downloads Debian kernels, boots them in qemu).
 fixtures: debs
 	test/fixtures/regen.sh
+
+# Unpack Debian's linux-source-6.1 and -6.12 into the cache and print where.
+source: debs build
+	$(NODE) bin/ktrim source debian --series 6.1
+	$(NODE) bin/ktrim source debian --series 6.12
 
 clean:
 	rm -rf dist
