@@ -8,7 +8,7 @@
  * flat arrays indexed by symbol id, computed lazily with a VALID flag like
  * SYMBOL_VALID. One olddefconfig() costs one pass over the symbols.
  */
-import type { DotConfig } from './dotconfig.js';
+import type { DotConfig, DotConfigEntry } from './dotconfig.js';
 import { triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
 import { symbolDefaults, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
 
@@ -228,9 +228,46 @@ export class KconfigState {
   /** 6.11+: choice member priority lists (conf_read_simple moves user-set members first). */
   private readonly choiceOrder = new Map<number, KSymbol[]>();
 
-  constructor(readonly tree: KconfigTree) {
+  /** olddefconfigFrom re-evaluated only the changed symbols' dependents (false: full evaluation). */
+  incremental = false;
+  /** Set by settle(): a recomputation would give the same values. */
+  private settled = false;
+  /** @internal the input, built lazily for olddefconfigFrom's states. */
+  inputOf: () => DotConfig | null = () => null;
+  /** The input olddefconfig read (null: no .config); for olddefconfigFrom, base's input with the changes. */
+  get input(): DotConfig | null {
+    return this.inputOf();
+  }
+  set input(config: DotConfig | null) {
+    this.inputOf = () => config;
+  }
+  /** @internal post-read values for olddefconfigFrom (null when it must run in full). */
+  snapshot: Snapshot | null = null;
+
+  /** @internal `from`: start from a snapshot's values (olddefconfigFrom). */
+  constructor(
+    readonly tree: KconfigTree,
+    from?: Snapshot,
+  ) {
     this.index = propIndex(tree);
     this.v611 = tree.dialect === 'v6.11';
+    if (from) {
+      this.flags = from.flags.slice();
+      this.tri = from.tri.slice();
+      this.val = from.val.slice();
+      this.choiceSel = from.choiceSel.slice();
+      this.visibleTri = from.visibleTri.slice();
+      this.dirDepTri = from.dirDepTri.slice();
+      this.revDepTri = from.revDepTri.slice();
+      this.impliedTri = from.impliedTri.slice();
+      this.userTri = from.userTri.slice();
+      this.userVal = from.userVal.slice();
+      this.userChoice = from.userChoice.slice();
+      this.propTri = from.propTri.slice();
+      this.memo = new Uint8Array(tree.exprCount ?? 0);
+      this.modulesVal = from.modulesVal;
+      return;
+    }
     const n = tree.symbols.length;
     this.flags = new Int32Array(n);
     this.tri = new Uint8Array(n);
@@ -713,6 +750,12 @@ export class KconfigState {
 
   /** sym_clear_all_valid */
   clearAllValid(): void {
+    if (this.settled) {
+      // Values already are what recomputing from the current user values gives (see settle).
+      this.settled = false;
+      this.confChanged = true;
+      return;
+    }
     for (let i = 0; i < this.flags.length; i++) this.flags[i] &= ~VALID;
     for (const s of [this.tree.yes, this.tree.mod, this.tree.no]) this.flags[s.id] |= VALID;
     this.invalidateExpressions();
@@ -911,6 +954,7 @@ export class KconfigState {
       info.changed = true;
       return;
     }
+    this.input = config;
     if (this.v611) return this.readConfigV611(config);
     let confWarnings = 0;
     const file = config.file ?? '.config';
@@ -957,8 +1001,12 @@ export class KconfigState {
       }
     }
 
+    // DEF_USER as read, before sym_calc_value touches the choices' bits (for olddefconfigFrom).
+    const userDef = new Uint8Array(this.flags.length);
+    for (const s of tree.hashOrder) if (this.flags[s.id] & DEF_USER) userDef[s.id] = 1;
     this.calc(tree.modules);
     let unsaved = 0;
+    let rangeResets = 0;
     for (const s of tree.hashOrder) {
       this.calc(s);
       if (s.isChoice || s.noWrite) continue;
@@ -970,6 +1018,8 @@ export class KconfigState {
       } else if (!(f & DEF_USER) && !(f & WRITE)) continue;
       unsaved++;
     }
+    // olddefconfigFrom starts from the values of this first pass.
+    const snapshot = this.takeSnapshot(() => config, userDef, unsaved, confWarnings);
     for (const s of tree.hashOrder) {
       if (this.flags[s.id] & DEF_USER && !s.choice) {
         if (this.visibleTri[s.id] === 0 && !unsaved) this.flags[s.id] &= ~DEF_USER;
@@ -978,12 +1028,232 @@ export class KconfigState {
           this.flags[s.id] &= ~(VALID | DEF_USER);
           this.invalidateExpressions();
           unsaved++;
+          rangeResets++;
         }
       }
     }
     if (confWarnings || unsaved) this.confChanged = true;
     info.changed = this.confChanged;
+    // Reset out-of-range values leave dependents computed from the old value: no shortcut from there.
+    if (!rangeResets) this.snapshot = snapshot;
   }
+
+  // ---- incremental evaluation (olddefconfigFrom) -------------------------
+
+  /** @internal copy of the values right after reading (writeConfig mutates a state). */
+  takeSnapshot(config: () => DotConfig | null, userDef: Uint8Array, unsaved: number, confWarnings: number): Snapshot {
+    let cfg: DotConfig | null | undefined;
+    return {
+      config: () => (cfg === undefined ? (cfg = config()) : cfg),
+      userDef,
+      unsaved,
+      confWarnings,
+      unknown: this.read.unknown,
+      warnings: this.read.warnings,
+      modulesVal: this.modulesVal,
+      flags: this.flags.slice(),
+      tri: this.tri.slice(),
+      val: this.val.slice(),
+      choiceSel: this.choiceSel.slice(),
+      visibleTri: this.visibleTri.slice(),
+      dirDepTri: this.dirDepTri.slice(),
+      revDepTri: this.revDepTri.slice(),
+      impliedTri: this.impliedTri.slice(),
+      userTri: this.userTri.slice(),
+      userVal: this.userVal.slice(),
+      userChoice: this.userChoice.slice(),
+      propTri: this.propTri.slice(),
+    };
+  }
+
+  /** @internal conf_set_sym_val for olddefconfigFrom: false when the C tool would warn. */
+  setUserValueQuiet(sym: KSymbol, raw: string | null): boolean {
+    const id = sym.id;
+    this.flags[id] &= ~DEF_USER;
+    this.userTri[id] = 0;
+    this.userVal[id] = null;
+    if (raw === null) return true;
+    let ok = true;
+    this.setUserValue(sym, raw, () => (ok = false));
+    return ok;
+  }
+
+  /** @internal one symbol's share of conf_read()'s `unsaved` count. */
+  unsavedShare(sym: KSymbol): number {
+    if (sym.isChoice || sym.noWrite) return 0;
+    const id = sym.id;
+    const f = this.flags[id];
+    if (f & DEF_USER && f & WRITE) {
+      if (sym.type === 'bool' || sym.type === 'tristate') return this.userTri[id] === this.tri[id] ? 0 : 1;
+      return (this.val[id] ?? '') === this.userVal[id] ? 0 : 1;
+    }
+    return !(f & DEF_USER) && !(f & WRITE) ? 0 : 1;
+  }
+
+  /**
+   * @internal Recompute the symbols in `marked` (ids, in any order) from their
+   * as-read user state, in for_all_symbols order like conf_read.
+   */
+  recompute(marked: Uint8Array, list: number[], userDef: Uint8Array): void {
+    const tree = this.tree;
+    for (const id of list) {
+      this.flags[id] = (this.flags[id] & ~(VALID | WRITE | DEF_USER)) | (userDef[id] ? DEF_USER : 0);
+      for (const p of tree.symbols[id].props) this.propTri[p.id] = 0;
+    }
+    for (const s of tree.hashOrder) if (marked[s.id]) this.calc(s);
+  }
+
+  /**
+   * @internal conf_read()'s second pass when nothing is unsaved: invisible
+   * symbols lose their user value. That changes no value (calc reads a user
+   * value only when visible), so the recomputation conf_write's
+   * sym_clear_all_valid() would start is skipped: see clearAllValid.
+   */
+  settle(settled: boolean): void {
+    for (const s of this.tree.hashOrder) {
+      if (this.flags[s.id] & DEF_USER && !s.choice && this.visibleTri[s.id] === 0) this.flags[s.id] &= ~DEF_USER;
+    }
+    this.settled = settled;
+  }
+
+  /** @internal the second pass of conf_read() over recomputed symbols: true when it would change nothing. */
+  rangesHold(list: number[]): boolean {
+    const syms = this.tree.symbols;
+    for (const id of list) {
+      const s = syms[id];
+      if (!(this.flags[id] & DEF_USER) || s.choice) continue;
+      if (s.type !== 'string' && s.type !== 'int' && s.type !== 'hex') continue;
+      if (!this.stringWithinRange(s, this.userVal[id] ?? '')) return false;
+    }
+    return true;
+  }
+}
+
+/** Post-read values of a state (before writeConfig touches it), for olddefconfigFrom. */
+export interface Snapshot {
+  /** The .config these values were read from (built lazily for derived states). */
+  config: () => DotConfig | null;
+  /** DEF_USER as read, before evaluation (choices lose it in sym_calc_choice). */
+  userDef: Uint8Array;
+  /** conf_read()'s unsaved count and warnings count. */
+  unsaved: number;
+  confWarnings: number;
+  unknown: string[];
+  warnings: string[];
+  modulesVal: Tristate;
+  flags: Int32Array;
+  tri: Uint8Array;
+  val: (string | null)[];
+  choiceSel: (KSymbol | null)[];
+  visibleTri: Uint8Array;
+  dirDepTri: Uint8Array;
+  revDepTri: Uint8Array;
+  impliedTri: Uint8Array;
+  userTri: Uint8Array;
+  userVal: (string | null)[];
+  userChoice: (KSymbol | null)[];
+  propTri: Uint8Array;
+}
+
+/** KconfigState.unsavedShare on a snapshot's values. */
+function snapshotShare(snap: Snapshot, sym: KSymbol): number {
+  if (sym.isChoice || sym.noWrite) return 0;
+  const id = sym.id;
+  const f = snap.flags[id];
+  if (f & DEF_USER && f & WRITE) {
+    if (sym.type === 'bool' || sym.type === 'tristate') return snap.userTri[id] === snap.tri[id] ? 0 : 1;
+    return (snap.val[id] ?? '') === snap.userVal[id] ? 0 : 1;
+  }
+  return !(f & DEF_USER) && !(f & WRITE) ? 0 : 1;
+}
+
+/**
+ * For each symbol, the symbols whose sym_calc_value reads it (prompt,
+ * default and range conditions and values, depends on, select/imply
+ * reverse dependencies), built once per tree. A choice and its members
+ * depend on each other both ways, so a choice is always recomputed whole.
+ */
+const dependentsOf = new WeakMap<KconfigTree, number[][]>();
+function dependents(tree: KconfigTree): number[][] {
+  let out = dependentsOf.get(tree);
+  if (out) return out;
+  const n = tree.symbols.length;
+  const deps: number[][] = Array.from({ length: n }, () => []);
+  const stamp = new Int32Array(n).fill(-1);
+  for (const s of tree.symbols) {
+    if (s.isConst) continue;
+    const me = s.id;
+    const add = (d: KSymbol) => {
+      if (d.isConst || d.id === me || stamp[d.id] === me) return;
+      stamp[d.id] = me;
+      deps[d.id].push(me);
+    };
+    const walk = (e: Expr | null) => {
+      if (!e) return;
+      switch (e.k) {
+        case 'sym':
+          add(e.sym);
+          break;
+        case 'and':
+        case 'or':
+          walk(e.l);
+          walk(e.r);
+          break;
+        case 'not':
+          walk(e.e);
+          break;
+        case 'cmp':
+        case 'range':
+          add(e.l);
+          add(e.r);
+          break;
+      }
+    };
+    for (const p of s.props) {
+      if (p.kind === 'select' || p.kind === 'imply' || p.kind === 'choice') continue;
+      walk(p.cond);
+      walk(p.expr);
+    }
+    walk(s.dirDep);
+    walk(s.revDep);
+    walk(s.implied);
+    if (s.choice) add(s.choice);
+    for (const m of s.choiceMembers) add(m);
+    add(tree.modules);
+  }
+  out = deps;
+  dependentsOf.set(tree, out);
+  return out;
+}
+
+/** A change to a .config: symbol name (no CONFIG_) → value as written after `=` ('y', 'm', 'n', '"text"', '0x10'), or null to drop the symbol's lines. */
+export type ConfigChanges = Iterable<readonly [string, string | null]> | Record<string, string | null>;
+
+function changeList(changes: ConfigChanges): (readonly [string, string | null])[] {
+  if (Symbol.iterator in changes) return [...(changes as Iterable<readonly [string, string | null]>)];
+  return Object.entries(changes as Record<string, string | null>);
+}
+
+/**
+ * The .config that `changes` make of `config`: the changed symbols' lines
+ * removed, then one line per non-null change appended in order (the last
+ * assignment of a name wins, as in conf_read_simple).
+ */
+export function applyConfigChanges(config: DotConfig | null, changes: ConfigChanges): DotConfig {
+  const list = changeList(changes);
+  const last = new Map<string, string | null>();
+  for (const [name, raw] of list) last.set(name, raw);
+  const entries: DotConfigEntry[] = (config?.entries ?? []).filter((e) => !last.has(e.name));
+  let line = (config?.entries ?? []).reduce((m, e) => Math.max(m, e.line), 0);
+  for (const [name, raw] of last) {
+    if (raw === null) continue;
+    const quoted = raw.startsWith('"');
+    const value = quoted ? raw.slice(1, raw.endsWith('"') && raw.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1') : raw;
+    entries.push({ name, value, raw, quoted, unset: false, line: ++line });
+  }
+  const values = new Map<string, DotConfigEntry>();
+  for (const e of entries) values.set(e.name, e);
+  return { file: config?.file, entries, values, warnings: config?.warnings ?? [] };
 }
 
 /**
@@ -993,6 +1263,73 @@ export class KconfigState {
 export function olddefconfig(tree: KconfigTree, config: DotConfig | null): KconfigState {
   const state = new KconfigState(tree);
   state.readConfig(config);
+  return state;
+}
+
+/**
+ * `conf --olddefconfig` of `base`'s input with `changes` applied (see
+ * applyConfigChanges), exactly as olddefconfig() would compute it, but
+ * re-evaluating only the symbols downstream of the changed user values (what
+ * clearing SYMBOL_VALID on their dependents does in symbol.c). Falls back to
+ * a full olddefconfig when the shortcut cannot be exact: 6.11+ trees, choice
+ * members, MODULES affected, values the C reader warns about, no unsaved
+ * changes, or out-of-range user values (conf_read's second pass). `base` is
+ * not modified and can be written before or after.
+ */
+export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): KconfigState {
+  const tree = base.tree;
+  const list = changeList(changes);
+  const snap = base.snapshot;
+  const full = () => olddefconfig(tree, applyConfigChanges(snap ? snap.config() : base.input, list));
+  if (!snap || tree.dialect !== 'v6.1') return full();
+  const state = new KconfigState(tree, snap);
+  const userDef = snap.userDef.slice();
+  const n = tree.symbols.length;
+  const marked = new Uint8Array(n);
+  const queue: number[] = [];
+  let unknown = snap.unknown;
+  for (const [name, raw] of list) {
+    const sym = tree.byName.get(name);
+    if (!sym) {
+      // As in the rewritten .config: the name's lines go, the new one comes last.
+      unknown = unknown.filter((u) => u !== name);
+      if (raw !== null) unknown.push(name);
+      continue;
+    }
+    if (sym.choice || sym.isChoice) return full();
+    if (!state.setUserValueQuiet(sym, raw)) return full();
+    const id = sym.id;
+    userDef[id] = state.hasUserValue(sym) ? 1 : 0;
+    if (userDef[id] === snap.userDef[id] && state.userTri[id] === snap.userTri[id] && state.userVal[id] === snap.userVal[id]) continue;
+    if (!marked[id]) {
+      marked[id] = 1;
+      queue.push(id);
+    }
+  }
+  // Everything downstream of the changed user values.
+  const deps = dependents(tree);
+  for (let i = 0; i < queue.length; i++) {
+    for (const d of deps[queue[i]]) {
+      if (!marked[d]) {
+        marked[d] = 1;
+        queue.push(d);
+      }
+    }
+  }
+  if (marked[tree.modules.id]) return full();
+  let unsaved = snap.unsaved;
+  for (const id of queue) unsaved -= snapshotShare(snap, tree.symbols[id]);
+  state.recompute(marked, queue, userDef);
+  for (const id of queue) unsaved += state.unsavedShare(tree.symbols[id]);
+  if (!state.rangesHold(queue)) return full();
+  if (unsaved === 0 && snap.confWarnings) return full();
+  state.snapshot = state.takeSnapshot(() => applyConfigChanges(snap.config(), list), userDef, unsaved, snap.confWarnings);
+  state.inputOf = state.snapshot.config;
+  const changed = unsaved > 0 || unknown.length > 0;
+  state.read = { changed, unknown, warnings: snap.warnings };
+  state.confChanged = changed;
+  if (unsaved === 0) state.settle(!changed);
+  state.incremental = true;
   return state;
 }
 
