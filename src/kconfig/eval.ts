@@ -266,6 +266,7 @@ export class KconfigState {
       this.propTri = from.propTri.slice();
       this.memo = new Uint8Array(tree.exprCount ?? 0);
       this.modulesVal = from.modulesVal;
+      for (const [k, v] of from.choiceOrder) this.choiceOrder.set(k, v);
       return;
     }
     const n = tree.symbols.length;
@@ -925,20 +926,18 @@ export class KconfigState {
         this.choiceOrder.set(choice.id, order);
       }
     }
+    const userDef = new Uint8Array(this.flags.length);
+    for (const s of tree.hashOrder) if (this.flags[s.id] & DEF_USER) userDef[s.id] = 1;
     this.calc(tree.modules);
+    let unsaved = 0;
     for (const s of tree.hashOrder) {
       this.calc(s);
-      if (s.isChoice) continue;
-      const f = this.flags[s.id];
-      if (f & DEF_USER && f & WRITE) {
-        if (s.type === 'bool' || s.type === 'tristate') {
-          if (this.userTri[s.id] === this.tri[s.id]) continue;
-        } else if ((this.val[s.id] ?? '') === this.userVal[s.id]) continue;
-      } else if (!(f & DEF_USER) && !(f & WRITE)) continue;
-      this.confChanged = true;
+      unsaved += this.unsavedShare(s);
     }
+    if (unsaved) this.confChanged = true;
     if (confWarnings) this.confChanged = true;
     info.changed = this.confChanged;
+    this.snapshot = this.takeSnapshot(() => config, userDef, unsaved, confWarnings);
   }
 
   /** conf_read(): read the user values, compute, and reconcile like confdata.c. */
@@ -1051,6 +1050,7 @@ export class KconfigState {
       unknown: this.read.unknown,
       warnings: this.read.warnings,
       modulesVal: this.modulesVal,
+      choiceOrder: new Map(this.choiceOrder),
       flags: this.flags.slice(),
       tri: this.tri.slice(),
       val: this.val.slice(),
@@ -1080,7 +1080,7 @@ export class KconfigState {
 
   /** @internal one symbol's share of conf_read()'s `unsaved` count. */
   unsavedShare(sym: KSymbol): number {
-    if (sym.isChoice || sym.noWrite) return 0;
+    if (sym.isChoice || (sym.noWrite && !this.v611)) return 0;
     const id = sym.id;
     const f = this.flags[id];
     if (f & DEF_USER && f & WRITE) {
@@ -1110,7 +1110,8 @@ export class KconfigState {
    * sym_clear_all_valid() would start is skipped: see clearAllValid.
    */
   settle(settled: boolean): void {
-    for (const s of this.tree.hashOrder) {
+    if (!this.v611)
+      for (const s of this.tree.hashOrder) {
       if (this.flags[s.id] & DEF_USER && !s.choice && this.visibleTri[s.id] === 0) this.flags[s.id] &= ~DEF_USER;
     }
     this.settled = settled;
@@ -1141,6 +1142,8 @@ export interface Snapshot {
   unknown: string[];
   warnings: string[];
   modulesVal: Tristate;
+  /** 6.11+ choice priority lists. */
+  choiceOrder: Map<number, KSymbol[]>;
   flags: Int32Array;
   tri: Uint8Array;
   val: (string | null)[];
@@ -1156,8 +1159,8 @@ export interface Snapshot {
 }
 
 /** KconfigState.unsavedShare on a snapshot's values. */
-function snapshotShare(snap: Snapshot, sym: KSymbol): number {
-  if (sym.isChoice || sym.noWrite) return 0;
+function snapshotShare(snap: Snapshot, sym: KSymbol, v611: boolean): number {
+  if (sym.isChoice || (sym.noWrite && !v611)) return 0;
   const id = sym.id;
   const f = snap.flags[id];
   if (f & DEF_USER && f & WRITE) {
@@ -1219,6 +1222,17 @@ function dependents(tree: KconfigTree): number[][] {
     walk(s.implied);
     if (s.choice) add(s.choice);
     for (const m of s.choiceMembers) add(m);
+    if (s.choiceMenu?.sym) add(s.choiceMenu.sym);
+    if (s.isChoice) {
+      // 6.11+ sym_calc_choice decides every symbol of the choice block at once.
+      for (const menu of s.menus) {
+        for (let m = menuNext(menu, menu); m; m = menuNext(m, menu)) {
+          if (!m.sym || m.sym === s || m.sym.isConst) continue;
+          add(m.sym);
+          deps[me].push(m.sym.id);
+        }
+      }
+    }
     add(tree.modules);
   }
   out = deps;
@@ -1281,7 +1295,8 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
   const list = changeList(changes);
   const snap = base.snapshot;
   const full = () => olddefconfig(tree, applyConfigChanges(snap ? snap.config() : base.input, list));
-  if (!snap || tree.dialect !== 'v6.1') return full();
+  if (!snap) return full();
+  const v611 = tree.dialect === 'v6.11';
   const state = new KconfigState(tree, snap);
   const userDef = snap.userDef.slice();
   const n = tree.symbols.length;
@@ -1296,7 +1311,7 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
       if (raw !== null) unknown.push(name);
       continue;
     }
-    if (sym.choice || sym.isChoice) return full();
+    if (sym.choice || sym.isChoice || sym.choiceMenu) return full();
     if (!state.setUserValueQuiet(sym, raw)) return full();
     const id = sym.id;
     userDef[id] = state.hasUserValue(sym) ? 1 : 0;
@@ -1318,14 +1333,14 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
   }
   if (marked[tree.modules.id]) return full();
   let unsaved = snap.unsaved;
-  for (const id of queue) unsaved -= snapshotShare(snap, tree.symbols[id]);
+  for (const id of queue) unsaved -= snapshotShare(snap, tree.symbols[id], v611);
   state.recompute(marked, queue, userDef);
   for (const id of queue) unsaved += state.unsavedShare(tree.symbols[id]);
-  if (!state.rangesHold(queue)) return full();
-  if (unsaved === 0 && snap.confWarnings) return full();
+  if (!v611 && !state.rangesHold(queue)) return full();
+  if (!v611 && unsaved === 0 && snap.confWarnings) return full();
   state.snapshot = state.takeSnapshot(() => applyConfigChanges(snap.config(), list), userDef, unsaved, snap.confWarnings);
   state.inputOf = state.snapshot.config;
-  const changed = unsaved > 0 || unknown.length > 0;
+  const changed = unsaved > 0 || unknown.length > 0 || (v611 && snap.confWarnings > 0);
   state.read = { changed, unknown, warnings: snap.warnings };
   state.confChanged = changed;
   if (unsaved === 0) state.settle(!changed);

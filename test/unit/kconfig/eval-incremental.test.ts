@@ -62,6 +62,9 @@ describe('olddefconfigFrom on the fixture trees', () => {
     ['choice61', 'user', '6.1'],
     ['choice61', 'nomod', '6.1'],
     ['choice', 'user', '6.12'],
+    ['choice', 'nfast', '6.12'],
+    ['basic', 'user', '6.12'],
+    ['basic', 'nomod', '6.12'],
   ];
   for (const [dir, input, series] of cases) {
     it(`${dir}/${input} (${series}): every single-symbol change writes what a full olddefconfig writes`, () => {
@@ -92,22 +95,23 @@ describe('olddefconfigFrom on the fixture trees', () => {
         }
       }
       expect(compared).toBeGreaterThan(20);
-      if (series === '6.1') expect(incremental).toBeGreaterThan(0);
-      else expect(incremental).toBe(0); // 6.11+ choices: always the full evaluation
+      expect(incremental).toBeGreaterThan(0);
     });
   }
 });
 
 const SRC = join(cacheRoot(), 'src');
-const src61 = existsSync(SRC) ? readdirSync(SRC).find((d) => d.startsWith('linux-source-6.1-')) : undefined;
-const inputsDir = src61 ? join(cacheRoot(), 'kconfig-parity', src61, 'inputs') : '';
-const haveReal = !!src61 && existsSync(join(SRC, src61, 'Kconfig')) && existsSync(inputsDir);
-const describeReal = haveReal ? describe : describe.skip;
-if (!haveReal) console.warn(`eval-incremental: no linux-source-6.1 parity inputs under ${cacheRoot()}: real-tree cases skipped`);
 
-describeReal('olddefconfigFrom on Debian linux-source-6.1 x86_64', () => {
+for (const series of ['6.1', '6.12']) {
+const srcDir = existsSync(SRC) ? readdirSync(SRC).find((d) => d.startsWith(`linux-source-${series}-`)) : undefined;
+const inputsDir = srcDir ? join(cacheRoot(), 'kconfig-parity', srcDir, 'inputs') : '';
+const haveReal = !!srcDir && existsSync(join(SRC, srcDir, 'Kconfig')) && existsSync(inputsDir);
+const describeReal = haveReal ? describe : describe.skip;
+if (!haveReal) console.warn(`eval-incremental: no linux-source-${series} parity inputs under ${cacheRoot()}: real-tree cases skipped`);
+
+describeReal(`olddefconfigFrom on Debian linux-source-${series} x86_64`, () => {
   let tree: KconfigTree;
-  const load = () => (tree ??= loadKconfigSync({ srctree: join(SRC, src61!), arch: 'x86_64' }));
+  const load = () => (tree ??= loadKconfigSync({ srctree: join(SRC, srcDir!), arch: 'x86_64' }));
   const readInput = (name: string) => {
     const path = join(inputsDir, name);
     return parseDotConfig(readFileSync(path, 'utf8'), path, { strict: false });
@@ -177,10 +181,10 @@ describeReal('olddefconfigFrom on Debian linux-source-6.1 x86_64', () => {
   }
 
   it('defconfig: random 1–3 symbol candidates write what a full olddefconfig writes', () => {
-    const r = check('defconfig.config', 0x6b74, 60);
-    expect(r.compared).toBeGreaterThanOrEqual(120);
+    const r = check('defconfig.config', 0x6b74, 40);
+    expect(r.compared).toBeGreaterThanOrEqual(80);
     expect(r.incremental).toBeGreaterThan(r.compared / 2); // the shortcut really ran
-    expect(r.changedOutput).toBeGreaterThan(r.compared / 2); // and the candidates really changed things
+    expect(r.changedOutput).toBeGreaterThan(r.compared / 3); // and the candidates really changed things
   }, 600_000);
 
   it('Debian distro config and randconfigs: the same', () => {
@@ -189,8 +193,9 @@ describeReal('olddefconfigFrom on Debian linux-source-6.1 x86_64', () => {
     let total = 0;
     for (const [i, name] of picked.entries()) {
       if (!inputs.includes(name)) continue;
-      total += check(name, 1000 + i, 12).compared;
+      total += check(name, 1000 + i, 6).compared;
     }
-    expect(total).toBeGreaterThan(100);
+    expect(total).toBeGreaterThan(60);
   }, 600_000);
 });
+}
