@@ -888,10 +888,10 @@ export class KconfigState {
     }
   }
 
-  /** conf_read() of 6.11+: read user values, compute, note whether .config changes. */
-  private readConfigV611(config: DotConfig): void {
+  /** conf_read_simple() of 6.11+: the user values of `config`; returns the number of conf_warning()s. */
+  /** @internal */
+  readUserValuesV611(config: DotConfig, info: ReadInfo): number {
     const tree = this.tree;
-    const info = this.read;
     let confWarnings = 0;
     const file = config.file ?? '.config';
     for (const s of tree.hashOrder) {
@@ -926,6 +926,14 @@ export class KconfigState {
         this.choiceOrder.set(choice.id, order);
       }
     }
+    return confWarnings;
+  }
+
+  /** conf_read() of 6.11+: read user values, compute, note whether .config changes. */
+  private readConfigV611(config: DotConfig): void {
+    const tree = this.tree;
+    const info = this.read;
+    const confWarnings = this.readUserValuesV611(config, info);
     const userDef = new Uint8Array(this.flags.length);
     for (const s of tree.hashOrder) if (this.flags[s.id] & DEF_USER) userDef[s.id] = 1;
     this.calc(tree.modules);
@@ -940,21 +948,10 @@ export class KconfigState {
     this.snapshot = this.takeSnapshot(() => config, userDef, unsaved, confWarnings);
   }
 
-  /** conf_read(): read the user values, compute, and reconcile like confdata.c. */
-  readConfig(config: DotConfig | null): void {
+  /** conf_read_simple() of ≤ 6.10: the user values of `config`; returns the number of conf_warning()s. */
+  /** @internal */
+  readUserValues(config: DotConfig, info: ReadInfo): number {
     const tree = this.tree;
-    this.confChanged = false;
-    const info: ReadInfo = { changed: false, unknown: [], warnings: [] };
-    this.read = info;
-    if (!config) {
-      // No .config: conf_read_simple returns 1 after conf_set_changed(true).
-      this.confChanged = true;
-      this.calc(tree.modules);
-      info.changed = true;
-      return;
-    }
-    this.input = config;
-    if (this.v611) return this.readConfigV611(config);
     let confWarnings = 0;
     const file = config.file ?? '.config';
     for (const s of tree.hashOrder) {
@@ -968,14 +965,12 @@ export class KconfigState {
       confWarnings++;
       info.warnings.push(`${file}:${w.line}:warning: ${w.message}`);
     }
-    const seen = new Set<string>();
     for (const entry of config.entries) {
       const lineWarn = (m: string) => {
         confWarnings++;
         info.warnings.push(`${file}:${entry.line}:warning: ${m}`);
       };
       const sym = tree.byName.get(entry.name);
-      seen.add(entry.name);
       if (!sym) {
         info.unknown.push(entry.name);
         this.confChanged = true;
@@ -999,6 +994,25 @@ export class KconfigState {
         this.userTri[cs.id] = triOr(this.userTri[cs.id] as Tristate, this.userTri[sym.id] as Tristate);
       }
     }
+    return confWarnings;
+  }
+
+  /** conf_read(): read the user values, compute, and reconcile like confdata.c. */
+  readConfig(config: DotConfig | null): void {
+    const tree = this.tree;
+    this.confChanged = false;
+    const info: ReadInfo = { changed: false, unknown: [], warnings: [] };
+    this.read = info;
+    if (!config) {
+      // No .config: conf_read_simple returns 1 after conf_set_changed(true).
+      this.confChanged = true;
+      this.calc(tree.modules);
+      info.changed = true;
+      return;
+    }
+    this.input = config;
+    if (this.v611) return this.readConfigV611(config);
+    const confWarnings = this.readUserValues(config, info);
 
     // DEF_USER as read, before sym_calc_value touches the choices' bits (for olddefconfigFrom).
     const userDef = new Uint8Array(this.flags.length);
@@ -1064,6 +1078,21 @@ export class KconfigState {
       userChoice: this.userChoice.slice(),
       propTri: this.propTri.slice(),
     };
+  }
+
+  /** @internal forget the choice state a snapshot carried, before reading a .config into this state. */
+  resetChoiceState(): void {
+    this.userChoice.fill(null);
+    this.choiceOrder.clear();
+  }
+  /** @internal 6.11+ choice priority lists differing from the snapshot's (their choices' ids). */
+  choiceOrderChanges(snap: Snapshot): number[] {
+    const out: number[] = [];
+    const same = (a: KSymbol[] | undefined, b: KSymbol[] | undefined) => a === b || (!!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]));
+    for (const id of new Set([...this.choiceOrder.keys(), ...snap.choiceOrder.keys()])) {
+      if (!same(this.choiceOrder.get(id), snap.choiceOrder.get(id))) out.push(id);
+    }
+    return out;
   }
 
   /** @internal conf_set_sym_val for olddefconfigFrom: false when the C tool would warn. */
@@ -1281,26 +1310,28 @@ export function olddefconfig(tree: KconfigTree, config: DotConfig | null): Kconf
 }
 
 /**
- * `conf --olddefconfig` of `base`'s input with `changes` applied (see
- * applyConfigChanges), exactly as olddefconfig() would compute it, but
- * re-evaluating only the symbols downstream of the changed user values (what
- * clearing SYMBOL_VALID on their dependents does in symbol.c). Falls back to
- * a full olddefconfig when the shortcut cannot be exact: 6.11+ trees, choice
- * members, MODULES affected, values the C reader warns about, no unsaved
- * changes, or out-of-range user values (conf_read's second pass). `base` is
- * not modified and can be written before or after.
+ * `conf --olddefconfig` of a candidate, exactly as olddefconfig() computes
+ * it, re-evaluating only the symbols downstream of the user values that
+ * differ from `base`'s (what clearing SYMBOL_VALID on their dependents does
+ * in symbol.c). The candidate is either a whole .config, or `changes` to
+ * base's input (see applyConfigChanges; the cheapest form). Falls back to a
+ * full olddefconfig where the shortcut could not be exact: MODULES
+ * downstream of a change, out-of-range user values on ≤ 6.10 (conf_read's
+ * second pass leaves their dependents computed from the old value), a base
+ * that had such values. `base` is not modified, written or not.
  */
-export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): KconfigState {
+export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges | DotConfig): KconfigState {
+  if (isDotConfig(changes)) return fromConfig(base, changes);
   const tree = base.tree;
   const list = changeList(changes);
   const snap = base.snapshot;
-  const full = () => olddefconfig(tree, applyConfigChanges(snap ? snap.config() : base.input, list));
-  if (!snap) return full();
-  const v611 = tree.dialect === 'v6.11';
+  const candidate = () => applyConfigChanges(snap ? snap.config() : base.input, list);
+  if (!snap) return olddefconfig(tree, candidate());
+  // Base warnings may belong to the dropped lines; choices depend on line order: re-read the whole candidate.
+  if (snap.confWarnings) return fromConfig(base, candidate());
   const state = new KconfigState(tree, snap);
   const userDef = snap.userDef.slice();
-  const n = tree.symbols.length;
-  const marked = new Uint8Array(n);
+  const marked = new Uint8Array(tree.symbols.length);
   const queue: number[] = [];
   let unknown = snap.unknown;
   for (const [name, raw] of list) {
@@ -1311,8 +1342,8 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
       if (raw !== null) unknown.push(name);
       continue;
     }
-    if (sym.choice || sym.isChoice || sym.choiceMenu) return full();
-    if (!state.setUserValueQuiet(sym, raw)) return full();
+    if (sym.choice || sym.isChoice || sym.choiceMenu) return fromConfig(base, candidate());
+    if (!state.setUserValueQuiet(sym, raw)) return fromConfig(base, candidate());
     const id = sym.id;
     userDef[id] = state.hasUserValue(sym) ? 1 : 0;
     if (userDef[id] === snap.userDef[id] && state.userTri[id] === snap.userTri[id] && state.userVal[id] === snap.userVal[id]) continue;
@@ -1321,6 +1352,69 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
       queue.push(id);
     }
   }
+  state.read = { changed: false, unknown, warnings: snap.warnings };
+  return finishIncremental(snap, state, userDef, marked, queue, 0, candidate);
+}
+
+function isDotConfig(x: ConfigChanges | DotConfig): x is DotConfig {
+  const c = x as Partial<DotConfig>;
+  return Array.isArray(c.entries) && c.values instanceof Map && Array.isArray(c.warnings);
+}
+
+/** olddefconfigFrom of a whole candidate .config: read it, diff the user values against base's. */
+function fromConfig(base: KconfigState, config: DotConfig): KconfigState {
+  const tree = base.tree;
+  const snap = base.snapshot;
+  if (!snap) return olddefconfig(tree, config);
+  const state = new KconfigState(tree, snap);
+  const info: ReadInfo = { changed: false, unknown: [], warnings: [] };
+  state.read = info;
+  state.confChanged = false;
+  state.resetChoiceState();
+  const confWarnings = tree.dialect === 'v6.11' ? state.readUserValuesV611(config, info) : state.readUserValues(config, info);
+  const n = tree.symbols.length;
+  const userDef = new Uint8Array(n);
+  const marked = new Uint8Array(n);
+  const queue: number[] = [];
+  const seed = (id: number) => {
+    if (!marked[id]) {
+      marked[id] = 1;
+      queue.push(id);
+    }
+  };
+  for (const s of tree.hashOrder) {
+    const id = s.id;
+    if (state.flags[id] & DEF_USER) userDef[id] = 1;
+    // Reading cleared VALID (and reset DEF_USER): back to base's evaluated flags, the seeds get recomputed.
+    state.flags[id] = snap.flags[id];
+    if (
+      userDef[id] !== snap.userDef[id] ||
+      state.userTri[id] !== snap.userTri[id] ||
+      state.userVal[id] !== snap.userVal[id] ||
+      state.userChoice[id] !== snap.userChoice[id]
+    )
+      seed(id);
+  }
+  for (const id of state.choiceOrderChanges(snap)) seed(id);
+  return finishIncremental(snap, state, userDef, marked, queue, confWarnings, () => config);
+}
+
+/**
+ * The shared end of olddefconfigFrom: recompute the seeds' dependents, then
+ * what conf_read does after its evaluation (unsaved count, second pass).
+ */
+function finishIncremental(
+  snap: Snapshot,
+  state: KconfigState,
+  userDef: Uint8Array,
+  marked: Uint8Array,
+  queue: number[],
+  confWarnings: number,
+  config: () => DotConfig,
+): KconfigState {
+  const tree = state.tree;
+  const v611 = tree.dialect === 'v6.11';
+  const full = () => olddefconfig(tree, config());
   // Everything downstream of the changed user values.
   const deps = dependents(tree);
   for (let i = 0; i < queue.length; i++) {
@@ -1337,11 +1431,10 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges): Kc
   state.recompute(marked, queue, userDef);
   for (const id of queue) unsaved += state.unsavedShare(tree.symbols[id]);
   if (!v611 && !state.rangesHold(queue)) return full();
-  if (!v611 && unsaved === 0 && snap.confWarnings) return full();
-  state.snapshot = state.takeSnapshot(() => applyConfigChanges(snap.config(), list), userDef, unsaved, snap.confWarnings);
+  state.snapshot = state.takeSnapshot(config, userDef, unsaved, confWarnings);
   state.inputOf = state.snapshot.config;
-  const changed = unsaved > 0 || unknown.length > 0 || (v611 && snap.confWarnings > 0);
-  state.read = { changed, unknown, warnings: snap.warnings };
+  const changed = unsaved > 0 || confWarnings > 0 || state.read.unknown.length > 0;
+  state.read.changed = changed;
   state.confChanged = changed;
   if (unsaved === 0) state.settle(!changed);
   state.incremental = true;
