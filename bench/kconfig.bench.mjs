@@ -8,7 +8,8 @@
 //     minimize loop makes them), in full (parse the candidate .config,
 //     olddefconfig) and incrementally (olddefconfigFrom the defconfig's state:
 //     only the changed symbol's dependents are re-evaluated), each
-//     incremental output checked against the full evaluation's;
+//     incremental output checked against the full evaluation's; and
+//     incrementally from the whole candidate .config text;
 //   - `make olddefconfig` on the same defconfig (real make, O= in the cache).
 // Goals: parse (cached) ≤ 1/5 of make olddefconfig; per candidate ≤ 1/100.
 // Imports the built code: run `npx tsc -p tsconfig.build.json` first (`make bench` does).
@@ -143,6 +144,23 @@ for (const name of picked) {
   if (out !== writeConfig(olddefconfig(tree, applyConfigChanges(base, changes)))) incMismatch++;
 }
 
+// The same candidates as whole .config texts (what a caller holding files has):
+// parse + olddefconfigFrom(base state, candidate .config) + writeConfig.
+const wholeTimes = [];
+let wholeShortcut = 0;
+let wholeMismatch = 0;
+for (const name of picked) {
+  const text = inputText + `# CONFIG_${name} is not set\n`;
+  const t0 = performance.now();
+  const cfg = parseDotConfig(text, 'candidate');
+  const st = olddefconfigFrom(state0, cfg);
+  const out = writeConfig(st);
+  wholeTimes.push(performance.now() - t0);
+  if (st.incremental) wholeShortcut++;
+  if (out !== writeConfig(olddefconfig(tree, cfg))) wholeMismatch++;
+}
+const wholeMed = median(wholeTimes);
+
 const makeMed = median(makeTimes);
 const coldMed = median(coldTimes);
 const warmMed = median(warmTimes);
@@ -159,6 +177,7 @@ const lines = [
   `  per-candidate phases (median): parse .config ${ms(median(phase.read))}, olddefconfig ${ms(median(phase.eval))}, writeConfig ${ms(median(phase.write))}`,
   `ktrim olddefconfigFrom + write per candidate (${picked.length}): median ${ms(incMed)}  min ${ms(Math.min(...incTimes))}  max ${ms(Math.max(...incTimes))}  = ${(incMed / makeMed).toFixed(4)} × make (best ${(Math.min(...incTimes) / Math.min(...makeTimes)).toFixed(4)})  (goal ≤ 0.01); ${incShortcut} incremental, ${picked.length - incShortcut} fell back to full; outputs identical to full: ${incMismatch ? `NO (${incMismatch} differ)` : 'yes'}`,
   `  incremental phases (median): olddefconfigFrom ${ms(median(incPhase.eval))}, writeConfig ${ms(median(incPhase.write))}`,
+  `ktrim parse + olddefconfigFrom(whole .config) + write (${picked.length}): median ${ms(wholeMed)}  min ${ms(Math.min(...wholeTimes))}  max ${ms(Math.max(...wholeTimes))}  = ${(wholeMed / makeMed).toFixed(4)} × make; ${wholeShortcut} incremental; outputs identical to full: ${wholeMismatch ? `NO (${wholeMismatch} differ)` : 'yes'}`,
   `tree: ${tree.files.length} Kconfig files, ${tree.byName.size} symbols`,
 ];
 console.log(lines.join('\n'));
@@ -166,5 +185,5 @@ const ok = identical && warmMed <= makeMed / 5 && candMed <= makeMed / 100;
 console.log(
   `goals: parse ≤ 1/5 make: ${warmMed <= makeMed / 5 ? 'met' : 'MISSED'}; per candidate ≤ 1/100 make: full ${candMed <= makeMed / 100 ? 'met' : 'MISSED'}, incremental ${incMed <= makeMed / 100 ? 'met' : 'MISSED'}`,
 );
-if (!identical || incMismatch) process.exitCode = 1;
+if (!identical || incMismatch || wholeMismatch) process.exitCode = 1;
 void ok;

@@ -904,11 +904,13 @@ export class KconfigState {
       confWarnings++;
       info.warnings.push(`${file}:${w.line}:warning: ${w.message}`);
     }
+    let line = 0;
+    const lineWarn = (m: string) => {
+      confWarnings++;
+      info.warnings.push(`${file}:${line}:warning: ${m}`);
+    };
     for (const entry of config.entries) {
-      const lineWarn = (m: string) => {
-        confWarnings++;
-        info.warnings.push(`${file}:${entry.line}:warning: ${m}`);
-      };
+      line = entry.line;
       const sym = tree.byName.get(entry.name);
       if (!sym) {
         info.unknown.push(entry.name);
@@ -965,11 +967,13 @@ export class KconfigState {
       confWarnings++;
       info.warnings.push(`${file}:${w.line}:warning: ${w.message}`);
     }
+    let line = 0;
+    const lineWarn = (m: string) => {
+      confWarnings++;
+      info.warnings.push(`${file}:${line}:warning: ${m}`);
+    };
     for (const entry of config.entries) {
-      const lineWarn = (m: string) => {
-        confWarnings++;
-        info.warnings.push(`${file}:${entry.line}:warning: ${m}`);
-      };
+      line = entry.line;
       const sym = tree.byName.get(entry.name);
       if (!sym) {
         info.unknown.push(entry.name);
