@@ -6,7 +6,8 @@
  *
  * The tree is never copied: a KconfigState holds the per-symbol values in
  * flat arrays indexed by symbol id, computed lazily with a VALID flag like
- * SYMBOL_VALID. One olddefconfig() costs one pass over the symbols.
+ * SYMBOL_VALID. One olddefconfig() costs one pass over the symbols;
+ * olddefconfigFrom() re-evaluates only what a candidate's changes reach.
  */
 import type { DotConfig, DotConfigEntry } from './dotconfig.js';
 import { triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
@@ -888,8 +889,7 @@ export class KconfigState {
     }
   }
 
-  /** conf_read_simple() of 6.11+: the user values of `config`; returns the number of conf_warning()s. */
-  /** @internal */
+  /** @internal conf_read_simple() of 6.11+: the user values of `config`; returns the number of conf_warning()s. */
   readUserValuesV611(config: DotConfig, info: ReadInfo): number {
     const tree = this.tree;
     let confWarnings = 0;
@@ -950,8 +950,7 @@ export class KconfigState {
     this.snapshot = this.takeSnapshot(() => config, userDef, unsaved, confWarnings);
   }
 
-  /** conf_read_simple() of ≤ 6.10: the user values of `config`; returns the number of conf_warning()s. */
-  /** @internal */
+  /** @internal conf_read_simple() of ≤ 6.10: the user values of `config`; returns the number of conf_warning()s. */
   readUserValues(config: DotConfig, info: ReadInfo): number {
     const tree = this.tree;
     let confWarnings = 0;
