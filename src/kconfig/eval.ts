@@ -628,6 +628,38 @@ export class KconfigState {
   }
 
   /** sym_calc_value */
+
+  /**
+   * symbol.c's value of a bool/tristate that is not a choice member: the user
+   * value within visibility, else the default and any imply (both limited by
+   * dir_dep), then raised by reverse dependencies (select). Sets WRITE as the
+   * C code does.
+   */
+  private calcBoolTristate(sym: KSymbol, id: number, initial: Tristate): Tristate {
+    let newTri = initial;
+    let gotUser = false;
+    if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
+      newTri = triAnd(this.userTri[id] as Tristate, this.visibleTri[id] as Tristate);
+      gotUser = true;
+    }
+    if (!gotUser) {
+      if (this.revDepTri[id] !== 0) this.flags[id] |= WRITE;
+      if (!sym.isChoice) {
+        const prop = this.defaultProp(sym);
+        if (prop) {
+          newTri = triAnd(this.calcExpr(prop.expr), this.propTri[prop.id] as Tristate);
+          if (newTri !== 0) this.flags[id] |= WRITE;
+        }
+        if (this.impliedTri[id] !== 0) {
+          this.flags[id] |= WRITE;
+          newTri = triOr(newTri, this.impliedTri[id] as Tristate);
+          newTri = triAnd(newTri, this.dirDepTri[id] as Tristate);
+        }
+      }
+    }
+    return triOr(newTri, this.revDepTri[id] as Tristate);
+  }
+
   calc(sym: KSymbol): void {
     const id = sym.id;
     if (this.flags[id] & VALID) return;
@@ -668,54 +700,14 @@ export class KconfigState {
         this.calcChoiceV611(choiceMenu);
         newTri = this.tri[id] as Tristate;
       } else {
-        let gotUser = false;
-        if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
-          newTri = triAnd(this.userTri[id] as Tristate, this.visibleTri[id] as Tristate);
-          gotUser = true;
-        }
-        if (!gotUser) {
-          if (this.revDepTri[id] !== 0) this.flags[id] |= WRITE;
-          if (!sym.isChoice) {
-            const prop = this.defaultProp(sym);
-            if (prop) {
-              newTri = triAnd(this.calcExpr(prop.expr), this.propTri[prop.id] as Tristate);
-              if (newTri !== 0) this.flags[id] |= WRITE;
-            }
-            if (this.impliedTri[id] !== 0) {
-              this.flags[id] |= WRITE;
-              newTri = triOr(newTri, this.impliedTri[id] as Tristate);
-              newTri = triAnd(newTri, this.dirDepTri[id] as Tristate);
-            }
-          }
-        }
-        newTri = triOr(newTri, this.revDepTri[id] as Tristate);
+        newTri = this.calcBoolTristate(sym, id, newTri);
       }
       if (newTri === 1 && this.getType(sym) === 'bool') newTri = 2;
     } else if (type === 'bool' || type === 'tristate') {
       if (sym.choice && this.visibleTri[id] === 2) {
         newTri = this.choiceSel[sym.choice.id] === sym && this.tri[sym.choice.id] === 2 ? 2 : 0;
       } else {
-        let gotUser = false;
-        if (this.visibleTri[id] !== 0 && this.flags[id] & DEF_USER) {
-          newTri = triAnd(this.userTri[id] as Tristate, this.visibleTri[id] as Tristate);
-          gotUser = true;
-        }
-        if (!gotUser) {
-          if (this.revDepTri[id] !== 0) this.flags[id] |= WRITE;
-          if (!sym.isChoice) {
-            const prop = this.defaultProp(sym);
-            if (prop) {
-              newTri = triAnd(this.calcExpr(prop.expr), this.propTri[prop.id] as Tristate);
-              if (newTri !== 0) this.flags[id] |= WRITE;
-            }
-            if (this.impliedTri[id] !== 0) {
-              this.flags[id] |= WRITE;
-              newTri = triOr(newTri, this.impliedTri[id] as Tristate);
-              newTri = triAnd(newTri, this.dirDepTri[id] as Tristate);
-            }
-          }
-        }
-        newTri = triOr(newTri, this.revDepTri[id] as Tristate);
+        newTri = this.calcBoolTristate(sym, id, newTri);
       }
       if (newTri === 1 && this.getType(sym) === 'bool') newTri = 2;
     } else if (type === 'string' || type === 'hex' || type === 'int') {

@@ -385,30 +385,7 @@ class Finalizer {
       }
       for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) this.menuFinalize(menu);
     } else if (sym) {
-      // Automatic submenu creation under a symbol.
-      const basedep = parent.prompt ? parent.prompt.cond : null;
-      let baseTerms: Expr[] | null = null;
-      let lastMenu: MenuNode | null = null;
-      for (let menu = parent.next; menu; menu = menu.next) {
-        const dep = menu.prompt ? menu.prompt.cond : menu.dep;
-        if (!exprContainsSymbol(dep, sym)) break;
-        if (!exprDependsSymbol(dep, sym)) {
-          // Superset check: every term of sym's prompt condition must appear in dep.
-          const depTerms = exprFlatten(dep, 'and');
-          baseTerms ??= exprFlatten(basedep, 'and');
-          const superset = baseTerms.every((b) => depTerms.some((d) => exprEqual(b, d)));
-          if (!superset) break;
-        }
-        this.menuFinalize(menu);
-        menu.parent = parent;
-        lastMenu = menu;
-      }
-      if (lastMenu) {
-        parent.list = parent.next;
-        parent.next = lastMenu.next;
-        lastMenu.next = null;
-      }
-      sym.dirDep = exprOr(sym.dirDep, parent.dep);
+      this.autoSubmenu(parent, sym, (m) => this.menuFinalize(m));
     }
 
     for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
