@@ -1,6 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { liveChildren, startChild, type ChildLine } from '../../../src/process.js';
 
@@ -80,8 +79,18 @@ describe('startChild', () => {
     expect(lines).toEqual(['got:hello']);
   });
 
-  it('sees no leftover children from this file', async () => {
-    const r = await execa('pgrep', ['-f', 'sleep 300'], { reject: false });
-    expect(r.stdout.trim()).toBe('');
+  it('sees no leftover children from this file', () => {
+    // Exact argv, running (not zombie): `pgrep -f` would also match unrelated
+    // command lines that merely contain the text.
+    const leftovers = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\0' + '300\0' && alive(Number(pid));
+        } catch {
+          return false;
+        }
+      });
+    expect(leftovers).toEqual([]);
   });
 });
