@@ -10,7 +10,7 @@
  * olddefconfigFrom() re-evaluates only what a candidate's changes reach.
  */
 import type { DotConfig, DotConfigEntry } from './dotconfig.js';
-import { triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
+import { forEachExprSymbol, triAnd, triNot, triOr, type Expr, type Tristate } from './expr.js';
 import { symbolDefaults, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
 
 // sym->flags bits we need.
@@ -1215,27 +1215,7 @@ function dependents(tree: KconfigTree): number[][] {
       stamp[d.id] = me;
       deps[d.id].push(me);
     };
-    const walk = (e: Expr | null) => {
-      if (!e) return;
-      switch (e.k) {
-        case 'sym':
-          add(e.sym);
-          break;
-        case 'and':
-        case 'or':
-          walk(e.l);
-          walk(e.r);
-          break;
-        case 'not':
-          walk(e.e);
-          break;
-        case 'cmp':
-        case 'range':
-          add(e.l);
-          add(e.r);
-          break;
-      }
-    };
+    const walk = (e: Expr | null) => forEachExprSymbol(e, add);
     for (const p of s.props) {
       if (p.kind === 'select' || p.kind === 'imply' || p.kind === 'choice') continue;
       walk(p.cond);

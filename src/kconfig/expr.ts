@@ -129,30 +129,34 @@ export function exprFlatten(e: Expr | null, k: 'and' | 'or'): Expr[] {
   return [e];
 }
 
-/** Every symbol an expression mentions (no duplicates, first-seen order). */
-export function exprSymbols(e: Expr | null, out: KSymbol[] = []): KSymbol[] {
-  if (!e) return out;
-  const add = (s: KSymbol) => {
-    if (!out.includes(s)) out.push(s);
-  };
+/** Call `visit` on every symbol an expression mentions, left to right (repeats included). */
+export function forEachExprSymbol(e: Expr | null, visit: (s: KSymbol) => void): void {
+  if (!e) return;
   switch (e.k) {
     case 'sym':
-      add(e.sym);
+      visit(e.sym);
       break;
     case 'and':
     case 'or':
-      exprSymbols(e.l, out);
-      exprSymbols(e.r, out);
+      forEachExprSymbol(e.l, visit);
+      forEachExprSymbol(e.r, visit);
       break;
     case 'not':
-      exprSymbols(e.e, out);
+      forEachExprSymbol(e.e, visit);
       break;
     case 'cmp':
     case 'range':
-      add(e.l);
-      add(e.r);
+      visit(e.l);
+      visit(e.r);
       break;
   }
+}
+
+/** Every symbol an expression mentions (no duplicates, first-seen order). */
+export function exprSymbols(e: Expr | null, out: KSymbol[] = []): KSymbol[] {
+  forEachExprSymbol(e, (s) => {
+    if (!out.includes(s)) out.push(s);
+  });
   return out;
 }
 

@@ -298,20 +298,25 @@ class Finalizer {
     sym.dirDep = exprOr(sym.dirDep, parent.dep);
   }
 
+  /** A prompt-less node's (if block's, promptless symbol's) children become its following siblings. */
+  private liftChildren(parent: MenuNode, menu: MenuNode): void {
+    if (menu.list && (!menu.prompt || menu.prompt.text === undefined)) {
+      let last = menu.list;
+      for (;;) {
+        last.parent = parent;
+        if (!last.next) break;
+        last = last.next;
+      }
+      last.next = menu.next;
+      menu.next = menu.list;
+      menu.list = null;
+    }
+  }
+
   /** Lift the children of prompt-less nodes (if blocks, promptless symbols) to siblings. */
   private flatten(parent: MenuNode): void {
     for (let menu: MenuNode | null = parent.list; menu; menu = menu.next) {
-      if (menu.list && (!menu.prompt || menu.prompt.text === undefined)) {
-        let last = menu.list;
-        for (;;) {
-          last.parent = parent;
-          if (!last.next) break;
-          last = last.next;
-        }
-        last.next = menu.next;
-        menu.next = menu.list;
-        menu.list = null;
-      }
+      this.liftChildren(parent, menu);
     }
   }
 
@@ -405,17 +410,7 @@ class Finalizer {
         value.props.push(p);
         sym.choiceMembers.push(value);
       }
-      if (menu.list && (!menu.prompt || menu.prompt.text === undefined)) {
-        let last = menu.list;
-        for (;;) {
-          last.parent = parent;
-          if (!last.next) break;
-          last = last.next;
-        }
-        last.next = menu.next;
-        menu.next = menu.list;
-        menu.list = null;
-      }
+      this.liftChildren(parent, menu);
     }
 
     if (sym && !sym.optional && parent.prompt) {
