@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { parseDotConfig, type DotConfig } from '../../src/kconfig/dotconfig.js';
 import { applyConfigChanges, olddefconfig, olddefconfigFrom, type ConfigChanges, type KconfigState } from '../../src/kconfig/eval.js';
-import { parityTree, prepareParityInputs } from '../../src/kconfig/parity.js';
+import { parityTree, prepareParityInputs } from './helpers/parity.js';
 import type { KconfigTree, KSymbol } from '../../src/kconfig/symbol.js';
 import { loadKconfigSync } from '../../src/kconfig/tree.js';
 import { writeConfig } from '../../src/kconfig/write.js';

@@ -24,7 +24,7 @@ import {
   sameWarnings,
   type ParityInput,
   type ParityResult,
-} from '../../src/kconfig/parity.js';
+} from './helpers/parity.js';
 import { loadKconfig } from '../../src/kconfig/tree.js';
 import { olddefconfig } from '../../src/kconfig/eval.js';
 import { writeConfig } from '../../src/kconfig/write.js';

@@ -28,9 +28,9 @@ describe('diffconfig port', () => {
   });
 });
 
-describe('parity comparison (src/kconfig/parity.ts)', () => {
+describe('parity comparison (test/e2e/helpers/parity.ts)', () => {
   it('counts the symbols compared and differing, and finds the first differing line', async () => {
-    const { compareOutputs } = await import('../../../src/kconfig/parity.js');
+    const { compareOutputs } = await import('../../e2e/helpers/parity.js');
     const r = compareOutputs(text('a.config'), text('b.config'));
     expect(r.compared).toBe(13);
     expect(r.differing.map((d) => d.name)).toEqual(['MODULES', 'CMDLINE', 'E1000', 'LOCALVERSION', 'LOG_BUF_SHIFT', 'SMP', 'PRINTK_TIME', 'VIRTIO_NET']);

@@ -17,13 +17,13 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import lockfile from 'proper-lockfile';
-import { cacheRoot } from '../cache.js';
-import { BuildError, InputError, KtrimError } from '../errors.js';
-import { startChild } from '../process.js';
-import type { Logger } from '../ui/log.js';
-import { parseDotConfig, type DotConfig } from './dotconfig.js';
-import type { KconfigState } from './eval.js';
-import { diffConfigs, type DiffEntry } from './diffconfig.js';
+import { cacheRoot } from '../../../src/cache.js';
+import { BuildError, InputError, KtrimError } from '../../../src/errors.js';
+import { startChild } from '../../../src/process.js';
+import type { Logger } from '../../../src/ui/log.js';
+import { parseDotConfig, type DotConfig } from '../../../src/kconfig/dotconfig.js';
+import type { KconfigState } from '../../../src/kconfig/eval.js';
+import { diffConfigs, type DiffEntry } from '../../../src/kconfig/diffconfig.js';
 
 /** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */
 export const PARITY_SEEDS: readonly number[] = Array.from({ length: 24 }, (_, i) => 0x6b74 + i * 7919);
