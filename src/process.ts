@@ -4,10 +4,20 @@
  * helpers) and leave no orphans. Output is streamed, never buffered whole:
  * raw bytes go verbatim to an optional log, and each line is handed to the
  * caller with the host monotonic time at which it arrived.
+ *
+ * Even kill -9 of ktrim leaves no child running: each child is started
+ * through util-linux `setpriv --pdeathsig KILL`, so the kernel kills it when
+ * ktrim dies, and each is recorded in the registry (src/children.ts) until
+ * reaped, so that the next run kills what is left of its process group
+ * (make's compilers).
  */
 import { execa, type ResultPromise } from 'execa';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
+import { cacheRoot } from './cache.js';
+import { ChildRegistry } from './children.js';
 import { InterruptedError } from './errors.js';
 import type { Logger } from './ui/log.js';
 
@@ -61,11 +71,16 @@ export function liveChildren(): ReadonlySet<Child> {
   return live;
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+/**
+ * Signal the child's group; `orLeader` falls back to the pid alone, which is
+ * only safe while the child is not yet reaped (its pid cannot be reused).
+ */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals, orLeader = true): void {
   if (!pid) return;
   try {
     process.kill(-pid, signal);
   } catch {
+    if (!orLeader) return;
     try {
       process.kill(pid, signal);
     } catch {
@@ -74,12 +89,90 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** An executable file named `name` (searched on `path` when it has no slash), or undefined. */
+export function findExecutable(name: string, path: string | undefined = process.env.PATH): string | undefined {
+  const candidates = name.includes('/') ? [name] : (path ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  return candidates.find((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const warned = new Set<string>();
+function warnOnce(key: string, msg: string, logger?: Logger): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  if (logger) logger.warn(msg);
+  else process.stderr.write(`W: ${msg}\n`);
+}
+
+let setpriv: string | null | undefined;
+/**
+ * The prefix that makes the kernel SIGKILL the child when ktrim dies
+ * (PR_SET_PDEATHSIG; it fires when the forking thread exits, and libuv forks
+ * from the main thread). setpriv execs the command in place: same pid.
+ */
+function deathSignalPrefix(logger?: Logger): string[] {
+  if (setpriv === undefined) setpriv = findExecutable('setpriv') ?? findExecutable('/usr/bin/setpriv') ?? null;
+  if (setpriv) return [setpriv, '--pdeathsig', 'KILL', '--'];
+  warnOnce('setpriv', "setpriv not found (Debian's util-linux): children started now may outlive ktrim if it is killed with SIGKILL", logger);
+  return [];
+}
+
+let registry: ChildRegistry | null | undefined;
+/** The registry of live children (null: none, e.g. in tests). */
+export function childRegistry(): ChildRegistry | null {
+  if (registry === undefined) {
+    registry = new ChildRegistry(join(cacheRoot(), 'children'));
+    reapLeftovers(registry);
+  }
+  return registry;
+}
+/** Replace the registry (tests); undefined goes back to the one under the cache. */
+export function setChildRegistry(r: ChildRegistry | null | undefined): void {
+  registry = r;
+}
+
+/** Kill what an earlier, killed ktrim run left running (cheap: one readdir when nothing is left). */
+function reapLeftovers(r: ChildRegistry, logger?: Logger): void {
+  try {
+    for (const { entry, killed } of r.reapStale()) {
+      if (killed.length === 0) continue;
+      const msg = `killed ${killed.length} process(es) left by ktrim pid ${entry.owner.pid}, which died without cleaning up: ${entry.argv.join(' ').slice(0, 200)}`;
+      if (logger) logger.warn(msg);
+      else process.stderr.write(`W: ${msg}\n`);
+    }
+  } catch {
+    /* a registry we cannot read holds nothing we could trust */
+  }
+}
+
+function register(pid: number | undefined, argv: readonly string[], logger?: Logger): string | undefined {
+  const r = childRegistry();
+  if (!r || !pid) return undefined;
+  try {
+    return r.register(pid, argv);
+  } catch (err) {
+    warnOnce('registry', `cannot record children under ${r.dir} (${(err as Error).message}): a later run could not reap them after a kill -9`, logger);
+    return undefined;
+  }
+}
+
 export function startChild(argv: readonly string[], opts: StartOptions = {}): Child {
   const [file, ...args] = argv;
   if (!file) throw new Error('startChild: empty argv');
   opts.logger?.command(argv);
+  childRegistry(); // first child of this run: reap what a killed run left behind
+  // Wrap only a command that exists, so a missing one still fails as ENOENT, not as setpriv's exit 127.
+  const env = opts.extendEnv === false ? opts.env : { ...process.env, ...opts.env };
+  const prefix = findExecutable(file, env?.PATH) ? deathSignalPrefix(opts.logger) : [];
+  const [execFile, ...execArgs] = [...prefix, file, ...args];
   const startMs = performance.now();
-  const sub: ResultPromise = execa(file, args, {
+  const sub: ResultPromise = execa(execFile, execArgs, {
     cwd: opts.cwd,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,
@@ -128,6 +221,7 @@ export function startChild(argv: readonly string[], opts: StartOptions = {}): Ch
       }
     },
   };
+  const entry = register(sub.pid, argv, opts.logger);
   (child as { done: Promise<ChildResult> }).done = sub.then(
     (r) => {
       if (timer) clearTimeout(timer);
@@ -136,8 +230,10 @@ export function startChild(argv: readonly string[], opts: StartOptions = {}): Ch
         if (pending[s] && opts.onLine) opts.onLine({ hostMs: performance.now(), stream: s, text: pending[s] });
         pending[s] = '';
       }
-      // The leader is gone; make sure nothing it started lingers.
-      killGroup(sub.pid, 'SIGKILL');
+      // The leader is gone; make sure nothing it started lingers. Group only:
+      // the leader's pid is free for reuse now, its group id is not while members live.
+      killGroup(sub.pid, 'SIGKILL', false);
+      if (entry) childRegistry()?.unregister(entry);
       return {
         argv,
         pid: sub.pid,
