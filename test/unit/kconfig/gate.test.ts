@@ -1,0 +1,86 @@
+/**
+ * gateFile on the explain fixture tree (whose outputs the real C conf wrote)
+ * with small Kbuild makefiles: which symbols gate a file, and what turning
+ * it off takes or why it cannot be done.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
+import { gateContext, gateFile, type GateOptions } from '../../../src/kconfig/gate.js';
+import { kbuildConditions } from '../../../src/kconfig/kbuild.js';
+import { loadKconfigSync } from '../../../src/kconfig/tree.js';
+
+const DIR = join(process.cwd(), 'test/fixtures/dotconfig/kconfig-explain');
+const tree = loadKconfigSync({
+  srctree: DIR,
+  kernelVersion: '6.1.0',
+  readFile: (p) => readFileSync(p, 'utf8'),
+  env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: '6.1.0', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
+  shell: { run: () => '' },
+});
+const config = parseDotConfig(readFileSync(join(DIR, 'input.config'), 'utf8'), 'input.config');
+const kbuild = kbuildConditions([
+  { path: 'Makefile', text: 'drivers-y += drivers/\n' },
+  {
+    path: 'drivers/Makefile',
+    text: [
+      'obj-$(CONFIG_PCI) += pci/',
+      'obj-$(CONFIG_DRV_A) += a.o',
+      'obj-$(CONFIG_CRC_HELPER) += crc.o',
+      'obj-$(CONFIG_DRV_D) += d.o',
+      'obj-y += core.o',
+      'ifndef CONFIG_EXPERT',
+      'obj-y += simple.o',
+      'endif',
+      '',
+    ].join('\n'),
+  },
+  { path: 'drivers/pci/Makefile', text: 'obj-$(CONFIG_DRV_B) += b.o\nobj-y += probe.o\n' },
+]);
+const gate = (file: string, opts: GateOptions = {}) => gateFile(gateContext(tree, config, undefined, opts), file, kbuild.files.get(file));
+
+describe('gateFile', () => {
+  it('a driver behind its own prompt and its directory: the nearest symbol goes off', () => {
+    const g = gate('drivers/pci/b.c');
+    expect(g.verdict).toBe('removable');
+    expect(g.built).toBe('y');
+    expect(g.gates.map((s) => [s.name, s.value, s.settable])).toEqual([
+      ['DRV_B', 'y', true],
+      ['PCI', 'y', true],
+    ]);
+    expect(g.targets).toEqual(['DRV_B']);
+    expect(g.plan!.changes.map((c) => `${c.name}=${c.to}`)).toEqual(['DRV_B=n']);
+    expect(g.risky).toEqual([]);
+  });
+
+  it('a promptless library: the user-settable selectors go off (the kconfig off planner)', () => {
+    const g = gate('drivers/crc.c');
+    expect(g.verdict).toBe('removable');
+    expect(g.gates).toEqual([{ name: 'CRC_HELPER', value: 'y', defined: true, hasPrompt: false, settable: false, where: 'drivers/Makefile:3' }]);
+    expect(g.plan!.changes.map((c) => `${c.name}=${c.to}`)).toEqual(['DRV_A=n', 'DRV_B=n', 'DRV_C=n']);
+    expect(g.reason).toBe('set DRV_A=n, DRV_B=n, DRV_C=n');
+  });
+
+  it('obj-y and ifndef: cannot be disabled, with the reason', () => {
+    expect(gate('drivers/core.c')).toMatchObject({ verdict: 'cannot-disable', because: 'obj-y' });
+    const s = gate('drivers/simple.c');
+    expect(s).toMatchObject({ verdict: 'cannot-disable', because: 'negated' });
+    expect(s.reason).toMatch(/^built when EXPERT is n \(drivers\/Makefile:6\)/);
+  });
+
+  it('selected by an essential symbol: cannot be disabled; an essential symbol in the blast radius: risky', () => {
+    const c = gate('drivers/crc.c', { essential: ['DRV_C'] });
+    expect(c).toMatchObject({ verdict: 'cannot-disable', because: 'essential', reason: 'CRC_HELPER goes off only with DRV_C, which a boot to a shell needs' });
+    const p = gate('drivers/pci/probe.c', { essential: ['DRV_B'] });
+    expect(p.verdict).toBe('removable');
+    expect(p.targets).toEqual(['PCI']);
+    expect(p.risky).toEqual(['DRV_B']);
+    expect(p.plan!.blastRadius.length).toBeGreaterThan(3);
+  });
+
+  it('not built by this config, and not in any makefile: said so, nothing invented', () => {
+    expect(gate('drivers/d.c')).toMatchObject({ verdict: 'not-built', reason: 'this config does not build drivers/d.c (needs DRV_D=ym)' });
+    expect(gate('drivers/nowhere.c')).toMatchObject({ verdict: 'no-kbuild', reason: 'no Kbuild line builds drivers/nowhere.c' });
+  });
+});
