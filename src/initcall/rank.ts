@@ -305,7 +305,11 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
   };
 }
 
-function groupName(r: RankedInitcall, by: GroupBy): string {
+/** A caller-defined grouping (propose: by CONFIG symbol, directory, file); null leaves the initcall out. */
+export type GroupNameOf = (r: RankedInitcall) => string | null;
+
+function groupName(r: RankedInitcall, by: GroupBy | GroupNameOf): string | null {
+  if (typeof by === 'function') return by(r);
   if (by === 'module') return r.module ?? '(built-in)';
   if (by === 'level') return r.level ?? '(unknown)';
   return r.key;
@@ -318,13 +322,14 @@ function groupName(r: RankedInitcall, by: GroupBy): string {
  */
 export function groupInitcalls(
   initcalls: readonly RankedInitcall[],
-  by: GroupBy,
+  by: GroupBy | GroupNameOf,
   bootCount: number,
   grandTotalUs: number,
 ): InitcallGroup[] {
   const groups = new Map<string, { members: RankedInitcall[]; perBoot: number[] }>();
   for (const r of initcalls) {
     const name = groupName(r, by);
+    if (name === null) continue;
     let g = groups.get(name);
     if (!g) groups.set(name, (g = { members: [], perBoot: new Array<number>(bootCount).fill(0) }));
     g.members.push(r);
