@@ -60,6 +60,14 @@ export interface InitcallRecord {
   returnLine?: number;
   /** Device probes that ran inside this initcall; already included in durationUs. */
   probes: ProbeRecord[];
+  /** `0x1c` of `fn+0x0/0x1c`: tells apart two static functions of one name. */
+  size?: string;
+  /** A console_initcall() run by PID 0 in start_kernel(), before timekeeping (the kernel prints 0 µs). */
+  console?: boolean;
+  /** durationUs is the difference of the calling/returned timestamps, not the value the kernel printed. */
+  durationEstimated?: boolean;
+  /** Values the log's own timestamps contradict: left out (durationUs then estimated when possible). */
+  garbled?: Array<'startTimeUs' | 'endTimeUs' | 'durationUs'>;
 }
 
 /** `probe of DEV returned R after N usecs` (driver core, with initcall_debug). */
@@ -117,6 +125,12 @@ export interface ParsedBoot {
    * synchronous initcall (printk, scheduling, console). Needs timestamps.
    */
   outsideInitcallUs?: number;
+  /** Line numbers of the landmarks (of the `calling`/`returned` line for the first/last initcall). */
+  landmarkLines?: Partial<Record<keyof BootLandmarks, number>>;
+  /** printk timestamp of the last timestamped line of the boot: where a call that never returned is drawn to. */
+  lastTimestampUs?: number;
+  /** Values left out because the log's own timestamps contradict them (each has a warning). */
+  garbledValues?: number;
   warnings: ParseWarning[];
   /** Number of input lines read. */
   lineCount: number;

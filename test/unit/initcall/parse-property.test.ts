@@ -162,7 +162,8 @@ describe('parseBootLog properties', () => {
         const text = calls.map((c) => render(style, c.start, c.pid, callingMsg(c))).join('\n');
         const b = parseBootLog(text);
         expect(b.initcalls.map((r) => [r.fn, r.complete, r.callLine])).toEqual(calls.map((c, i) => [c.fn, false, i + 1]));
-        expect(b.warnings.map((w) => w.line)).toEqual(calls.map((_, i) => i + 1));
+        // Random start times go back and forth: those get warnings of their own (figures.ts checkTimestamps).
+        expect(b.warnings.filter((w) => w.message.includes('never returned')).map((w) => w.line)).toEqual(calls.map((_, i) => i + 1));
         expect(b.totalInitcallUs).toBe(0);
       }),
       { numRuns: 200 },

@@ -1,0 +1,243 @@
+/**
+ * Stage 4 of the boot-log parser: boot-level figures from the paired records
+ * (pairing.ts, chosen by framing.ts): checks of values against the log's own
+ * timestamps, console initcalls, early levels, the total, the initcall window
+ * and the time outside initcalls. Pure: no I/O.
+ */
+import { JIFFY_SLACK_US } from './pairing.js';
+import type { FramedBoot } from './framing.js';
+import type { InitcallRecord, ParsedBoot, ParseWarning } from './types.js';
+
+/**
+ * How far a timestamp may sit out of order before it counts as contradicted:
+ * printk order across CPUs and jiffy-counted early clocks stay well inside it.
+ */
+export const TIMESTAMP_SLACK_US = JIFFY_SLACK_US;
+
+interface Stamp {
+  line: number;
+  us: number;
+  /** Leave the value out of the boot (the record keeps a flag). */
+  drop: () => void;
+}
+
+function fmtS(us: number): string {
+  return `${(us / 1e6).toFixed(6)} s`;
+}
+
+/**
+ * Timestamps in line order must not go back. One that sits above (or below)
+ * both of its consistent neighbours is garbled: left out, with a warning. A
+ * step back that the following lines confirm is a warning only (which side is
+ * right cannot be told).
+ */
+function checkTimestamps(b: FramedBoot, warn: (w: ParseWarning) => void): number {
+  const stamps: Stamp[] = [];
+  for (const rec of b.initcalls) {
+    if (rec.startTimeUs !== undefined) {
+      stamps.push({ line: rec.callLine, us: rec.startTimeUs, drop: () => markGarbled(rec, 'startTimeUs') });
+    }
+    if (rec.endTimeUs !== undefined && rec.returnLine !== undefined) {
+      stamps.push({ line: rec.returnLine, us: rec.endTimeUs, drop: () => markGarbled(rec, 'endTimeUs') });
+    }
+  }
+  for (const p of b.probes) {
+    if (p.timeUs !== undefined) stamps.push({ line: p.line, us: p.timeUs, drop: () => delete p.timeUs });
+  }
+  if (stamps.length < 3) return 0;
+  stamps.sort((x, y) => x.line - y.line);
+  let dropped = 0;
+  let prev: Stamp | undefined;
+  for (let i = 0; i < stamps.length; i++) {
+    const s = stamps[i];
+    const next = stamps[i + 1];
+    const after = stamps[i + 2];
+    // Neighbours that agree with each other and not with s: s is the odd one.
+    const prevOk = prev === undefined || next === undefined || prev.us <= next.us + TIMESTAMP_SLACK_US;
+    const nextOk = next !== undefined && (after === undefined || next.us <= after.us + TIMESTAMP_SLACK_US);
+    const spike =
+      next !== undefined &&
+      prevOk &&
+      ((s.us > next.us + TIMESTAMP_SLACK_US && (prev !== undefined || nextOk)) ||
+        (prev !== undefined && s.us < prev.us - TIMESTAMP_SLACK_US && s.us < next.us - TIMESTAMP_SLACK_US));
+    if (spike) {
+      s.drop();
+      dropped++;
+      warn({
+        line: s.line,
+        message: `timestamp ${fmtS(s.us)} contradicts the lines around it (${prev ? fmtS(prev.us) : 'start'} … ${fmtS(next.us)}): left out`,
+      });
+      continue;
+    }
+    if (prev !== undefined && s.us < prev.us - TIMESTAMP_SLACK_US) {
+      warn({ line: s.line, message: `timestamps go back by ${fmtS(prev.us - s.us)} (from ${fmtS(prev.us)} at line ${prev.line})` });
+    }
+    prev = s;
+  }
+  return dropped;
+}
+
+function markGarbled(rec: InitcallRecord, field: 'startTimeUs' | 'endTimeUs' | 'durationUs'): void {
+  delete rec[field];
+  (rec.garbled ??= []).push(field);
+}
+
+/**
+ * A printed duration cannot exceed the time between its own `calling` and
+ * `returned` lines (beyond a jiffy of the early clock and a margin), nor the
+ * span of the whole log: such a duration is left out and, where the
+ * timestamps allow, replaced by their difference (marked estimated).
+ */
+function checkDurations(b: FramedBoot, spanUs: number | undefined, warn: (w: ParseWarning) => void): number {
+  let dropped = 0;
+  for (const rec of b.initcalls) {
+    const d = rec.durationUs;
+    if (d === undefined) continue;
+    const diff = rec.startTimeUs !== undefined && rec.endTimeUs !== undefined ? rec.endTimeUs - rec.startTimeUs : undefined;
+    const limit =
+      diff !== undefined && diff >= 0
+        ? diff * 1.5 + JIFFY_SLACK_US
+        : spanUs !== undefined
+          ? spanUs * 1.5 + JIFFY_SLACK_US
+          : undefined;
+    if (limit === undefined || d <= limit) continue;
+    markGarbled(rec, 'durationUs');
+    dropped++;
+    if (diff !== undefined && diff >= 0) {
+      rec.durationUs = diff;
+      rec.durationEstimated = true;
+    }
+    warn({
+      line: rec.returnLine ?? rec.callLine,
+      message:
+        `${rec.fn}: "after ${d} usecs" contradicts the log's timestamps ` +
+        (diff !== undefined && diff >= 0 ? `(${diff} µs between calling and returned): estimated from them` : `(the log spans ${spanUs} µs): left out`),
+    });
+  }
+  return dropped;
+}
+
+export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
+  const warnings = b.warnings;
+  const { initcalls, landmarks } = b;
+  for (const rec of initcalls) {
+    if (!rec.complete) {
+      warnings.push({
+        line: rec.callLine,
+        message: `calling ${rec.fn}${rec.module ? ` [${rec.module}]` : ''} never returned (hang or truncated log)`,
+      });
+    }
+  }
+
+  // Early initcalls run in do_pre_smp_initcalls(), right before smp_init()
+  // prints "smp: Bringing up secondary CPUs ..." (init/main.c
+  // kernel_init_freeable); no other initcall runs before it.
+  if (!b.sawLevelLines && b.smpLine !== undefined) {
+    for (const rec of initcalls) {
+      if (rec.callLine >= b.smpLine) break;
+      if (rec.level === undefined && !rec.async && rec.module === undefined && rec.pid === 1) rec.level = 'early';
+    }
+  }
+
+  const push = (w: ParseWarning) => warnings.push(w);
+  let garbledValues = b.hasTimestamps ? checkTimestamps(b, push) : 0;
+  let firstTs = Infinity;
+  let lastTs = -Infinity;
+  for (const rec of initcalls) {
+    if (rec.startTimeUs !== undefined) firstTs = Math.min(firstTs, rec.startTimeUs);
+    if (rec.endTimeUs !== undefined) lastTs = Math.max(lastTs, rec.endTimeUs);
+    else if (rec.startTimeUs !== undefined) lastTs = Math.max(lastTs, rec.startTimeUs);
+  }
+  const spanUs = firstTs <= lastTs ? lastTs - firstTs : undefined;
+  garbledValues += checkDurations(b, spanUs, push);
+
+  // console_initcall()s run in start_kernel() as PID 0 (`calling  con_init+0x0/0x22c @ 0`) before
+  // timekeeping: the kernel prints "after 0 usecs" while the printk clock (local_clock) runs.
+  for (const rec of initcalls) {
+    if (rec.pid !== 0 || rec.async || rec.module !== undefined) continue;
+    rec.console = true;
+    if (rec.complete && rec.durationUs === 0 && rec.startTimeUs !== undefined && rec.endTimeUs !== undefined && rec.endTimeUs > rec.startTimeUs) {
+      rec.durationUs = rec.endTimeUs - rec.startTimeUs;
+      rec.durationEstimated = true;
+    }
+  }
+
+  // Console initcalls count in the total but do not open the initcall window,
+  // or start_kernel()'s own work would show as time outside initcalls.
+  const onlyPid0 = initcalls.every((r) => r.pid === 0);
+  const windowed = (rec: InitcallRecord) => rec.pid !== 0 || onlyPid0;
+  let totalInitcallUs = 0;
+  const intervals: Array<[number, number]> = [];
+  let firstLine: number | undefined;
+  let lastLine: number | undefined;
+  for (const rec of initcalls) {
+    if (rec.async) continue;
+    if (!windowed(rec)) {
+      if (rec.complete) totalInitcallUs += rec.durationUs ?? 0;
+      continue;
+    }
+    if (rec.startTimeUs !== undefined) {
+      if (landmarks.firstInitcallUs === undefined || rec.startTimeUs < landmarks.firstInitcallUs) {
+        landmarks.firstInitcallUs = rec.startTimeUs;
+        firstLine = rec.callLine;
+      }
+    } else firstLine ??= rec.callLine;
+    if (!rec.complete) continue;
+    totalInitcallUs += rec.durationUs ?? 0;
+    if (rec.endTimeUs !== undefined) {
+      if (landmarks.lastInitcallUs === undefined || rec.endTimeUs > landmarks.lastInitcallUs) {
+        landmarks.lastInitcallUs = rec.endTimeUs;
+        lastLine = rec.returnLine;
+      }
+      if (rec.startTimeUs !== undefined) intervals.push([rec.startTimeUs, rec.endTimeUs]);
+    } else if (landmarks.lastInitcallUs === undefined) lastLine = rec.returnLine;
+  }
+  if (firstLine !== undefined) b.landmarkLines.firstInitcallUs = firstLine;
+  if (lastLine !== undefined) b.landmarkLines.lastInitcallUs = lastLine;
+
+  let outsideInitcallUs: number | undefined;
+  if (intervals.length > 0) {
+    intervals.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    let covered = 0;
+    let [curS, curE] = intervals[0];
+    const spanStart = curS;
+    let spanEnd = curE;
+    for (let i = 1; i < intervals.length; i++) {
+      const [s, e] = intervals[i];
+      spanEnd = Math.max(spanEnd, e);
+      if (s > curE) {
+        covered += curE - curS;
+        curS = s;
+        curE = e;
+      } else if (e > curE) {
+        curE = e;
+      }
+    }
+    covered += curE - curS;
+    outsideInitcallUs = spanEnd - spanStart - covered;
+  }
+
+  // The end of the log as its timestamps tell (a call that never returned runs to here).
+  let lastTimestampUs = b.lastTimestampUs;
+  if (lastTs > -Infinity && (lastTimestampUs === undefined || lastTimestampUs < lastTs)) lastTimestampUs = lastTs;
+
+  warnings.sort((x, y) => x.line - y.line);
+  return {
+    source,
+    ...(b.kernelVersion !== undefined && { kernelVersion: b.kernelVersion }),
+    ...(b.kernelRelease !== undefined && { kernelRelease: b.kernelRelease }),
+    ...(b.commandLine !== undefined && { commandLine: b.commandLine }),
+    hasTimestamps: b.hasTimestamps,
+    initcalls,
+    probes: b.probes,
+    asyncWaits: b.asyncWaits,
+    landmarks,
+    landmarkLines: b.landmarkLines,
+    totalInitcallUs,
+    ...(outsideInitcallUs !== undefined && { outsideInitcallUs }),
+    ...(lastTimestampUs !== undefined && { lastTimestampUs }),
+    garbledValues,
+    warnings,
+    lineCount: b.lineCount,
+  };
+}

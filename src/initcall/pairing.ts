@@ -1,0 +1,340 @@
+/**
+ * Stage 3 of the boot-log parser: pairing `calling` with `returned` lines,
+ * nesting probes in their initcall, pairing async waits, and noting the
+ * landmarks (`Linux version`, `Freeing unused kernel`, `Run /init`). Takes
+ * records from the framing stage (framing.ts) one at a time, in line order;
+ * holds the state of one boot. Pure: no I/O.
+ */
+import type {
+  AsyncWaitRecord,
+  BootLandmarks,
+  InitcallLevel,
+  InitcallRecord,
+  ParseWarning,
+  ProbeRecord,
+  SymbolMap,
+} from './types.js';
+import { levelFromName, parseInitcallSymbol } from './levels.js';
+import type { Parsed } from './grammar.js';
+
+/** Early-boot durations are counted in jiffies (HZ=100 at worst): tolerance when checking a probe fits its initcall. */
+export const JIFFY_SLACK_US = 10_000;
+
+const ASYNC_TOKEN_RE = /^(\d+)_(.+)$/;
+const BARE_ADDR_RE = /^0x[0-9a-f]{8,16}$/;
+const RUN_INIT_RE = /^Run (\S+) as init process/;
+const SIZE_RE = /\+0x[0-9a-f]+\/(0x[0-9a-f]+)$/;
+
+interface FnRef {
+  fn: string;
+  /** Matching key without the module: `fn`, or `N_fn` for async work. */
+  key: string;
+  address?: string;
+  async: boolean;
+  cookie?: number;
+  stubLevel?: InitcallLevel;
+  /** `0x1c` of `fn+0x0/0x1c`: tells apart two static functions of one name. */
+  size?: string;
+}
+
+/** Everything one boot's records add up to, before the boot-level figures (figures.ts). */
+export interface PairedBoot {
+  kernelVersion?: string;
+  kernelRelease?: string;
+  commandLine?: string;
+  hasTimestamps: boolean;
+  initcalls: InitcallRecord[];
+  probes: ProbeRecord[];
+  asyncWaits: AsyncWaitRecord[];
+  landmarks: BootLandmarks;
+  /** Line numbers of the landmarks found in the log (the line of the `calling` for initcalls). */
+  landmarkLines: Partial<Record<keyof BootLandmarks, number>>;
+  warnings: ParseWarning[];
+  sawLevelLines: boolean;
+  /** Line of `smp: Bringing up secondary CPUs`: early initcalls run before it. */
+  smpLine?: number;
+}
+
+/** Plain `fn+0x0/0x1c`: the size when there is one (no regex on the common path). */
+function sizeOf(token: string, plus: number): string | undefined {
+  if (plus < 0) return undefined;
+  const slash = token.indexOf('/', plus);
+  return slash > 0 ? token.slice(slash + 1) : undefined;
+}
+
+export class Pairing {
+  readonly boot: PairedBoot = {
+    hasTimestamps: false,
+    initcalls: [],
+    probes: [],
+    asyncWaits: [],
+    landmarks: {},
+    landmarkLines: {},
+    warnings: [],
+    sawLevelLines: false,
+  };
+  private commandLineIsKernel = false;
+  /** Open (not yet returned) initcalls: key → stack of indices into initcalls. */
+  private readonly open = new Map<string, number[]>();
+  /** Open synchronous initcalls in start order, for attaching probes. */
+  private readonly openSync: number[] = [];
+  private readonly openWaits = new Map<number, number>();
+  private currentLevel: InitcallLevel | undefined;
+  /** After `Freeing unused kernel` / `Run /init`: no more built-in initcalls. */
+  private builtinsDone = false;
+  private unresolvedWarned = false;
+  private readonly resolveCache = new Map<string, FnRef>();
+
+  constructor(private readonly symbols?: SymbolMap) {}
+
+  warn(line: number, message: string): void {
+    this.boot.warnings.push({ line, message });
+  }
+
+  private resolve(token: string, lineNo: number): FnRef {
+    const hit = this.resolveCache.get(token);
+    if (hit) return hit;
+    let t = token;
+    let async = false;
+    let cookie: number | undefined;
+    const am = ASYNC_TOKEN_RE.exec(t);
+    if (am) {
+      async = true;
+      cookie = Number(am[1]);
+      t = am[2];
+    }
+    const plus = t.indexOf('+');
+    let fn = plus > 0 ? t.slice(0, plus) : t;
+    const size = SIZE_RE.exec(t)?.[1];
+    let address: string | undefined;
+    let stubLevel: InitcallLevel | undefined;
+    if (BARE_ADDR_RE.test(fn)) {
+      address = fn;
+      const sym = this.symbols?.lookup(BigInt(fn));
+      if (sym) {
+        fn = sym.offset === 0n ? sym.name : `${sym.name}+0x${sym.offset.toString(16)}`;
+      } else if (!this.unresolvedWarned) {
+        this.unresolvedWarned = true;
+        this.warn(
+          lineNo,
+          this.symbols
+            ? `address ${address} is not in the System.map (wrong map for this kernel?)`
+            : `bare address ${address} (kernel without CONFIG_KALLSYMS): pass --system-map to resolve names`,
+        );
+      }
+    }
+    if (fn.startsWith('__initstub__kmod_')) {
+      const ic = parseInitcallSymbol(fn);
+      if (ic) {
+        fn = ic.fn;
+        stubLevel = ic.level;
+      }
+    }
+    const ref: FnRef = { fn, key: async ? `${cookie}_${fn}` : fn, address, async, cookie, stubLevel, size };
+    this.resolveCache.set(token, ref);
+    return ref;
+  }
+
+  /** A plain `fn+0x0/0x1c` token needs no cache: most tokens in a log are. */
+  private refOf(token: string, lineNo: number): FnRef {
+    const c = token.charCodeAt(0);
+    if (c >= 97 /* a */ ? c <= 122 : c === 95 /* _ */ || (c >= 65 && c <= 90)) {
+      if (!(c === 95 && token.startsWith('__initstub__'))) {
+        const plus = token.indexOf('+');
+        const fn = plus > 0 ? token.slice(0, plus) : token;
+        return { fn, key: fn, async: false, size: sizeOf(token, plus) };
+      }
+    }
+    return this.resolve(token, lineNo);
+  }
+
+  private static keyOf(ref: FnRef, module?: string): string {
+    return module ? `${ref.key} [${module}]` : ref.key;
+  }
+
+  private removeOpenSync(idx: number): void {
+    const openSync = this.openSync;
+    for (let i = openSync.length - 1; i >= 0; i--) {
+      if (openSync[i] === idx) {
+        openSync.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  openCall(token: string, module: string | undefined, pid: number | undefined, lineNo: number, ts: number | undefined): void {
+    const ref = this.refOf(token, lineNo);
+    let level: InitcallLevel | undefined;
+    if (!ref.async) {
+      if (module) level = 'module';
+      else if (this.currentLevel && !this.builtinsDone) level = this.currentLevel;
+      else level = ref.stubLevel ?? this.symbols?.levelOf?.(ref.fn);
+    }
+    const rec: InitcallRecord = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
+    if (module !== undefined) rec.module = module;
+    if (ref.address !== undefined) rec.address = ref.address;
+    if (ref.size !== undefined) rec.size = ref.size;
+    if (pid !== undefined) rec.pid = pid;
+    if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
+    if (level !== undefined) rec.level = level;
+    if (ts !== undefined) {
+      rec.startTimeUs = ts;
+      this.boot.hasTimestamps = true;
+    }
+    const idx = this.boot.initcalls.push(rec) - 1;
+    const key = Pairing.keyOf(ref, module);
+    const stack = this.open.get(key);
+    if (stack) stack.push(idx);
+    else this.open.set(key, [idx]);
+    if (!ref.async) this.openSync.push(idx);
+  }
+
+  closeCall(
+    token: string,
+    module: string | undefined,
+    ret: number | undefined,
+    us: number,
+    lineNo: number,
+    ts: number | undefined,
+    caller: string | undefined,
+  ): void {
+    const initcalls = this.boot.initcalls;
+    const ref = this.refOf(token, lineNo);
+    const stack = this.open.get(Pairing.keyOf(ref, module));
+    let pos = -1;
+    if (stack && stack.length > 0) {
+      pos = stack.length - 1;
+      const pid = callerPid(caller);
+      // Two static functions of one name: the returned line names the same `+0x0/0xSIZE`.
+      const size = ref.size;
+      for (let i = stack.length - 1; i >= 0; i--) {
+        const rec = initcalls[stack[i]];
+        if ((pid === undefined || rec.pid === pid) && (size === undefined || rec.size === undefined || rec.size === size)) {
+          pos = i;
+          break;
+        }
+      }
+    }
+    if (pos < 0) {
+      this.warn(lineNo, `initcall ${token}${module ? ` [${module}]` : ''} returned without a matching calling line`);
+      return;
+    }
+    const idx = pos === stack!.length - 1 ? stack!.pop()! : stack!.splice(pos, 1)[0];
+    const rec = initcalls[idx];
+    rec.complete = true;
+    rec.returnLine = lineNo;
+    rec.durationUs = us;
+    if (ret !== undefined) rec.ret = ret;
+    if (ts !== undefined) {
+      rec.endTimeUs = ts;
+      this.boot.hasTimestamps = true;
+    }
+    if (!rec.async) this.removeOpenSync(idx);
+  }
+
+  /** Take one record of the grammar (grammar.ts `recognize`). */
+  record(p: Parsed, lineNo: number, ts: number | undefined, caller: string | undefined): void {
+    const b = this.boot;
+    switch (p.kind) {
+      case 'call':
+        this.openCall(p.token, p.module, p.pid, lineNo, ts);
+        return;
+      case 'ret':
+        this.closeCall(p.token, p.module, p.ret, p.us, lineNo, ts, caller);
+        return;
+      case 'probe': {
+        const probe: ProbeRecord = {
+          device: p.device,
+          ...(p.driver !== undefined && { driver: p.driver }),
+          ret: p.ret,
+          durationUs: p.us,
+          ...(ts !== undefined && { timeUs: ts }),
+          line: lineNo,
+        };
+        // Nested in the innermost open synchronous initcall (of the same task when PRINTK_CALLER tells).
+        // A `[C0]` caller printed outside any task: it ran in no initcall.
+        // A probe that began before the initcall did (beyond a jiffy of timer granularity) is not its.
+        const pid = callerPid(caller);
+        const began = ts !== undefined ? ts - p.us : undefined;
+        const openSync = this.openSync;
+        for (let i = caller?.[0] === 'C' ? -1 : openSync.length - 1; i >= 0; i--) {
+          const rec = b.initcalls[openSync[i]];
+          if (began !== undefined && rec.startTimeUs !== undefined && began < rec.startTimeUs - JIFFY_SLACK_US) continue;
+          if (pid === undefined || rec.pid === pid) {
+            probe.initcallIndex = openSync[i];
+            rec.probes.push(probe);
+            break;
+          }
+        }
+        b.probes.push(probe);
+        return;
+      }
+      case 'wait': {
+        const idx = b.asyncWaits.push({ pid: p.pid, line: lineNo, ...(ts !== undefined && { startTimeUs: ts }) }) - 1;
+        this.openWaits.set(p.pid, idx);
+        return;
+      }
+      case 'cont': {
+        const idx = this.openWaits.get(p.pid);
+        if (idx !== undefined) {
+          b.asyncWaits[idx].durationUs = p.us;
+          this.openWaits.delete(p.pid);
+        } else {
+          b.asyncWaits.push({ pid: p.pid, durationUs: p.us, line: lineNo, ...(ts !== undefined && { startTimeUs: ts - p.us }) });
+        }
+        return;
+      }
+      case 'level': {
+        const level = levelFromName(p.name);
+        b.sawLevelLines = true;
+        if (level) this.currentLevel = level;
+        else this.warn(lineNo, `unknown initcall level "${p.name}"`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A message that is no record: maybe a landmark. */
+  text(body: string, lineNo: number, ts: number | undefined): void {
+    const bt = this.boot;
+    const lm = bt.landmarks;
+    const b = body.charCodeAt(0) === 32 ? body.trimStart() : body;
+    const c = b.charCodeAt(0);
+    if (c === 76 /* L */ && b.startsWith('Linux version ')) {
+      if (bt.kernelVersion === undefined) {
+        bt.kernelVersion = b.slice('Linux version '.length).trim();
+        bt.kernelRelease = bt.kernelVersion.split(' ')[0];
+        bt.landmarkLines.kernelEntryUs = lineNo;
+        if (ts !== undefined) lm.kernelEntryUs = ts;
+      }
+    } else if (c === 75 /* K */ && b.startsWith('Kernel command line: ')) {
+      if (!this.commandLineIsKernel) {
+        bt.commandLine = b.slice('Kernel command line: '.length).trim();
+        this.commandLineIsKernel = true;
+      }
+    } else if (c === 67 /* C */ && b.startsWith('Command line: ')) {
+      if (bt.commandLine === undefined) bt.commandLine = b.slice('Command line: '.length).trim();
+    } else if (c === 70 /* F */ && b.startsWith('Freeing unused kernel')) {
+      this.builtinsDone = true;
+      if (lm.freeingInitMemUs === undefined && ts !== undefined) {
+        lm.freeingInitMemUs = ts;
+        bt.landmarkLines.freeingInitMemUs = lineNo;
+      } else bt.landmarkLines.freeingInitMemUs ??= lineNo;
+    } else if (c === 82 /* R */ && RUN_INIT_RE.test(b)) {
+      this.builtinsDone = true;
+      if (lm.runInitUs === undefined && ts !== undefined) {
+        lm.runInitUs = ts;
+        bt.landmarkLines.runInitUs = lineNo;
+      } else bt.landmarkLines.runInitUs ??= lineNo;
+    } else if (c === 115 /* s */ && b.startsWith('smp: Bringing up secondary CPUs')) {
+      bt.smpLine ??= lineNo;
+    }
+  }
+}
+
+/** PID from a PRINTK_CALLER `T123` (a `C0` is a CPU, no task). */
+export function callerPid(caller?: string): number | undefined {
+  return caller && caller[0] === 'T' ? Number(caller.slice(1)) : undefined;
+}
