@@ -14,7 +14,8 @@
  * guest clock runs at a different rate from the host's.
  */
 import { InputError } from '../errors.js';
-import { summarize, type BootResult, type Summary } from './boot.js';
+import type { BootResult, Summary } from './boot.js';
+import { formatMeanSd, summarize, summarizeOrNull } from '../stats/summary.js';
 import { MARKERS } from './initramfs.js';
 import { between, guestLandmarks, hostLandmarks, type GuestLandmarks, type HostLandmarks } from './landmarks.js';
 import type { ConsoleLine } from './qemu.js';
@@ -117,11 +118,11 @@ export function analyzeBoots(boots: readonly AnalyzableBoot[]): BootAnalysis {
   if (!boots.length) throw new Error('analyzeBoots: no boots');
   const per = boots.map(bootLandmarks);
   const warnings: string[] = [];
-  const totalMs = summarize(boots.map((b) => b.host.wallMs))!;
+  const totalMs = summarize(boots.map((b) => b.host.wallMs));
   const landmarks: BootAnalysis['landmarks'] = [];
   for (const l of LANDMARKS) {
     const times = per.map((p) => p[l.key]).filter((t): t is LandmarkTime => t !== undefined);
-    const s = summarize(times.map((t) => t.ms));
+    const s = summarizeOrNull(times.map((t) => t.ms));
     if (s) landmarks.push({ key: l.key, label: l.label, n: s.n, ms: s, source: times[0].source });
   }
   // Consecutive landmarks present in every boot; a landmark missing anywhere is skipped.
@@ -131,7 +132,7 @@ export function analyzeBoots(boots: readonly AnalyzableBoot[]): BootAnalysis {
     const from = present[i - 1];
     const to = present[i];
     const ds = per.map((p) => p[to.key]!.ms - p[from.key]!.ms);
-    const s = summarize(ds)!;
+    const s = summarize(ds);
     phases.push({ from: from.key, to: to.key, label: `${from.label} → ${to.label}`, n: s.n, ms: s, percent: (100 * s.mean) / totalMs.mean });
     if (s.min < 0) warnings.push(`phase "${from.label} → ${to.label}" is negative in some boots: the guest clock mapping is off`);
   }
@@ -207,19 +208,19 @@ function f(x: number, d = 0): string {
 
 export function formatTimeline(a: BootAnalysis): string {
   const out: string[] = [];
-  out.push(`${a.boots} boot(s); host clock, ms since qemu was spawned (mean ± sd); total qemu start → exit ${f(a.totalMs.mean)} ± ${f(a.totalMs.sd)} ms`);
+  out.push(`${a.boots} boot(s); host clock, ms since qemu was spawned (mean ± sd); total qemu start → exit ${formatMeanSd(a.totalMs)} ms`);
   out.push('');
   out.push('landmark                              at (ms)         source');
   for (const l of a.landmarks) {
     const src = l.source === 'guest' ? 'printk time mapped to host' : l.source === 'console' ? 'console line arrival' : 'qemu process';
-    out.push(`${l.label.padEnd(36)}  ${`${f(l.ms.mean)} ± ${f(l.ms.sd)}`.padStart(14)}  ${src}`);
+    out.push(`${l.label.padEnd(36)}  ${formatMeanSd(l.ms).padStart(14)}  ${src}`);
   }
   out.push('');
   out.push('phase                                                         ms (mean ± sd)      %  ');
   const width = 30;
   for (const p of a.phases) {
     const bar = '#'.repeat(Math.max(0, Math.round((p.percent / 100) * width)));
-    out.push(`${p.label.padEnd(60)}  ${`${f(p.ms.mean)} ± ${f(p.ms.sd)}`.padStart(14)}  ${f(p.percent, 1).padStart(5)}  ${bar}`);
+    out.push(`${p.label.padEnd(60)}  ${formatMeanSd(p.ms).padStart(14)}  ${f(p.percent, 1).padStart(5)}  ${bar}`);
   }
   if (a.consoleCost) {
     const c = a.consoleCost;
@@ -252,7 +253,7 @@ export function timelineSvg(a: BootAnalysis): string {
     const w = (Math.max(0, p.ms.mean) / total) * usable;
     parts.push(
       `<rect x="${x.toFixed(1)}" y="${barY}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[i % COLORS.length]}">` +
-        `<title>${esc(p.label)}: ${f(p.ms.mean)} ± ${f(p.ms.sd)} ms (${f(p.percent, 1)}%)</title></rect>`,
+        `<title>${esc(p.label)}: ${formatMeanSd(p.ms)} ms (${f(p.percent, 1)}%)</title></rect>`,
     );
     x += w;
   });
@@ -260,13 +261,13 @@ export function timelineSvg(a: BootAnalysis): string {
     const y = barY + barH + 24 + i * 20;
     return (
       `<rect x="${left}" y="${y - 11}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
-      `<text x="${left + 18}" y="${y}">${esc(p.label)}: ${f(p.ms.mean)} ± ${f(p.ms.sd)} ms (${f(p.percent, 1)}%)</text>`
+      `<text x="${left + 18}" y="${y}">${esc(p.label)}: ${formatMeanSd(p.ms)} ms (${f(p.percent, 1)}%)</text>`
     );
   });
   const H = barY + barH + 24 + a.phases.length * 20 + 10;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="13">\n` +
-    `<text x="${left}" y="22" font-weight="bold">Boot phases, host clock: ${a.boots} boot(s), qemu start → exit ${f(a.totalMs.mean)} ± ${f(a.totalMs.sd)} ms</text>\n` +
+    `<text x="${left}" y="22" font-weight="bold">Boot phases, host clock: ${a.boots} boot(s), qemu start → exit ${formatMeanSd(a.totalMs)} ms</text>\n` +
     parts.join('\n') +
     '\n' +
     legend.join('\n') +

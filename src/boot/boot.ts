@@ -10,9 +10,9 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import { BootError, InputError } from '../errors.js';
 import { interruption } from '../process.js';
+import { summarizeOrNull, type Summary } from '../stats/summary.js';
 import type { Logger } from '../ui/log.js';
 import { buildInitramfs, defaultInitramfsDeps, DMESG_FLAG, MARKERS, type InitramfsDeps } from './initramfs.js';
 import { between, guestLandmarks, hostLandmarks, parseFree, type FreeMemory, type GuestLandmarks, type HostLandmarks } from './landmarks.js';
@@ -227,28 +227,8 @@ export function assertBooted(r: BootResult): void {
   }
 }
 
-export interface Summary {
-  n: number;
-  mean: number;
-  /** Sample standard deviation (n − 1); 0 for one sample. */
-  sd: number;
-  median: number;
-  min: number;
-  max: number;
-}
-
-export function summarize(xs: readonly number[]): Summary | undefined {
-  const v = xs.filter((x) => Number.isFinite(x));
-  if (!v.length) return undefined;
-  return {
-    n: v.length,
-    mean: mean(v),
-    sd: v.length > 1 ? sampleStandardDeviation(v) : 0,
-    median: median(v),
-    min: min(v),
-    max: max(v),
-  };
-}
+/** One summary for every figure (src/stats/summary.ts): sd is null for a single boot. */
+export type { Summary };
 
 /** Figures reported per boot and summarized over boots, with their clock and unit. */
 export const METRICS = {
@@ -289,7 +269,7 @@ export interface BenchmarkResult {
 export function summarizeBoots(boots: readonly BootFigures[]): Partial<Record<MetricName, Summary>> {
   const out: Partial<Record<MetricName, Summary>> = {};
   for (const [name, m] of Object.entries(METRICS) as [MetricName, (typeof METRICS)[MetricName]][]) {
-    const s = summarize(boots.map((b) => m.get(b)).filter((x): x is number => x !== undefined));
+    const s = summarizeOrNull(boots.map((b) => m.get(b)).filter((x): x is number => x !== undefined && Number.isFinite(x)));
     if (s) out[name] = s;
   }
   return out;

@@ -1,5 +1,5 @@
 /** The boot lab's public API: what the minimization loop and the commands call. */
-export { bootKernel, benchmarkBoots, assertBooted, checkBzImage, composeAppend, defaultBootDeps, summarize, summarizeBoots, METRICS } from './boot.js';
+export { bootKernel, benchmarkBoots, assertBooted, checkBzImage, composeAppend, defaultBootDeps, summarizeBoots, METRICS } from './boot.js';
 export type { BootRequest, BootDeps, BootResult, BenchmarkOptions, BenchmarkResult, MetricName, Summary, TestOutcome } from './boot.js';
 export { analyzeBoots, formatTimeline, timelineSvg, parseTimestampedConsole, consoleRate } from './analyze.js';
 export type { BootAnalysis, PhaseStat, ConsoleCost, AnalyzableBoot } from './analyze.js';

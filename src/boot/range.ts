@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { welchTTest, type WelchResult } from '../stats/ttest.js';
 import { InputError } from '../errors.js';
 import { interruption } from '../process.js';
+import { formatMeanSd, summarizeOrNull } from '../stats/summary.js';
 import {
   assertBooted,
   bootKernel,
@@ -20,7 +21,6 @@ import {
   withInitramfs,
   checkBzImage,
   METRICS,
-  summarize,
   summarizeBoots,
   type BootDeps,
   type BootFigures,
@@ -235,7 +235,7 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
     const baseSamples = boots.get(base)!.map(get).filter((x): x is number => x !== undefined);
     const cellsOut: RangeCell[] = row.map((c, i) => {
       const samples = boots.get(c)!.map(get).filter((x): x is number => x !== undefined);
-      const summary = summarize(samples);
+      const summary = summarizeOrNull(samples);
       if (!summary) throw new InputError(`no "${METRICS[metric].label}" figure in the boots of ${c.kernel.path} (is it printed on this console?)`);
       const out: RangeCell = { ...c, samples, summary, all: summarizeBoots(boots.get(c)!), verdict: 'baseline' };
       if (i > 0) {
@@ -256,7 +256,7 @@ export function formatRangeTable(r: RangeResult): string {
   const body = r.rows.map((row) => [
     row.label,
     ...row.cells.map((c) => {
-      const v = `${c.summary.mean.toFixed(d)} ± ${c.summary.sd.toFixed(d)}`;
+      const v = formatMeanSd(c.summary, d);
       if (c.verdict === 'improves' || c.verdict === 'degrades') return `${v} ${c.verdict} by ${c.percent!.toFixed(1)}%`;
       if (c.verdict === 'no significant difference') return `${v} (p=${c.vsBaseline!.p.toFixed(2)})`;
       return v;

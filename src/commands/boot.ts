@@ -13,6 +13,7 @@ import {
   type MetricName,
 } from '../boot/boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
+import { formatMeanSd } from '../stats/summary.js';
 import { chooseAccel } from '../boot/qemu.js';
 import type { Logger } from '../ui/log.js';
 
@@ -102,7 +103,7 @@ export function formatSummaryTable(res: BenchmarkResult): string {
     const s = res.summary[name];
     if (!s) continue;
     const d = m.unit === 'MiB' ? 1 : 0;
-    rows.push([m.label, m.clock || '-', `${fmt(s.mean, d)} ± ${fmt(s.sd, d)}`, fmt(s.median, d), fmt(s.min, d), fmt(s.max, d), m.unit]);
+    rows.push([m.label, m.clock || '-', formatMeanSd(s, d), fmt(s.median, d), fmt(s.min, d), fmt(s.max, d), m.unit]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');

@@ -46,6 +46,14 @@ export function summarize(values: readonly number[]): Summary {
   return { n, median: median(xs), mean: m, sd, min, max, ci95: { low: m - half, high: m + half } };
 }
 
+/**
+ * "mean ± sd" for a table or a line; one sample has no spread, so it prints
+ * the value and "sd n/a", never "± 0".
+ */
+export function formatMeanSd(s: Pick<Summary, 'mean' | 'sd'>, digits = 0): string {
+  return s.sd === null ? `${s.mean.toFixed(digits)} (sd n/a)` : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}`;
+}
+
 /** Like summarize, but null for an empty list. */
 export function summarizeOrNull(values: readonly number[]): Summary | null {
   return values.length === 0 ? null : summarize(values);

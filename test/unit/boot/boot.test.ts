@@ -9,10 +9,9 @@ import {
   bootKernel,
   checkBzImage,
   composeAppend,
-  summarize,
 } from '../../../src/boot/boot.js';
 import { parseTimestampedConsole } from '../../../src/boot/analyze.js';
-import { parseAddFiles } from '../../../src/commands/boot.js';
+import { formatSummaryTable, parseAddFiles } from '../../../src/commands/boot.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
 import { fakeBootDeps, fakeBzImage, tempDir } from './fake.js';
 
@@ -136,7 +135,7 @@ describe('benchmarkBoots', () => {
     expect(initramfsBuilds).toBe(1); // once for the series, not per boot
     expect(res.boots).toHaveLength(3);
     expect(res.warmups).toHaveLength(1);
-    expect(res.summary.guestTotalMb).toEqual({ n: 3, mean: 128, sd: 0, median: 128, min: 128, max: 128 });
+    expect(res.summary.guestTotalMb).toEqual({ n: 3, mean: 128, sd: 0, median: 128, min: 128, max: 128, ci95: { low: 128, high: 128 } });
     expect(res.summary.guestMarkerUptimeMs?.mean).toBe(550);
     const markers = res.boots.map((b) => b.host.markerMs!);
     expect(res.summary.markerMs?.min).toBe(Math.min(...markers));
@@ -168,14 +167,15 @@ describe('benchmarkBoots', () => {
   });
 });
 
-describe('summarize', () => {
-  it('gives mean, sample sd, median, min, max', () => {
-    const s = summarize([2, 4, 4, 4, 5, 5, 7, 9])!;
-    expect(s.mean).toBe(5);
-    expect(s.sd).toBeCloseTo(2.138089935, 8); // sqrt(32/7)
-    expect(s.median).toBe(4.5);
-    expect([s.min, s.max, s.n]).toEqual([2, 9, 8]);
-    expect(summarize([])).toBeUndefined();
-    expect(summarize([3])!.sd).toBe(0);
+describe('one boot (--runs 1)', () => {
+  it('has no sd, and the table prints the single value with "sd n/a", never "± 0"', async () => {
+    const dir = tempDir();
+    const res = await benchmarkBoots({ kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' }, { runs: 1 }, fakeBootDeps(dir));
+    expect(res.summary.guestTotalMb).toEqual({ n: 1, mean: 128, sd: null, median: 128, min: 128, max: 128, ci95: null });
+    const table = formatSummaryTable(res);
+    expect(table.split('\n').slice(1).join('\n')).not.toContain('±'); // only the header says "mean ± sd"
+    expect(table).toMatch(/^guest total \(free -m\) +- +128\.0 \(sd n\/a\) +128\.0 +128\.0 +128\.0 +MiB$/m);
+    const three = await benchmarkBoots({ kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' }, { runs: 3 }, fakeBootDeps(dir));
+    expect(formatSummaryTable(three)).toMatch(/^guest total \(free -m\) +- +128\.0 ± 0\.0 +128\.0/m);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import fc from 'fast-check';
-import { jiffyQuantum, summarize, summarizeOrNull, tQuantile95 } from '../../../src/stats/summary.js';
+import { formatMeanSd, jiffyQuantum, summarize, summarizeOrNull, tQuantile95 } from '../../../src/stats/summary.js';
 
 describe('summarize', () => {
   it('gives median, mean, sample sd, min, max and a Student-t 95 % CI', () => {
@@ -26,6 +26,12 @@ describe('summarize', () => {
   it('invents no spread from one value', () => {
     const s = summarize([1234]);
     expect(s).toEqual({ n: 1, median: 1234, mean: 1234, sd: null, min: 1234, max: 1234, ci95: null });
+  });
+
+  it('prints one value with "sd n/a" and more with "± sd"', () => {
+    expect(formatMeanSd(summarize([1234.4]))).toBe('1234 (sd n/a)');
+    expect(formatMeanSd(summarize([2, 4, 4, 4, 5, 5, 7, 9]), 3)).toBe('5.000 ± 2.138'); // sqrt(32/7)
+    expect(formatMeanSd(summarize([7, 7]), 1)).toBe('7.0 ± 0.0');
   });
 
   it('has a zero-width interval for identical values', () => {
