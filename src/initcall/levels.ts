@@ -81,19 +81,19 @@ const KMOD_RE = /^__init(?:call|stub)__kmod_(.+?)__(\d+)_(\d+)_(.+)$/;
 /**
  * Parse an initcall entry symbol name:
  * - 5.16+ (and LTO stubs): `__initcall__kmod_<obj>__<counter>_<line>_<fn><id>`
- *   / `__initstub__kmod_…`;
+ *   / `__initstub__kmod_…` (object = KBUILD_MODNAME, line = the registration's line);
  * - older kernels: `__initcall_<fn><id>`.
  * Returns undefined for anything else (`__initcall_start`, `__initcall6_start`…).
  */
 export function parseInitcallSymbol(
   name: string,
-): { fn: string; id: string; level?: InitcallLevel; object?: string } | undefined {
+): { fn: string; id: string; level?: InitcallLevel; object?: string; line?: number } | undefined {
   if (!name.startsWith('__init')) return undefined;
   const m = KMOD_RE.exec(name);
   if (m) {
     const split = splitFnAndId(m[4]);
     if (!split || split.fn === '') return undefined;
-    return { ...split, level: levelFromId(split.id), object: m[1] };
+    return { ...split, level: levelFromId(split.id), object: m[1], line: Number(m[3]) };
   }
   if (name.startsWith('__initcall_') && !name.startsWith('__initcall__')) {
     const split = splitFnAndId(name.slice('__initcall_'.length));

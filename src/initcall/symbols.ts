@@ -16,7 +16,7 @@ export interface SystemMap extends SymbolMap {
   addressOf(name: string): bigint | undefined;
   levelOf(fn: string): InitcallLevel | undefined;
   /** Every initcall entry found: function, level id as in the symbol (`6`, `4s`, `early`, `con`…). */
-  readonly initcalls: ReadonlyArray<{ fn: string; id: string; level?: InitcallLevel; object?: string }>;
+  readonly initcalls: ReadonlyArray<{ fn: string; id: string; level?: InitcallLevel; object?: string; line?: number }>;
 }
 
 // `ffffffff81000000 T _text`, optionally `[module]` (kallsyms of a loaded module).
@@ -39,7 +39,7 @@ export function parseSystemMap(text: string, source = 'System.map'): SystemMap {
   const text0: boolean[] = [];
   const byName = new Map<string, number>(); // name → index into his/los (first occurrence)
   const levels = new Map<string, InitcallLevel | null>(); // null: conflicting levels
-  const initcalls: Array<{ fn: string; id: string; level?: InitcallLevel; object?: string }> = [];
+  const initcalls: Array<{ fn: string; id: string; level?: InitcallLevel; object?: string; line?: number }> = [];
 
   let lineNo = 0;
   let pos = 0;

@@ -39,7 +39,7 @@ describe('parseSystemMap', () => {
     expect(map.levelOf('early_setup')).toBe('early');
     expect(map.levelOf('helper_fn')).toBeUndefined();
     expect(map.initcalls).toHaveLength(5);
-    expect(map.initcalls[0]).toEqual({ fn: 'pci_subsys_init', id: '4', level: 'subsys', object: 'legacy' });
+    expect(map.initcalls[0]).toEqual({ fn: 'pci_subsys_init', id: '4', level: 'subsys', object: 'legacy', line: 68 });
   });
 
   it('reads /proc/kallsyms-style lines (module column), CRLF, blank lines, unsorted input', () => {
@@ -89,6 +89,7 @@ describe('initcall symbol names', () => {
       id: '6',
       level: 'device',
       object: 'e1000',
+      line: 961,
     });
     expect(parseInitcallSymbol('__initstub__kmod_core__400_100_foo_init2s')?.level).toBe('postcore');
     expect(parseInitcallSymbol('__initcall_univ8250_console_initcon')).toEqual({ fn: 'univ8250_console_init', id: 'con', level: undefined });
