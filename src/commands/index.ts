@@ -8,6 +8,7 @@ import { benchRangeCommand } from './bench-range.js';
 import { buildCommand } from './build.js';
 import { sourceCommand } from './source.js';
 import { reportCommand } from './report.js';
+import { screenCommand } from './screen.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand];
+export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand, screenCommand];
