@@ -1,12 +1,11 @@
 /**
- * Does the input belong together? A .config written for another tree, or
- * boot logs of another kernel series than the source tree, make every
- * attribution after them doubtful: refuse the first when it is clearly
- * foreign, warn about the second. Pure.
+ * Does the .config belong to the tree? One written for another tree makes
+ * every gate after it doubtful: refuse it when it is clearly foreign, warn
+ * when it is suspect. (Logs of another kernel version than the tree are
+ * warned about by attribution: initcall/attribute.ts versionMismatch.) Pure.
  */
 import type { DotConfig } from '../kconfig/dotconfig.js';
 import type { KconfigState } from '../kconfig/eval.js';
-import type { ParsedBoot } from '../initcall/types.js';
 
 /** `6.1` of `6.1.192`, `6.1.0-28-amd64` or `Linux/x86 6.12.9 Kernel Configuration`. */
 export function seriesOf(version: string | undefined): string | undefined {
@@ -49,17 +48,4 @@ export function checkConfigAgainstTree(state: KconfigState, config: DotConfig, c
   if (otherSeries) warnings.push(`${file}: written for Linux ${header}, the tree is ${treeVersion} (${what})`);
   else if (share >= SUSPECT_SHARE) warnings.push(`${file}: ${what}: is it the config of this tree?`);
   return { warnings, unknown, total };
-}
-
-/** Warn about boot logs of another kernel series than the tree. */
-export function checkBootsAgainstTree(boots: readonly ParsedBoot[], treeVersion: string): string[] {
-  const tree = seriesOf(treeVersion);
-  const out: string[] = [];
-  for (const b of boots) {
-    const release = b.kernelRelease ?? b.kernelVersion;
-    const s = seriesOf(release);
-    if (!release) out.push(`${b.source}: no "Linux version" line: cannot check that the log comes from a ${treeVersion} kernel`);
-    else if (s !== tree) out.push(`${b.source}: the log is of kernel ${release}, the tree is ${treeVersion}: files, lines and Kconfig symbols may differ`);
-  }
-  return out;
 }

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { olddefconfig } from '../../../src/kconfig/eval.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
-import { parseBootLog } from '../../../src/initcall/parse.js';
-import { checkBootsAgainstTree, checkConfigAgainstTree, configHeaderVersion } from '../../../src/propose/checks.js';
+import { checkConfigAgainstTree, configHeaderVersion } from '../../../src/propose/checks.js';
 
 const DIR = join(process.cwd(), 'test/fixtures/dotconfig/kconfig-explain');
 const tree = loadKconfigSync({
@@ -38,14 +37,5 @@ describe('a config against the tree', () => {
   });
   it('a file with no CONFIG_ line is refused', () => {
     expect(check('# nothing here\n').error).toBe('in.config: sets no CONFIG_ symbol: not a kernel .config');
-  });
-});
-
-describe('boot logs against the tree', () => {
-  const boot = (f: string) => parseBootLog(readFileSync(join(process.cwd(), 'test/fixtures/boots', f), 'utf8'), { source: f });
-  it('warns about a 6.12 log against a 6.1 tree, not about a 6.1 log', () => {
-    const w = checkBootsAgainstTree([boot('debian-6.1-qemu-1.log'), boot('debian-6.12-qemu-1.log')], '6.1.192');
-    expect(w).toHaveLength(1);
-    expect(w[0]).toMatch(/^debian-6\.12-qemu-1\.log: the log is of kernel 6\.12\.\S+, the tree is 6\.1\.192: /);
   });
 });
