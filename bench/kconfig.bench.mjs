@@ -23,8 +23,8 @@ import { ensureDebianSource } from '../dist/build/source.js';
 import { cacheRoot } from '../dist/cache.js';
 import { parseDotConfig } from '../dist/kconfig/dotconfig.js';
 import { applyConfigChanges, olddefconfig, olddefconfigFrom } from '../dist/kconfig/eval.js';
-import { createShellRunner } from '../dist/kconfig/shell-cache.js';
-import { defaultKconfigEnv, loadKconfigSync } from '../dist/kconfig/tree.js';
+import { kernelKconfigEnv, loadKernelKconfig } from '../dist/build/kconfig-host.js';
+import { createShellRunner } from '../dist/build/shell-cache.js';
 import { writeConfig } from '../dist/kconfig/write.js';
 import { createLogger } from '../dist/ui/log.js';
 
@@ -72,24 +72,24 @@ for (let i = 0; i < MAKE_RUNS; i++) {
 const makeOutput = readFileSync(join(outDir, '.config'), 'utf8');
 
 // ktrim parse, cold: every $(shell ...) probe runs (fresh runner, no disk cache).
-const env = defaultKconfigEnv(src, ARCH);
+const env = kernelKconfigEnv(src, { arch: ARCH });
 const coldTimes = [];
 let coldMisses = 0;
 for (let i = 0; i < PARSE_RUNS; i++) {
   const cwd = mkdtempSync(join(tmpdir(), 'ktrim-kconfig-bench-'));
   const shell = createShellRunner({ env: { ...process.env, ...env }, cwd, toolchainKey: 'bench-cold' });
-  const [t] = time(() => loadKconfigSync({ srctree: src, arch: ARCH, shell }));
+  const [t] = time(() => loadKernelKconfig({ srctree: src, arch: ARCH, shell }));
   coldTimes.push(t);
   coldMisses = shell.misses;
   rmSync(cwd, { recursive: true, force: true });
 }
 
 // ktrim parse with cached shell results (the CLI's default on-disk cache; first call fills it).
-loadKconfigSync({ srctree: src, arch: ARCH });
+loadKernelKconfig({ srctree: src, arch: ARCH });
 const warmTimes = [];
 let tree;
 for (let i = 0; i < PARSE_RUNS; i++) {
-  const [t, tr] = time(() => loadKconfigSync({ srctree: src, arch: ARCH }));
+  const [t, tr] = time(() => loadKernelKconfig({ srctree: src, arch: ARCH }));
   warmTimes.push(t);
   tree = tr;
 }

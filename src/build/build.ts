@@ -16,6 +16,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { machine } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import lockfile from 'proper-lockfile';
@@ -25,6 +26,7 @@ import { BuildError, InputError } from '../errors.js';
 import { startChild } from '../process.js';
 import { parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
 import { formatDiffconfig } from '../kconfig/diffconfig.js';
+import { resolveMakeArch } from './arch.js';
 import { configDistance, configDrift, configKey, mergeOnBase, readConfigRequest } from './config-request.js';
 import { bareCompiler, compilerErrors, compilerSetup, formatMakeCommand, makeArgv, onPath, srcArch } from './make.js';
 import { sourceIdentity } from './source-id.js';
@@ -128,7 +130,8 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
     }
   }
   const request = readConfigRequest(abs(req.config), req.base === undefined || (BASE_TARGETS as readonly string[]).includes(req.base) ? req.base : abs(req.base));
-  const arch = req.arch ?? 'x86_64';
+  // ARCH as plain make would set it (--arch, then $ARCH, then SUBARCH); passed to make explicitly.
+  const arch = resolveMakeArch({ arch: req.arch, makeVars: req.makeVars, env, machine: deps.machine ?? machine() }).ARCH;
   const target = req.target ?? (srcArch(arch) === 'x86' ? 'bzImage' : 'Image');
   const makeVars = req.makeVars ?? [];
   for (const v of makeVars) {

@@ -4,3 +4,4 @@ export { realMakeRunner, compilerErrors, compilerSetup, distccSlots, makeArgv, b
 export { sourceIdentity, kernelVersionOf, type SourceIdentity } from './source-id.js';
 export { readConfigRequest, readConfigFile, configKey, configDrift, configDistance, mergeOnBase, normalizedText } from './config-request.js';
 export type { BuildDeps, BuildRequest, BuildResult, DriftEntry, MakeOutcome, MakeRun, MakeRunner } from './types.js';
+export { hostMakeArch, resolveMakeArch, srcArchOf, subarchOf, type MakeArch } from './arch.js';

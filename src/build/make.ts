@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { startChild } from '../process.js';
 import { formatCommand } from '../ui/log.js';
+import { srcArchOf } from './arch.js';
 import type { MakeOutcome, MakeRun, MakeRunner } from './types.js';
 
 /** The real make: streamed, process group killed on Ctrl-C. Prints nothing itself. */
@@ -33,13 +34,8 @@ export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): bool
   return false;
 }
 
-/** Kernel SRCARCH for an ARCH= value (arch/<srcarch>/boot holds the image). */
-export function srcArch(arch: string): string {
-  if (arch === 'x86_64' || arch === 'i386' || arch === 'x86') return 'x86';
-  if (arch === 'sparc64') return 'sparc';
-  if (arch === 'parisc64') return 'parisc';
-  return arch;
-}
+/** Kernel SRCARCH for an ARCH= value (arch/<srcarch>/boot holds the image): the top Makefile's mapping. */
+export const srcArch = srcArchOf;
 
 /**
  * Compile slots in a DISTCC_HOSTS list, as distcc counts them: `host/N`

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InputError } from '../errors.js';
+import { makefileKernelVersion } from '../kconfig/tree.js';
 import { startChild } from '../process.js';
 
 export interface SourceIdentity {
@@ -34,8 +35,14 @@ async function capture(argv: string[], cwd?: string): Promise<{ exitCode: number
   return { exitCode: res.exitCode, lines };
 }
 
-/** VERSION, PATCHLEVEL, SUBLEVEL, EXTRAVERSION lines of the top Makefile; InputError when it is not a kernel tree. */
+/**
+ * The one "is this a kernel source tree" check (build, kconfig verbs): a
+ * directory with a top-level Kconfig and a Makefile with VERSION/PATCHLEVEL
+ * lines. Returns the version and those lines; InputError naming the
+ * directory otherwise.
+ */
 export function kernelVersionOf(dir: string): { version: string; lines: string } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError('kernel source directory not found', dir);
   const makefile = join(dir, 'Makefile');
   if (!existsSync(makefile) || !existsSync(join(dir, 'Kconfig'))) {
     throw new InputError('not a kernel source tree (no top-level Makefile and Kconfig)', dir);
@@ -44,7 +51,7 @@ export function kernelVersionOf(dir: string): { version: string; lines: string }
   const get = (k: string) => text.find((l) => l.startsWith(`${k} =`))?.slice(k.length + 2).trim();
   const [v, p, s, e] = ['VERSION', 'PATCHLEVEL', 'SUBLEVEL', 'EXTRAVERSION'].map(get);
   if (v === undefined || p === undefined) throw new InputError('no VERSION/PATCHLEVEL lines: not a kernel Makefile', makefile);
-  return { version: `${v}.${p}${s ? '.' + s : ''}${e ?? ''}`, lines: `${v} ${p} ${s} ${e}` };
+  return { version: makefileKernelVersion(text.join('\n')), lines: `${v} ${p} ${s} ${e}` };
 }
 
 export async function sourceIdentity(dir: string): Promise<SourceIdentity> {

@@ -19,7 +19,7 @@ export interface BuildRequest {
   config: string;
   /** Base the fragment applies on: a make target (tinyconfig, ...) or a .config file. */
   base?: string;
-  /** Kernel ARCH=, default x86_64. */
+  /** Kernel ARCH=; default as plain make sets it ($ARCH, else SUBARCH from `uname -m`: x86 on x86_64). */
   arch?: string;
   /** make -j; default: the distcc host slots when compiling through distcc, else the CPU count. */
   jobs?: number;
@@ -65,6 +65,8 @@ export interface BuildDeps {
   hasTool?: (name: string) => boolean;
   /** Environment for DISTCC_HOSTS, CCACHE_DIR; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** `uname -m` (SUBARCH, the default ARCH); default the host's. */
+  machine?: string;
 }
 
 /** A requested symbol whose value did not survive olddefconfig (diffconfig entry: requested → got). */

@@ -18,7 +18,7 @@ interface BuildArgs extends GlobalArgs {
   config: string;
   base?: string;
   out?: string;
-  arch: string;
+  arch?: string;
   jobs?: number;
   cc?: string;
   makeVar?: string[];
@@ -70,7 +70,7 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
       .option('config', { type: 'string', demandOption: true, describe: 'a full .config, or with --base a merge_config.sh-style fragment' })
       .option('base', { type: 'string', describe: 'base for a fragment: tinyconfig, defconfig, allnoconfig or a .config file' })
       .option('out', { type: 'string', describe: 'also copy bzImage, System.map, .config and build.log here' })
-      .option('arch', { type: 'string', default: 'x86_64', describe: 'kernel ARCH=' })
+      .option('arch', { type: 'string', describe: 'kernel ARCH= (default: $ARCH, else what plain make uses on this host: x86 on x86_64)' })
       .option('jobs', { alias: 'j', type: 'number', describe: 'make -j (default: CPUs, or the distcc host slots)' })
       .option('cc', { type: 'string', describe: 'CC= for make, e.g. "distcc gcc" (default: "ccache gcc" when ccache is installed)' })
       .option('ccache', { type: 'boolean', default: true, describe: 'wrap gcc in ccache when installed (--no-ccache: never)' })

@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { existsSync, statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { checkOutput, writeOutput } from '../output.js';
 import { contextFrom, type CommandContext, type GlobalArgs } from './context.js';
 import { readDotConfigFile } from './diff.js';
 import { InputError } from '../errors.js';
@@ -14,13 +14,16 @@ import { parseDotConfig } from '../kconfig/dotconfig.js';
 import { olddefconfig, type KconfigState } from '../kconfig/eval.js';
 import { explainSymbol, formatOffPlan, formatWhy, lookupSymbol, offFragment, planOff } from '../kconfig/explain.js';
 import { checkRequested, formatMergeMessage, mergeFragments } from '../kconfig/merge.js';
-import { loadKconfig, type KconfigTree } from '../kconfig/tree.js';
+import type { KconfigTree } from '../kconfig/tree.js';
+import { loadKernelKconfig } from '../build/kconfig-host.js';
+import { kernelVersionOf } from '../build/source-id.js';
 import { writeConfig } from '../kconfig/write.js';
 
 interface KconfigArgs extends GlobalArgs {
   source: string;
   config?: string;
-  arch: string;
+  arch?: string;
+  kernelVersion?: string;
   json?: boolean;
   symbols?: string[];
   symbol?: string;
@@ -28,21 +31,28 @@ interface KconfigArgs extends GlobalArgs {
   fragment?: string[];
 }
 
-/** The source tree must look like a kernel tree before we parse anything. */
-export function checkSourceTree(dir: string): string {
+/**
+ * The source tree must look like a kernel tree before we parse anything; a
+ * bare Kconfig directory (scripts/kconfig/tests cases) is accepted when the
+ * kernel version is given, since there is no Makefile to read it from.
+ */
+export function checkSourceTree(dir: string, kernelVersion?: string): string {
   const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InputError('no such directory', dir);
-  if (!existsSync(join(abs, 'Kconfig')) || !existsSync(join(abs, 'Makefile'))) {
-    throw new InputError('not a kernel source tree (no Kconfig or Makefile at its top)', dir);
+  if (kernelVersion === undefined) {
+    kernelVersionOf(abs);
+    return abs;
   }
+  if (!/^\d+\.\d+/.test(kernelVersion)) throw new InputError(`--kernel-version ${kernelVersion}: expected e.g. 6.1 or 6.12.0`);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InputError('no such directory', dir);
+  if (!existsSync(join(abs, 'Kconfig'))) throw new InputError('no Kconfig file at its top', dir);
   return abs;
 }
 
 async function loadTree(ctx: CommandContext, argv: KconfigArgs): Promise<KconfigTree> {
-  const src = checkSourceTree(argv.source);
+  const src = checkSourceTree(argv.source, argv.kernelVersion);
   const t0 = Date.now();
-  const tree = await loadKconfig({ srctree: src, arch: argv.arch, onWarning: (w) => ctx.logger.warn(w) });
-  ctx.logger.debug(`parsed ${tree.files.length} Kconfig files, ${tree.byName.size} symbols in ${Date.now() - t0} ms`);
+  const tree = loadKernelKconfig({ srctree: src, arch: argv.arch, kernelVersion: argv.kernelVersion, onWarning: (w) => ctx.logger.warn(w) });
+  ctx.logger.debug(`parsed ${tree.files.length} Kconfig files, ${tree.byName.size} symbols in ${Date.now() - t0} ms (ARCH=${tree.env.ARCH ?? '?'})`);
   return tree;
 }
 
@@ -79,7 +89,8 @@ const common = (y: Argv<GlobalArgs>) =>
   y
     .option('source', { alias: 's', type: 'string', demandOption: true, describe: 'kernel source tree' })
     .option('config', { alias: 'c', type: 'string', describe: 'input .config' })
-    .option('arch', { type: 'string', default: 'x86_64', describe: 'ARCH= as given to make' })
+    .option('arch', { type: 'string', describe: 'ARCH= as given to make (default: $ARCH, else what plain make uses on this host: x86 on x86_64)' })
+    .option('kernel-version', { type: 'string', describe: 'KERNELVERSION, for a bare Kconfig directory without a Makefile (e.g. 6.1)' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' });
 
 const why: CommandModule<GlobalArgs, KconfigArgs> = {
@@ -107,12 +118,12 @@ const off: CommandModule<GlobalArgs, KconfigArgs> = {
       .demandOption('config') as unknown as Argv<KconfigArgs>,
   handler: async (argv) => {
     const ctx = contextFrom(argv);
+    const outReal = argv.output ? await checkOutput(argv.output, { inputs: [argv.config], trees: [argv.source], flag: '-o' }) : undefined;
     const config = await readDotConfigFile(argv.config!);
     const tree = await loadTree(ctx, argv);
     const plan = planOff(tree, config, argv.symbols ?? []);
-    if (argv.output) {
-      guardOutput(argv.output, [argv.config!]);
-      await writeFileAtomic(argv.output, offFragment(plan));
+    if (argv.output && outReal) {
+      await writeOutput(outReal, offFragment(plan), argv.output);
       ctx.logger.info(`fragment with ${plan.changes.length} change(s) written to ${argv.output}`);
     }
     if (argv.json) {
@@ -123,11 +134,6 @@ const off: CommandModule<GlobalArgs, KconfigArgs> = {
     if (plan.stuck.length) process.exitCode = 1;
   },
 };
-
-function guardOutput(out: string, inputs: string[]): void {
-  const o = resolve(out);
-  for (const i of inputs) if (resolve(i) === o) throw new InputError('refusing to overwrite the input; write to a new file', out);
-}
 
 const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
   command: 'olddefconfig',
@@ -140,7 +146,7 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
   handler: async (argv) => {
     const ctx = contextFrom(argv);
     const frags = argv.fragment ?? [];
-    guardOutput(argv.output!, [argv.config!, ...frags]);
+    const outReal = await checkOutput(argv.output!, { inputs: [argv.config, ...frags], trees: [argv.source], flag: '-o' });
     const base = await readDotConfigFile(argv.config!);
     let config: DotConfig = base;
     let requested: DotConfig | undefined;
@@ -158,7 +164,7 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
     const state = olddefconfig(tree, config);
     for (const w of readWarnings(state, config, (n) => origin.get(n) ?? argv.config)) ctx.logger.warn(w);
     const text = writeConfig(state);
-    await writeFileAtomic(argv.output!, text);
+    await writeOutput(outReal, text, argv.output);
     const out = parseDotConfig(text, argv.output);
     if (requested) {
       for (const m of checkRequested(requested, out)) {

@@ -6,16 +6,12 @@
  * select/imply reverse dependencies, choice membership, automatic submenus
  * under symbols, and the flattening of `if` blocks.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { cacheRoot } from '../cache.js';
 import { InputError } from '../errors.js';
 import { exprAnd, exprContainsSymbol, exprDependsSymbol, exprEqual, exprFlatten, exprOr, exprSym, type Expr } from './expr.js';
 import { Lexer } from './lexer.js';
 import { Parser } from './parser.js';
 import { Preprocessor, type ShellRunner } from './preprocess.js';
-import { createShellRunner, type CachedShellRunner } from './shell-cache.js';
 import { SYMBOL_HASHSIZE, SYMBOL_HASHSIZE_V611, type KconfigDialect, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
 
 /** sym_get_choice_menu (6.11+): up from the first prompted definition to the nearest symbol menu. */
@@ -30,6 +26,7 @@ function choiceMenuOf(sym: KSymbol): MenuNode | null {
 export type { ShellRunner } from './preprocess.js';
 export type { KconfigTree } from './symbol.js';
 
+/** The environment conf sees: make's exports (ARCH, SRCARCH, CC, CC_VERSION_TEXT, ...) and srctree. */
 export interface KconfigEnv {
   srctree: string;
   ARCH: string;
@@ -40,13 +37,35 @@ export interface KconfigEnv {
   [k: string]: string;
 }
 
+/**
+ * What the loader needs from the outside world, passed in (the model does
+ * no I/O): the Kconfig files, and `$(shell,...)` (compiler probes, with
+ * whatever cache the caller wants). src/build/kconfig-host.ts has the real
+ * one; tests pass fakes.
+ */
+export interface KconfigHost {
+  /** A Kconfig (or Makefile) file's text; throws when it cannot be read. */
+  readFile(path: string): string;
+  shell: ShellRunner & { flush?(): void };
+}
+
 export interface LoadOptions {
   srctree: string;
-  /** ARCH= as given to make (default x86_64). */
-  arch?: string;
-  env?: Partial<KconfigEnv>;
+  /**
+   * The environment conf runs with: make's exported variables (computed by
+   * the caller, e.g. kernelKconfigEnv) and whatever else `$(VAR)` may read.
+   */
+  env?: Partial<KconfigEnv> | Record<string, string | undefined>;
+  host?: Partial<KconfigHost>;
+  /** Same as host.shell. */
   shell?: ShellRunner;
+  /** Same as host.readFile. */
   readFile?: (path: string) => string;
+  /**
+   * KERNELVERSION (selects the Kconfig dialect); default: from the top
+   * Makefile's VERSION/PATCHLEVEL/... For a bare Kconfig directory, give it.
+   */
+  kernelVersion?: string;
   /** Top Kconfig file (default `Kconfig`, as KBUILD_KCONFIG). */
   kconfig?: string;
   /** Messages: $(info), warnings. */
@@ -54,17 +73,8 @@ export interface LoadOptions {
   onWarning?: (text: string) => void;
 }
 
-/** SRCARCH for an ARCH, as the top Makefile maps it. */
-export function srcArchOf(arch: string): string {
-  if (arch === 'i386' || arch === 'x86_64') return 'x86';
-  if (arch === 'sparc32' || arch === 'sparc64') return 'sparc';
-  if (arch === 'parisc64') return 'parisc';
-  if (arch === 'sh64') return 'sh';
-  return arch;
-}
-
 /** KERNELVERSION from the top Makefile's VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION. */
-export function kernelVersionOf(makefileText: string): string {
+export function makefileKernelVersion(makefileText: string): string {
   const get = (k: string) => new RegExp(`^${k}\\s*=[ \\t]*(.*)$`, 'm').exec(makefileText)?.[1].trim() ?? '';
   const v = get('VERSION');
   const p = get('PATCHLEVEL');
@@ -72,60 +82,12 @@ export function kernelVersionOf(makefileText: string): string {
   return `${v}${p ? `.${p}${s ? `.${s}` : ''}` : ''}${get('EXTRAVERSION')}`;
 }
 
-function firstLine(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } }).split('\n')[0];
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The environment `make ARCH=<arch> olddefconfig` gives conf: the variables
- * the top Makefile exports that Kconfig files reference.
- */
-export function defaultKconfigEnv(
-  srctree: string,
-  arch = 'x86_64',
-  readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'),
-  /** Values given by the caller: CC_VERSION_TEXT is then not asked of the compiler. */
-  given: Partial<KconfigEnv> = {},
-): KconfigEnv {
-  let kernelVersion = '';
-  let makefile = '';
-  try {
-    makefile = readFile(join(srctree, 'Makefile'));
-    kernelVersion = kernelVersionOf(makefile);
-  } catch {
-    kernelVersion = '';
-  }
-  const rustc = given.RUSTC ?? 'rustc';
-  // RUSTC_VERSION_TEXT = $(subst $(pound),,$(shell $(RUSTC) --version 2>/dev/null)), exported from 6.12 on.
-  const rustcVersionText =
-    given.RUSTC_VERSION_TEXT ?? (makefile.includes('RUSTC_VERSION_TEXT') ? firstLine(rustc, ['--version']).replace(/#/g, '') : '');
-  const cc = given.CC ?? 'gcc';
-  return {
-    srctree,
-    ARCH: arch,
-    SRCARCH: srcArchOf(arch),
-    KERNELVERSION: kernelVersion,
-    CC: cc,
-    LD: 'ld',
-    AR: 'ar',
-    NM: 'nm',
-    OBJCOPY: 'objcopy',
-    PAHOLE: 'pahole',
-    RUSTC: rustc,
-    BINDGEN: 'bindgen',
-    PYTHON3: 'python3',
-    HOSTCC: 'gcc',
-    HOSTCXX: 'g++',
-    CROSS_COMPILE: '',
-    // $(subst $(pound),,$(shell LC_ALL=C $(CC) --version 2>/dev/null | head -n 1))
-    CC_VERSION_TEXT: given.CC_VERSION_TEXT ?? firstLine(cc, ['--version']).replace(/#/g, ''),
-    RUSTC_VERSION_TEXT: rustcVersionText,
-  };
-}
+/** A host without `$(shell)`: pure trees that call it are an error, not a silent ''. */
+const noShell: ShellRunner = {
+  run(cmd: string): string {
+    throw new InputError(`$(shell,${cmd}): no shell given to the Kconfig loader`);
+  },
+};
 
 /** Parse and finalize a Kconfig tree. */
 export async function loadKconfig(opts: LoadOptions): Promise<KconfigTree> {
@@ -135,26 +97,37 @@ export async function loadKconfig(opts: LoadOptions): Promise<KconfigTree> {
 /** Synchronous variant of loadKconfig (the C parser is synchronous too). */
 export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   const srctree = resolve(opts.srctree);
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const env: KconfigEnv = { ...defaultKconfigEnv(srctree, opts.arch ?? 'x86_64', readFile, opts.env), ...(opts.env as Record<string, string>) };
-  let shell = opts.shell;
-  let cached: CachedShellRunner | undefined;
-  if (!shell) {
-    const ldLine = firstLine(env.LD, ['--version']);
-    cached = createShellRunner({
-      env: { ...process.env, ...env },
-      cwd: join(cacheRoot(), 'tmp', 'kconfig-shell'),
-      cacheDir: join(cacheRoot(), 'kconfig'),
-      toolchainKey: [env.CC_VERSION_TEXT, ldLine, env.ARCH, env.CC, env.LD, env.RUSTC_VERSION_TEXT ?? ''].join('\n'),
+  const readFile =
+    opts.host?.readFile ??
+    opts.readFile ??
+    ((p: string): string => {
+      throw new Error(`loadKconfig: no readFile given (pass a KconfigHost) to read ${p}`);
     });
-    shell = cached;
+  const shell: KconfigHost['shell'] = opts.host?.shell ?? opts.shell ?? noShell;
+  const top = opts.kconfig ?? 'Kconfig';
+  const topPath = isAbsolute(top) ? top : join(srctree, top);
+  try {
+    readFile(topPath);
+  } catch {
+    throw new InputError(`no Kconfig at the top of ${srctree} (not a kernel source tree?)`);
   }
+  let kernelVersion = opts.kernelVersion;
+  if (kernelVersion === undefined) {
+    try {
+      kernelVersion = makefileKernelVersion(readFile(join(srctree, 'Makefile')));
+    } catch {
+      kernelVersion = '';
+    }
+  }
+  const given = Object.fromEntries(Object.entries(opts.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+  const env: Record<string, string> = { srctree, KERNELVERSION: kernelVersion, ...given };
   const warnings: string[] = [];
-  let lexer!: Lexer;
+  // The preprocessor asks the lexer (made next, around it) where it is.
+  const at: { lexer?: Lexer } = {};
   const pp = new Preprocessor({
     env,
     shell,
-    where: () => ({ file: lexer.file, line: lexer.line }),
+    where: () => ({ file: at.lexer!.file, line: at.lexer!.line }),
     info: opts.onInfo,
     warn: (t) => {
       warnings.push(t);
@@ -165,7 +138,7 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   const [maj, min] = version.split('.').map((x) => parseInt(x, 10));
   const newer = maj > 6 || (maj === 6 && min >= 18);
   const dialect: KconfigDialect = maj > 6 || (maj === 6 && min >= 11) ? 'v6.11' : 'v6.1';
-  lexer = new Lexer(pp, { keywords: newer ? ['transitional'] : [], warn: (t) => warnings.push(t) });
+  const lexer = (at.lexer = new Lexer(pp, { keywords: newer ? ['transitional'] : [], warn: (t) => warnings.push(t) }));
   const parserOpts = { dialect, hashSize: dialect === 'v6.11' ? SYMBOL_HASHSIZE_V611 : SYMBOL_HASHSIZE };
   const parser = new Parser(lexer, pp, {
     open: (name) => {
@@ -177,12 +150,8 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
       }
     },
   }, parserOpts);
-  const top = opts.kconfig ?? 'Kconfig';
-  if (!opts.readFile && !existsSync(isAbsolute(top) ? top : join(srctree, top))) {
-    throw new InputError(`no Kconfig at the top of ${srctree} (not a kernel source tree?)`);
-  }
   const res = parser.parseFile(top);
-  cached?.flush();
+  shell.flush?.();
   const table = res.table;
   const modules = res.modules ?? table.no;
   const root = res.root;

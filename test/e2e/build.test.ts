@@ -54,7 +54,7 @@ describe('ktrim build on Debian linux-source-6.1', () => {
   });
 
   it('answers the same request from the cache through the CLI: no make command at all', async () => {
-    const r = await ktrim('build', '--source', source, '--base', 'tinyconfig', '--config', TINY_FRAGMENT, '--json');
+    const r = await ktrim('build', '--source', source, '--base', 'tinyconfig', '--config', TINY_FRAGMENT, '--arch', 'x86_64', '--json');
     expect(r.exitCode).toBe(0);
     const res = JSON.parse(r.stdout) as BuildResult;
     expect(res.cacheHit).toBe(true);
@@ -97,7 +97,7 @@ describe('ktrim build on Debian linux-source-6.1', () => {
       // gcc reports it at the header's file:line, and the source tree is not touched.
       const header = join(scratch, 'ktrim-broken.h');
       writeFileSync(header, '/* injected by ktrim e2e test */\nint ktrim_injected_error = ;\n');
-      const r = await ktrim('build', '--source', source, '--base', 'tinyconfig', '--config', TINY_FRAGMENT, '--make-var', `KCFLAGS=-include ${header}`);
+      const r = await ktrim('build', '--source', source, '--base', 'tinyconfig', '--config', TINY_FRAGMENT, '--arch', 'x86_64', '--make-var', `KCFLAGS=-include ${header}`);
       const dirLine = r.stderr.split('\n').find((l) => l.startsWith('I: $ ') && l.includes(' bzImage'));
       const m = dirLine && / O=(\S+)\/obj /.exec(dirLine);
       if (m) cleanup.push(m[1]!);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { findSymbol, symbolPrompts } from '../../src/kconfig/symbol.js';
-import { loadKconfigSync } from '../../src/kconfig/tree.js';
+import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
 import { readCatalog } from '../../src/propose/catalog.js';
 import { createLogger } from '../../src/ui/log.js';
 
@@ -20,7 +20,7 @@ const PROMPTLESS: Record<string, string[]> = { '6.1': [], '6.12': ['MICROCODE'] 
 
 describe.each(['6.1', '6.12'])('catalog symbols in Debian linux-source-%s', (series) => {
   it('exist, are bool/tristate, and have a prompt (except the known promptless ones)', () => {
-    const tree = loadKconfigSync({ srctree: sources.get(series)!, arch: 'x86_64' });
+    const tree = loadKernelKconfig({ srctree: sources.get(series)!, arch: 'x86_64' });
     const missing: string[] = [];
     const promptless: string[] = [];
     let checked = 0;

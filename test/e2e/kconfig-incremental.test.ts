@@ -12,7 +12,7 @@ import { parseDotConfig, type DotConfig } from '../../src/kconfig/dotconfig.js';
 import { applyConfigChanges, olddefconfig, olddefconfigFrom, type ConfigChanges, type KconfigState } from '../../src/kconfig/eval.js';
 import { parityTree, prepareParityInputs } from './helpers/parity.js';
 import type { KconfigTree, KSymbol } from '../../src/kconfig/symbol.js';
-import { loadKconfigSync } from '../../src/kconfig/tree.js';
+import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
 import { writeConfig } from '../../src/kconfig/write.js';
 import { createLogger } from '../../src/ui/log.js';
 import { describeChanges, fullText } from '../helpers/kconfig-candidates.js';
@@ -35,7 +35,7 @@ const { srcPath, inputsDir } = prepared.get(series)!;
 
 describe(`olddefconfigFrom on Debian linux-source-${series} x86_64`, () => {
   let tree: KconfigTree;
-  const load = () => (tree ??= loadKconfigSync({ srctree: srcPath, arch: 'x86_64' }));
+  const load = () => (tree ??= loadKernelKconfig({ srctree: srcPath, arch: 'x86_64' }));
   const readInput = (name: string) => {
     const path = join(inputsDir, name);
     return parseDotConfig(readFileSync(path, 'utf8'), path, { strict: false });

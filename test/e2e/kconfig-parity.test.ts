@@ -25,7 +25,7 @@ import {
   type ParityInput,
   type ParityResult,
 } from './helpers/parity.js';
-import { loadKconfig } from '../../src/kconfig/tree.js';
+import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
 import { olddefconfig } from '../../src/kconfig/eval.js';
 import { writeConfig } from '../../src/kconfig/write.js';
 import { createLogger } from '../../src/ui/log.js';
@@ -54,7 +54,7 @@ describe('olddefconfig parity with scripts/kconfig/conf', () => {
       expect(inputs.filter((i) => i.kind === 'randconfig').length).toBeGreaterThanOrEqual(20);
       const tree = parityTree(series, src);
       const t0 = Date.now();
-      const ktree = await loadKconfig({ srctree: src, arch: 'x86_64' });
+      const ktree = loadKernelKconfig({ srctree: src, arch: 'x86_64' });
       const parseMs = Date.now() - t0;
       const results: ParityResult[] = await runParity(tree, inputs, (text, input) => {
         const config = parseDotConfig(text, input.path, { strict: false });
@@ -198,7 +198,7 @@ describe('kconfig off on the real 6.1 tree, checked with the C tool', () => {
     const { src, inputs } = inputsBySeries.get('6.1')!;
     const tree = parityTree('6.1', src);
     const defconfig = inputs.find((i) => i.name === 'defconfig')!;
-    const ktree = await loadKconfig({ srctree: src, arch: 'x86_64' });
+    const ktree = loadKernelKconfig({ srctree: src, arch: 'x86_64' });
     const config = parseDotConfig(await readFile(defconfig.path, 'utf8'), defconfig.path);
     // ACPI_VIDEO: visible but selected by DRM_I915; CRC32: selected by 17 symbols, some through promptless ones;
     // PCI_QUIRKS: hidden behind `if EXPERT`.

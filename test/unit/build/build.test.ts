@@ -53,7 +53,7 @@ beforeEach(() => {
   cpSync(FIXTURE, source, { recursive: true });
   cacheDir = join(tmp, 'cache');
   make = recordingMake();
-  deps = { make, logger: createMemoryLogger(), cacheDir, hasTool: () => false, env: {} };
+  deps = { make, logger: createMemoryLogger(), cacheDir, hasTool: () => false, env: {}, machine: 'x86_64' };
 });
 
 describe('buildKernel with the fake kernel tree', () => {
@@ -66,7 +66,7 @@ describe('buildKernel with the fake kernel tree', () => {
     expect(make.runs.map((m) => m.argv.at(-1))).toEqual(['tinyconfig', 'olddefconfig', 'bzImage']);
     expect(r.buildDir.startsWith(join(cacheDir, 'builds', ''))).toBe(true);
     expect(relative(cacheDir, r.buildDir)).toMatch(/^builds\/6\.1\.0-fake-[0-9a-f]{12}\/[0-9a-f]{16}$/);
-    expect(r.makeCommands[2]).toBe(`make -C ${source} O=${r.objDir} ARCH=x86_64 -j2 bzImage`);
+    expect(r.makeCommands[2]).toBe(`make -C ${source} O=${r.objDir} ARCH=x86 -j2 bzImage`);
     expect(deps.logger.lines).toContain(`I: $ ${r.makeCommands[2]}`);
     expect(r.bzImage).toBe(join(r.objDir, 'arch/x86/boot/bzImage'));
     expect(readFileSync(r.bzImage, 'utf8')).toBe(
@@ -183,7 +183,7 @@ describe('buildKernel with the fake kernel tree', () => {
     deps.hasTool = (n) => n === 'ccache';
     const r = await buildKernel({ source, base: 'tinyconfig', config: file('c.config', 'CONFIG_PRINTK=y\n'), jobs: 1 }, deps);
     expect(r.cc).toBe('ccache gcc');
-    expect(r.makeCommands.at(-1)).toBe(`CCACHE_DIR=${join(cacheDir, 'ccache')} make -C ${source} O=${r.objDir} ARCH=x86_64 -j1 'CC=ccache gcc' bzImage`);
+    expect(r.makeCommands.at(-1)).toBe(`CCACHE_DIR=${join(cacheDir, 'ccache')} make -C ${source} O=${r.objDir} ARCH=x86 -j1 'CC=ccache gcc' bzImage`);
     expect(readFileSync(r.bzImage, 'utf8')).toContain('PRINTK=y cc=ccache gcc');
   });
 

@@ -52,6 +52,7 @@ describe('olddefconfigFrom on the fixture trees', () => {
         srctree: join(FIXTURES, dir),
         env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: `${series}.0`, CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
         shell: fixtureShell,
+        readFile: (p: string) => readFileSync(p, 'utf8'),
       });
       const path = join(FIXTURES, dir, `${input}.config`);
       const config = parseDotConfig(readFileSync(path, 'utf8'), path, { strict: false });

@@ -18,6 +18,7 @@ function evaluate(tree: string, input: string, series: '6.1' | '6.12') {
     srctree: join(FIXTURES, tree),
     env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: `${series}.0`, CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
     shell,
+    readFile: (p: string) => readFileSync(p, 'utf8'),
   });
   const path = join(FIXTURES, tree, `${input}.config`);
   const state = olddefconfig(t, parseDotConfig(readFileSync(path, 'utf8'), path, { strict: false }));

@@ -20,6 +20,7 @@ function setup() {
     srctree: DIR,
     env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: '6.1.0', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
     shell: { run: () => '' },
+    readFile: (p: string) => readFileSync(p, 'utf8'),
   });
   const config = parseDotConfig(text('input.config'), 'input.config');
   const state = olddefconfig(tree, config);

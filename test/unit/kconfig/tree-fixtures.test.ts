@@ -30,6 +30,7 @@ function load(tree: string, series: string) {
     srctree: join(FIXTURES, tree),
     env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: `${series}.0`, CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
     shell: fakeShell,
+    readFile: (p: string) => readFileSync(p, 'utf8'),
   });
 }
 
