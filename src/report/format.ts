@@ -2,6 +2,23 @@
  * Number and text formatting shared by the text, markdown and compare
  * renderers. Times come in µs and are printed in ms (µs resolution) or s.
  */
+import { cleanText, elide, NAME_MAX } from './escape.js';
+
+export { elide };
+
+/**
+ * At most this many initcalls (or groups) are listed in any format, whatever
+ * --top says: a real boot has a few thousand at most, and a log holding one
+ * call repeated 100,000 times must still give a report of bounded size.
+ */
+export const MAX_LISTED = 5000;
+/** At most this many names in one "never returned" or "returned an error" list. */
+export const MAX_NAMES = 100;
+
+/** The first `max` items and how many were left out. */
+export function capped<T>(items: readonly T[], max: number): { shown: T[]; omitted: number } {
+  return { shown: items.slice(0, max), omitted: Math.max(0, items.length - max) };
+}
 
 /** `12.345` (ms, three decimals = µs resolution). */
 export function ms(us: number, decimals = 3): string {
@@ -97,23 +114,20 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   return lines;
 }
 
-/** Shorten `s` to `max` characters by eliding the middle with `…`. */
-export function elide(s: string, max: number): string {
-  if (s.length <= max) return s;
-  const keep = max - 1;
-  const head = Math.ceil(keep / 2);
-  return s.slice(0, head) + '…' + s.slice(s.length - (keep - head));
-}
-
 /**
  * Shorten an initcall key (`fn#2 [module]`) to `max` characters, eliding the
  * function name and keeping the module tag whole when there is room.
  */
 export function elideKey(key: string, max: number): string {
-  if (key.length <= max) return key;
-  const m = /^(.*?)( \[[^\]]+\])$/.exec(key);
-  if (m && max - m[2].length >= 12) return elide(m[1], max - m[2].length) + m[2];
-  return elide(key, max);
+  if (key.length <= max) return cleanText(key, max);
+  const m = key.length <= 4 * max ? /^(.*?)( \[[^\]]+\])$/.exec(key) : null;
+  if (m && max - m[2].length >= 12) return cleanText(elide(m[1], max - m[2].length) + m[2], max);
+  return cleanText(key, max);
+}
+
+/** An initcall key or group name as a table row shows it: safe, at most NAME_MAX long. */
+export function nameCell(key: string): string {
+  return elideKey(key, NAME_MAX);
 }
 
 /** What every renderer takes: how much of the ranking to show. */
@@ -126,9 +140,8 @@ export interface ViewOptions {
 
 /** Apply --top and --min-us to a ranked list (complete entries first, as ranked). */
 export function selectRanked<T extends { stats: { median: number } | null }>(items: readonly T[], opts: ViewOptions): T[] {
-  let out = items.filter((r) => opts.minUs === undefined || (r.stats !== null && r.stats.median >= opts.minUs));
-  if (opts.top !== undefined) out = out.slice(0, opts.top);
-  return out;
+  const out = items.filter((r) => opts.minUs === undefined || (r.stats !== null && r.stats.median >= opts.minUs));
+  return out.slice(0, Math.min(opts.top ?? MAX_LISTED, MAX_LISTED));
 }
 
 /** A Markdown pipe table with padded, aligned cells (readable as plain text too). */
@@ -142,7 +155,15 @@ export function pipeTable(rows: readonly (readonly string[])[], align: readonly 
   return [line(head), rule, ...body.map(line)];
 }
 
-/** A Markdown code span (kernel symbols are full of `_`); `|` escaped for tables. */
-export function code(s: string): string {
-  return '`' + s.replace(/`/g, "'").replace(/\|/g, '\\|') + '`';
+/**
+ * A Markdown code span (kernel symbols are full of `_`); `|` escaped for
+ * tables. Log text in it is cleaned (cleanText) and at most `max` long.
+ */
+export function code(s: string, max = NAME_MAX): string {
+  return '`' + cleanText(s, max).replace(/`/g, "'").replace(/\|/g, '\\|') + '`';
+}
+
+/** "why" a list stops short: the --top/--min-us filter, or the MAX_LISTED bound. */
+export function hiddenReason(shown: number, opts: ViewOptions): string {
+  return shown >= MAX_LISTED && (opts.top === undefined || opts.top > MAX_LISTED) ? `at most ${MAX_LISTED} listed` : '--top/--min-us';
 }

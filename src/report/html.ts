@@ -9,7 +9,8 @@
 import type { InitcallReport, RankedInitcall } from '../initcall/rank.js';
 import type { ParsedBoot } from '../initcall/types.js';
 import type { Summary } from '../stats/summary.js';
-import { escapeHtml as esc } from './escape.js';
+import { escapeHtml as esc, NAME_MAX } from './escape.js';
+import { capped, elide, MAX_LISTED } from './format.js';
 import { formatDuration, renderSvgElement } from './svg.js';
 
 export interface HtmlOptions {
@@ -18,6 +19,10 @@ export interface HtmlOptions {
 
 /** Width of the inlined timelines (px). */
 const HTML_SVG_WIDTH = 1400;
+/** Timelines drawn (the first boots); each is bounded by svg.ts's MAX_BARS. */
+export const MAX_TIMELINES = 20;
+/** Warnings listed in the header, over all boots. */
+const MAX_WARNINGS = 100;
 
 /** µs → ms with 3 decimals, the unit of every table column. */
 function ms(us: number): string {
@@ -45,8 +50,9 @@ function numCell(value: number | null, text: string, cls = 'num', title?: string
   return `<td class="${cls}" data-v="${value === null ? '' : value}"${t}>${esc(text)}</td>`;
 }
 
-function textCell(text: string, cls: string): string {
-  return `<td class="${cls}">${esc(text)}</td>`;
+/** A text cell: log text is cleaned and at most `max` long (names: NAME_MAX). */
+function textCell(text: string, cls: string, max = NAME_MAX): string {
+  return `<td class="${cls}">${esc(text, max)}</td>`;
 }
 
 const COLUMNS: { key: string; label: string; type: 'num' | 'text'; title: string }[] = [
@@ -68,10 +74,10 @@ function initcallRow(r: RankedInitcall, rank: number, bootCount: number): string
   const perBoot = r.durationsUs.map((d) => (d === null ? '—' : ms(d))).join(', ');
   const medianTitle = `per boot (ms): ${perBoot}${r.jiffyUs ? `; every duration is a multiple of ${r.jiffyUs} µs (jiffy-quantized)` : ''}`;
   const medianText = s ? `${r.jiffyUs ? '≈' : ''}${ms(s.median)}` : '—';
-  let name = r.occurrence > 0 ? `${r.fn}#${r.occurrence + 1}` : r.fn;
+  let name = r.occurrence > 0 ? `${elide(r.fn, NAME_MAX)}#${r.occurrence + 1}` : r.fn;
   if (r.async) name += ' (async)';
   const ret: string[] = [];
-  if (r.errorCodes.length > 0) ret.push(`${r.errorCodes.join(', ')} (${r.errorBoots}/${bootCount})`);
+  if (r.errorCodes.length > 0) ret.push(`${r.errorCodes.slice(0, 10).join(', ')}${r.errorCodes.length > 10 ? ', …' : ''} (${r.errorBoots}/${bootCount})`);
   if (r.incomplete > 0) ret.push(`never returned (${r.incomplete}/${bootCount})`);
   const cls = [r.incomplete > 0 ? 'incomplete' : '', r.errorCodes.length > 0 ? 'error' : '', r.async ? 'async' : '']
     .filter(Boolean)
@@ -88,7 +94,7 @@ function initcallRow(r: RankedInitcall, rank: number, bootCount: number): string
     numCell(s ? s.max : null, s ? ms(s.max) : '—', 'num max') +
     numCell(r.share, r.share === null ? '—' : r.async ? 'async' : (r.share * 100).toFixed(2), 'num share') +
     numCell(r.boots, `${r.boots}/${bootCount}`, 'num boots') +
-    textCell(ret.join('; '), 'ret') +
+    textCell(ret.join('; '), 'ret', 1024) +
     `</tr>`
   );
 }
@@ -358,8 +364,9 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   // Header: the figures a kernel engineer looks at first.
   o.push(`<header><h1>${esc(title)}</h1><dl class="figures">`);
   const fig = (dt: string, dd: string, cls = '') => o.push(`<dt>${esc(dt)}</dt><dd${cls ? ` class="${cls}"` : ''}>${dd}</dd>`);
-  fig(kernels.length > 1 ? 'Kernels' : 'Kernel', kernels.map(esc).join('<br>'), 'kernel');
-  fig('Boots', esc(`${n}: ${report.boots.map((b) => b.source).join(', ')}`));
+  fig(kernels.length > 1 ? 'Kernels' : 'Kernel', capped(kernels, MAX_TIMELINES).shown.map((s) => esc(s, 256)).join('<br>'), 'kernel');
+  const sources = capped(report.boots, MAX_TIMELINES);
+  fig('Boots', esc(`${n}: ${sources.shown.map((b) => elide(b.source, NAME_MAX)).join(', ')}${sources.omitted ? ` and ${sources.omitted} more` : ''}`));
   fig('Initcalls', esc(`${report.initcalls.length} distinct`));
   fig('Total initcall time', esc(`${summaryText(report.totalInitcallUs)} (synchronous calls)`));
   fig('Time to /init', esc(report.timeToInitUs ? summaryText(report.timeToInitUs) : 'unknown (no timestamps or no "Run /init" line)'));
@@ -371,14 +378,17 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
       `${lt.count} initcalls under ${formatDuration(lt.thresholdUs)} (median): together ${formatDuration(lt.totalUs)}, ${pct(lt.share)} of the initcall time`,
     ),
   );
-  if (cmdlines.length > 0) fig(cmdlines.length > 1 ? 'Command lines' : 'Command line', cmdlines.map(esc).join('<br>'), 'cmdline');
+  if (cmdlines.length > 0)
+    fig(cmdlines.length > 1 ? 'Command lines' : 'Command line', capped(cmdlines, MAX_TIMELINES).shown.map((s) => esc(s, 4096)).join('<br>'), 'cmdline');
   o.push('</dl>');
   const warnings = [...report.warnings];
   boots.forEach((b) => {
     for (const w of b.warnings.slice(0, 20)) warnings.push(`${b.source}:${w.line}: ${w.message}`);
     if (b.warnings.length > 20) warnings.push(`${b.source}: ${b.warnings.length - 20} more warnings`);
   });
-  if (warnings.length > 0) o.push(`<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
+  const shownWarnings = capped(warnings, MAX_WARNINGS);
+  if (shownWarnings.omitted > 0) shownWarnings.shown.push(`${shownWarnings.omitted} more warnings`);
+  if (warnings.length > 0) o.push(`<ul class="warnings">${shownWarnings.shown.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
   o.push('</header>');
 
   // Timelines.
@@ -389,12 +399,15 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     o.push(
       '<p class="hint">One row per PID (PID 1 runs the synchronous initcalls); bar width = duration; hover a bar for its name, duration and log line, click it to see its row in the table. Drag across a timeline to zoom in, double-click to zoom out.</p>',
     );
+    const drawn = capped(boots, MAX_TIMELINES);
     if (boots.length > 1) {
       o.push('<div class="controls"><label>Boot <select id="boot-select">');
-      boots.forEach((b, i) => o.push(`<option value="${i}"${i === 0 ? ' selected' : ''}>${esc(`${i + 1}: ${b.source}`)}</option>`));
-      o.push('</select></label></div>');
+      drawn.shown.forEach((b, i) => o.push(`<option value="${i}"${i === 0 ? ' selected' : ''}>${esc(`${i + 1}: ${elide(b.source, NAME_MAX)}`)}</option>`));
+      o.push('</select></label>');
+      if (drawn.omitted > 0) o.push(`<span>timelines of the first ${MAX_TIMELINES} boots; ${drawn.omitted} more not drawn</span>`);
+      o.push('</div>');
     }
-    boots.forEach((b, i) => {
+    drawn.shown.forEach((b, i) => {
       o.push(`<div class="svg-wrap" data-boot="${i}"${i === 0 ? '' : ' hidden'}>`);
       o.push(renderSvgElement(b, { idPrefix: `boot${i}`, width: HTML_SVG_WIDTH }));
       o.push('</div>');
@@ -406,7 +419,8 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   o.push('<section id="initcalls"><h2>Initcalls</h2>');
   o.push(
     `<div class="controls"><input id="filter" type="search" placeholder="filter by name, module or level" aria-label="filter initcalls">` +
-      `<span><span id="shown">${report.initcalls.length}</span> of ${report.initcalls.length} shown; click a column header to sort</span></div>`,
+      `<span><span id="shown">${Math.min(report.initcalls.length, MAX_LISTED)}</span> of ${report.initcalls.length} shown` +
+      `${report.initcalls.length > MAX_LISTED ? ` (at most ${MAX_LISTED} listed)` : ''}; click a column header to sort</span></div>`,
   );
   o.push('<table id="initcall-table"><thead><tr>');
   COLUMNS.forEach((c, i) =>
@@ -415,7 +429,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     ),
   );
   o.push('</tr></thead><tbody>');
-  report.initcalls.forEach((r, i) => o.push(initcallRow(r, i + 1, n)));
+  capped(report.initcalls, MAX_LISTED).shown.forEach((r, i) => o.push(initcallRow(r, i + 1, n)));
   o.push('</tbody></table></section>');
 
   // Groups, when asked for (--group-by module|level).
@@ -425,7 +439,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
       o.push(`<th>${esc(h)}</th>`);
     }
     o.push('</tr></thead><tbody>');
-    report.groups.forEach((g, i) => {
+    capped(report.groups, MAX_LISTED).shown.forEach((g, i) => {
       o.push(
         '<tr>' +
           numCell(i + 1, String(i + 1)) +

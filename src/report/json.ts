@@ -4,7 +4,8 @@
  * with a new schemaVersion.
  */
 import type { InitcallComparison, InitcallReport, RankedInitcall } from '../initcall/rank.js';
-import { selectRanked, type ViewOptions } from './format.js';
+import { MAX_LISTED, selectRanked, type ViewOptions } from './format.js';
+import { safeJson } from './escape.js';
 import { selectCompared } from './compare.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -19,6 +20,12 @@ export interface JsonReport {
   filter: { top: number | null; minUs: number | null };
   /** Distinct initcalls before --top / --min-us. */
   initcallCount: number;
+  /**
+   * True when initcalls were left out because of the bound on the list's
+   * length (MAX_LISTED selected, and as many flagged ones), not because of
+   * --top / --min-us.
+   */
+  truncated: boolean;
   report: InitcallReport;
 }
 
@@ -32,11 +39,26 @@ export interface JsonComparison {
 
 /**
  * The listed initcalls: --top/--min-us applied, but never-returned and
- * error-returning initcalls are always kept (appended in rank order).
+ * error-returning initcalls are always kept (appended in rank order), up to
+ * MAX_LISTED of them: a log of 100,000 failing calls still gives a bounded
+ * document.
  */
 export function listedInitcalls(report: InitcallReport, options: ViewOptions): RankedInitcall[] {
   const shown = new Set(selectRanked(report.initcalls, options));
-  return report.initcalls.filter((r) => shown.has(r) || r.incomplete > 0 || r.errorBoots > 0);
+  let flagged = 0;
+  return report.initcalls.filter((r) => shown.has(r) || ((r.incomplete > 0 || r.errorBoots > 0) && flagged++ < MAX_LISTED));
+}
+
+/** Whether the MAX_LISTED bound (not the filter) dropped initcalls or groups. */
+function isTruncated(report: InitcallReport, options: ViewOptions): boolean {
+  const wanted = (n: number) => Math.min(options.top ?? Infinity, n);
+  const count = (items: readonly { stats: { median: number } | null }[]) =>
+    items.filter((r) => options.minUs === undefined || (r.stats !== null && r.stats.median >= options.minUs)).length;
+  return (
+    wanted(count(report.initcalls)) > MAX_LISTED ||
+    report.initcalls.filter((r) => r.incomplete > 0 || r.errorBoots > 0).length > MAX_LISTED ||
+    (report.groupBy !== 'fn' && wanted(count(report.groups)) > MAX_LISTED)
+  );
 }
 
 function filterOf(options: ViewOptions) {
@@ -50,6 +72,7 @@ export function toJsonReport(report: InitcallReport, options: JsonOptions = {}):
     units: { time: 'us', share: 'ratio' },
     filter: filterOf(options),
     initcallCount: report.initcalls.length,
+    truncated: isTruncated(report, options),
     report: {
       ...report,
       initcalls: listedInitcalls(report, options),
@@ -60,7 +83,7 @@ export function toJsonReport(report: InitcallReport, options: JsonOptions = {}):
 }
 
 export function renderJson(report: InitcallReport, options: JsonOptions = {}): string {
-  return JSON.stringify(toJsonReport(report, options), null, 2) + '\n';
+  return safeJson(toJsonReport(report, options), 2) + '\n';
 }
 
 export function toJsonComparison(cmp: InitcallComparison, options: JsonOptions = {}): JsonComparison {
@@ -80,5 +103,5 @@ export function toJsonComparison(cmp: InitcallComparison, options: JsonOptions =
 }
 
 export function renderJsonComparison(cmp: InitcallComparison, options: JsonOptions = {}): string {
-  return JSON.stringify(toJsonComparison(cmp, options), null, 2) + '\n';
+  return safeJson(toJsonComparison(cmp, options), 2) + '\n';
 }

@@ -12,7 +12,7 @@
  */
 import { INITCALL_LEVELS, type InitcallLevel, type InitcallRecord, type ParsedBoot } from '../initcall/types.js';
 import { initcallKeyString } from '../initcall/rank.js';
-import { escapeXml } from './escape.js';
+import { cleanText, escapeXml, NAME_MAX } from './escape.js';
 
 export interface SvgOptions {
   title?: string;
@@ -42,6 +42,14 @@ const BOTTOM = 8;
 const MARKER_H = 14;
 const MIN_BAR_W = 1;
 const LABEL_CHAR_W = 6.2;
+/**
+ * Bounds that keep the drawing's size independent of the log's: PIDs beyond
+ * MAX_ROWS share one row, and beyond MAX_BARS only the longest calls are
+ * drawn (the subtitle counts the rest). A real boot has ~700 initcalls on a
+ * few dozen PIDs.
+ */
+export const MAX_ROWS = 48;
+export const MAX_BARS = 4000;
 const FONT = 'font-family="DejaVu Sans, Verdana, sans-serif"';
 
 /** Fill colour per level; 'module' = loaded from a module, 'unknown' = level not known. */
@@ -74,6 +82,8 @@ export interface TimelineRow {
   async: boolean;
   /** The shared row of async_waiting spans of PIDs that ran no initcall: those PIDs. */
   waitPids?: number[];
+  /** The shared row of the PIDs beyond MAX_ROWS: how many. */
+  otherPids?: number;
 }
 
 export interface TimelineBar {
@@ -136,6 +146,9 @@ export interface TimelineLayout {
   hasWaits: boolean;
   /** Initcalls that could not be placed (timed log, call without a timestamp). */
   skipped: number;
+  /** Calls (and waits) left out beyond MAX_BARS, the shortest ones, and the longest of them (µs). */
+  notDrawn: number;
+  notDrawnMaxUs: number;
 }
 
 /** `37 µs`, `4.000 ms`, `1.234 s`. */
@@ -171,10 +184,11 @@ function tickLabel(us: number, stepUs: number, endUs: number): string {
   return `${(us / 1e6).toFixed(decimals)} s`;
 }
 
+/** The name a bar shows: cleaned and at most NAME_MAX long (the module tag kept whole when short). */
 function displayName(r: InitcallRecord): string {
-  let s = r.fn;
+  let s = cleanText(r.fn, NAME_MAX);
   if (r.async && r.asyncCookie !== undefined) s = `${r.asyncCookie}_${s}`;
-  if (r.module) s += ` [${r.module}]`;
+  if (r.module) s += ` [${cleanText(r.module, 40)}]`;
   return s;
 }
 
@@ -209,14 +223,24 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
   // running the synchronous levels) first when present.
   const rowIndex = new Map<string, number>();
   const rows: Omit<TimelineRow, 'y'>[] = [];
+  let otherRow: number | undefined;
   const rowFor = (pid: number | undefined, isAsync: boolean): number => {
     const key = rowKey(pid);
     let i = rowIndex.get(key);
-    if (i === undefined) {
+    if (i === undefined && rows.length >= MAX_ROWS) {
+      if (otherRow === undefined) {
+        otherRow = rows.length;
+        rows.push({ label: 'other PIDs', async: isAsync, otherPids: 0 });
+      }
+      i = otherRow;
+      rowIndex.set(key, i);
+      rows[i].otherPids!++;
+    } else if (i === undefined) {
       i = rows.length;
       rowIndex.set(key, i);
       rows.push({ pid, label: pid === undefined ? 'PID ?' : `PID ${pid}`, async: isAsync });
-    } else if (!isAsync) rows[i].async = false;
+    }
+    if (!isAsync) rows[i].async = false;
     return i;
   };
   if (boot.initcalls.some((r) => r.pid === 1) || boot.asyncWaits.some((w) => w.pid === 1)) rowFor(1, false);
@@ -307,7 +331,8 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
   // ParsedBoot does not carry the log's last timestamp: when a call that
   // never returned starts at the end of what we know, give it 3 % of the
   // window so its hatched bar visibly runs off the end.
-  const lastOpenStart = Math.max(-Infinity, ...pending.filter((p) => p.kind === 'initcall' && !p.complete).map((p) => p.startUs));
+  let lastOpenStart = -Infinity;
+  for (const p of pending) if (p.kind === 'initcall' && !p.complete) lastOpenStart = Math.max(lastOpenStart, p.startUs);
   if (Number.isFinite(lastOpenStart) && Number.isFinite(t0) && t1 - lastOpenStart < 0.03 * (t1 - t0)) {
     t1 = lastOpenStart + 0.03 * Math.max(t1 - t0, 1000);
   }
@@ -322,7 +347,9 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
   const plotTop = TITLE_H + LEGEND_H + AXIS_H;
   const laidRows: TimelineRow[] = rows.map((r, i) => ({
     ...r,
-    label: r.waitPids
+    label: r.otherPids
+      ? `${r.otherPids} more PIDs`
+      : r.waitPids
       ? `waits, ${r.waitPids.length} PID${r.waitPids.length > 1 ? 's' : ''}`
       : r.pid === 0
         ? 'PID 0 (boot)'
@@ -340,9 +367,20 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
     seen.set(base, occurrence + 1);
     return initcallKeyString({ fn: r.fn, module: r.module, occurrence });
   });
+  // Beyond MAX_BARS, draw the calls that never returned and then the longest.
+  let drawn = pending;
+  let notDrawnMaxUs = 0;
+  if (pending.length > MAX_BARS) {
+    const span = (p: Pending) => (p.endUs ?? t1) - p.startUs;
+    const byWeight = pending
+      .slice()
+      .sort((a, b) => Number(a.complete) - Number(b.complete) || span(b) - span(a) || a.index - b.index);
+    drawn = byWeight.slice(0, MAX_BARS);
+    for (const p of byWeight.slice(MAX_BARS)) notDrawnMaxUs = Math.max(notDrawnMaxUs, span(p));
+  }
   const levelsSeen = new Set<InitcallLevel | 'unknown'>();
   let unknownParity = 0;
-  const bars: TimelineBar[] = pending
+  const bars: TimelineBar[] = drawn
     .slice()
     .sort((a, b) => a.startUs - b.startUs || a.index - b.index)
     .map((p) => {
@@ -427,6 +465,8 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
     hasIncomplete: bars.some((b) => b.kind === 'initcall' && !b.complete),
     hasWaits: bars.some((b) => b.kind === 'wait'),
     skipped,
+    notDrawn: pending.length - drawn.length,
+    notDrawnMaxUs,
   };
 }
 
@@ -448,6 +488,7 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
   if (L.timed) subtitleParts.push(`shown ${formatStamp(L.t0Us)} → ${formatStamp(L.t1Us)}`);
   else subtitleParts.push('no printk timestamps: calls laid end to end by duration');
   if (L.skipped > 0) subtitleParts.push(`${L.skipped} without a timestamp not drawn`);
+  if (L.notDrawn > 0) subtitleParts.push(`${L.notDrawn} shorter calls not drawn (each ${formatDuration(L.notDrawnMaxUs)} or less)`);
 
   const o: string[] = [];
   o.push(

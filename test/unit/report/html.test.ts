@@ -149,7 +149,7 @@ describe('renderHtml with --group-by', () => {
 describe('escape helpers', () => {
   it('escapes markup and quotes, and replaces characters XML cannot carry', () => {
     expect(escapeXml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
-    expect(escapeXml('a\u0000b\u001bc\td')).toBe('a\uFFFDb\uFFFDc\td');
+    expect(escapeXml('a\u0000b\u001bc\td')).toBe('a\uFFFDb\uFFFDc d');
     expect(escapeXml('\uD800x')).toBe('\uFFFDx');
     expect(escapeXml('😀')).toBe('😀');
     expect(escapeXml(42)).toBe('42');
