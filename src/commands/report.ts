@@ -5,12 +5,14 @@
  * atomically.
  */
 import type { CommandModule } from 'yargs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { contextFrom, type CommandContext, type GlobalArgs } from './context.js';
 import { InputError } from '../errors.js';
-import { parseBootLog } from '../initcall/parse.js';
+import { BootLogParser } from '../initcall/parse.js';
 import { parseSystemMap } from '../initcall/symbols.js';
 import type { ParsedBoot, SymbolMap } from '../initcall/types.js';
 import { compareReports, rankBoots, type GroupBy, type InitcallReport } from '../initcall/rank.js';
@@ -36,8 +38,19 @@ export interface ReportArgs extends GlobalArgs {
   output?: string;
 }
 
-/** Read a user's file as bytes; every failure is a one-line InputError naming it. */
-export async function readInputFile(path: string, what: string): Promise<Buffer> {
+/** Bytes checked by binaryReason() before the first byte is parsed. */
+const SNIFF_BYTES = 65536;
+
+/**
+ * Open a user's input for streaming: a regular file, a pipe or FIFO, a /proc
+ * file (stat size 0, read it anyway), or `-` for stdin. Every failure is a
+ * one-line InputError naming it.
+ */
+async function openInput(path: string, what: string, stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<AsyncIterable<Buffer>> {
+  if (path === '-') {
+    if (stdin.isTTY) throw new InputError(`stdin is a terminal: pipe ${what} in (dmesg | ktrim report -)`, path);
+    return stdin as AsyncIterable<Buffer>;
+  }
   let st;
   try {
     st = await stat(path);
@@ -46,13 +59,60 @@ export async function readInputFile(path: string, what: string): Promise<Buffer>
     throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read (${code})`, path);
   }
   if (st.isDirectory()) throw new InputError(`is a directory, not ${what}`, path);
-  if (!st.isFile()) throw new InputError(`is not a regular file`, path);
-  if (st.size === 0) throw new InputError(`empty file, expected ${what}`, path);
+  // Character devices (/dev/kmsg, a tty) never end: refuse them rather than hang.
+  if (!st.isFile() && !st.isFIFO() && !st.isSocket()) throw new InputError('is not a regular file or a pipe', path);
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/**
+ * Stream a user's input through `sink` in decoded text chunks, after checking
+ * its first bytes are text. Returns the number of bytes read.
+ */
+async function streamInput(path: string, what: string, sink: (text: string) => void, stdin = process.stdin): Promise<number> {
+  const source = await openInput(path, what, stdin);
+  const decoder = new StringDecoder('utf8');
+  let head: Buffer[] | undefined = [];
+  let headBytes = 0;
+  let total = 0;
+  const check = () => {
+    const first = Buffer.concat(head!);
+    head = undefined;
+    const why = binaryReason(first);
+    if (why) throw new InputError(why, path);
+    sink(decoder.write(first));
+  };
   try {
-    return await readFile(path);
+    for await (const chunk of source) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      total += buf.length;
+      if (head) {
+        head.push(buf);
+        headBytes += buf.length;
+        if (headBytes >= SNIFF_BYTES) check();
+      } else sink(decoder.write(buf));
+    }
   } catch (err) {
-    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code})`, path);
+    if (err instanceof InputError) throw err;
+    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
   }
+  if (total === 0) throw new InputError(`${path === '-' ? 'empty input' : 'empty file'}, expected ${what}`, path);
+  if (head) check();
+  sink(decoder.end());
+  return total;
+}
+
+/** Read a user's file (or `-`, a pipe, a /proc file) whole as bytes; every failure is a one-line InputError naming it. */
+export async function readInputFile(path: string, what: string, stdin = process.stdin): Promise<Buffer> {
+  const source = await openInput(path, what, stdin);
+  const parts: Buffer[] = [];
+  try {
+    for await (const chunk of source) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  } catch (err) {
+    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+  }
+  const bytes = Buffer.concat(parts);
+  if (bytes.length === 0) throw new InputError(`${path === '-' ? 'empty input' : 'empty file'}, expected ${what}`, path);
+  return bytes;
 }
 
 const COMPRESSED: [string, number[]][] = [
@@ -80,12 +140,14 @@ export function binaryReason(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Load, check and parse one boot log. */
-export async function loadBootLog(path: string, symbols?: SymbolMap): Promise<ParsedBoot> {
-  const bytes = await readInputFile(path, 'a boot log');
-  const why = binaryReason(bytes);
-  if (why) throw new InputError(why, path);
-  const boot = parseBootLog(bytes.toString('utf8'), { source: path, symbols });
+/**
+ * Load, check and parse one boot log (`-`: stdin), streamed: linear time,
+ * memory bounded by one boot whatever the size of the capture.
+ */
+export async function loadBootLog(path: string, symbols?: SymbolMap, stdin = process.stdin): Promise<ParsedBoot> {
+  const parser = new BootLogParser({ source: path, symbols });
+  await streamInput(path, 'a boot log', (text) => parser.push(text), stdin);
+  const boot = parser.end();
   if (boot.initcalls.length === 0) {
     throw new InputError(
       'no initcall lines ("calling … @ PID"): boot with initcall_debug and capture KERN_DEBUG (loglevel=8, or dmesg)',
@@ -135,6 +197,13 @@ function checkCount(name: string, raw: number | string | undefined): number | un
   return v;
 }
 
+/** An unknown option reaches the input list (see the builder): refuse it as yargs' strict mode would. */
+function checkInputNames(paths: readonly string[]): void {
+  const bad = paths.find((p) => p.startsWith('-') && p !== '-');
+  if (bad !== undefined) throw new InputError(`unknown option ${bad} (a file whose name starts with "-": write ./${bad})`);
+  if (paths.filter((p) => p === '-').length > 1) throw new InputError('stdin (-) can be read only once');
+}
+
 /** Refuse to write the report over one of the inputs. */
 async function checkOutput(output: string, inputs: readonly string[]): Promise<void> {
   const out = resolve(output);
@@ -167,6 +236,7 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
   if (compare.length > 0 && (format === 'svg' || format === 'html'))
     throw new InputError(`--compare works with --format text, json or md, not ${format}`);
   if (args.logs.length === 0) throw new InputError('name at least one boot log');
+  checkInputNames([...args.logs, ...compare]);
   const inputs = [...args.logs, ...compare, ...(args.systemMap ? [args.systemMap] : [])];
   if (args.output) await checkOutput(args.output, inputs);
 
@@ -240,6 +310,9 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
   describe: 'Parse initcall_debug boot logs and rank initcalls by cost over N boots',
   builder: (y) =>
     y
+      // yargs drops a lone `-` (stdin) from positionals and array options unless unknown
+      // options pass as arguments; runReport() then refuses those itself (checkInputNames).
+      .parserConfiguration({ 'unknown-options-as-args': true })
       .positional('logs', { type: 'string', array: true, demandOption: true, describe: 'boot logs (serial capture or dmesg), one per boot' })
       .option('format', { alias: 'f', type: 'string', describe: 'output format: text, json, md, svg or html (default text)' })
       .option('json', { type: 'boolean', describe: 'same as --format json' })
