@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { formatEntry, parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
-import { diffConfigs, formatDiffconfig, type DiffEntry } from '../kconfig/diffconfig.js';
+import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
+import { requestDrift } from '../kconfig/merge.js';
 import { BASE_TARGETS, type BaseTarget } from './types.js';
 
 export interface ConfigRequest {
@@ -81,32 +82,13 @@ export function configKey(req: ConfigRequest, parts: KeyParts): string {
   return createHash('sha256').update(material).digest('hex').slice(0, 16);
 }
 
-const valueOf = (c: DotConfig, name: string): string | undefined => {
-  const e = c.values.get(name);
-  return e === undefined ? undefined : e.unset ? 'n' : e.raw;
-};
-
 /**
  * Requested symbols whose final value differs, as diffconfig entries
  * (requested → final): ` SYM y -> n` changed, `-SYM y` gone from the final
- * .config (no such symbol, or its dependencies hide it). A requested `n`
- * that is absent is no drift: absent means n.
+ * .config. The same rule as `kconfig olddefconfig --fragment` (merge.ts
+ * requestDrift): a requested `n` that is absent is no drift, absent means n.
  */
-export function configDrift(requested: DotConfig, final: DotConfig): DiffEntry[] {
-  const removed: DiffEntry[] = [];
-  const changed: DiffEntry[] = [];
-  const names = [...requested.values.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
-    const want = valueOf(requested, name)!;
-    const got = valueOf(final, name);
-    if (got === undefined) {
-      if (want !== 'n') removed.push({ op: '-', name, before: want });
-    } else if (got !== want) {
-      changed.push({ op: '->', name, before: want, after: got });
-    }
-  }
-  return [...removed, ...changed];
-}
+export const configDrift = requestDrift;
 
 export { formatDiffconfig };
 

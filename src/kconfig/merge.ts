@@ -4,10 +4,12 @@
  * wins, a changed value prints a "redefined" warning (an error with
  * `strict`), `builtin` (-y) keeps y over a fragment's m; after olddefconfig,
  * every requested value that did not make it into the final .config is
- * reported ("Value requested for CONFIG_X not in final .config").
+ * reported ("Value requested for CONFIG_X not in final .config"), by the one
+ * rule requestDrift() that `ktrim build` uses too.
  * Pure: fragments come in as parsed DotConfigs.
  */
 import { InputError } from '../errors.js';
+import type { DiffEntry } from './diffconfig.js';
 import { formatEntry, type DotConfig, type DotConfigEntry } from './dotconfig.js';
 
 export interface MergeOptions {
@@ -112,17 +114,45 @@ export interface MissingRequest {
   actual: string;
 }
 
+const rawValue = (e: DotConfigEntry | undefined): string | undefined => (e === undefined ? undefined : e.unset ? 'n' : e.raw);
+
 /**
- * The final check of merge_config.sh: every symbol the merged fragments ask
- * for must appear with the same line in the final .config.
+ * The one rule for "did a requested value stick" (build drift, `--fragment`
+ * warnings): the final value must equal the requested one, where a symbol
+ * the final .config does not write at all counts as n (that is how conf
+ * reads it back). So a requested `n` whose symbol vanished (its dependencies
+ * now hide it) is kept; merge_config.sh compares lines as text and would
+ * report it too. Entries in diffconfig form (requested → final), vanished
+ * symbols first, each group by name.
+ */
+export function requestDrift(requested: Pick<DotConfig, 'values'>, final: Pick<DotConfig, 'values'>): DiffEntry[] {
+  const removed: DiffEntry[] = [];
+  const changed: DiffEntry[] = [];
+  const names = [...requested.values.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const want = rawValue(requested.values.get(name))!;
+    const got = rawValue(final.values.get(name));
+    if (got === undefined) {
+      if (want !== 'n') removed.push({ op: '-', name, before: want });
+    } else if (got !== want) {
+      changed.push({ op: '->', name, before: want, after: got });
+    }
+  }
+  return [...removed, ...changed];
+}
+
+/**
+ * The final check of merge_config.sh, judged by requestDrift: each requested
+ * symbol that did not keep its value, with its requested and final lines as
+ * the script prints them, in the order the fragments gave them.
  */
 export function checkRequested(requested: Pick<MergeResult, 'values'> | DotConfig, final: DotConfig): MissingRequest[] {
+  const drifted = new Set(requestDrift(requested, final).map((d) => d.name));
   const out: MissingRequest[] = [];
   for (const [name, e] of requested.values) {
-    const want = formatEntry(e);
+    if (!drifted.has(name)) continue;
     const got = final.values.get(name);
-    const actual = got ? formatEntry(got) : '';
-    if (want !== actual) out.push({ name, requested: want, actual });
+    out.push({ name, requested: formatEntry(e), actual: got ? formatEntry(got) : '' });
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  dotConfigFrom,
   escapeStringValue,
   formatConfigLine,
   parseDotConfig,
@@ -89,6 +90,14 @@ describe('string escapes and writing', () => {
     expect(escapeStringValue('a"b\\c')).toBe('"a\\"b\\\\c"');
     expect(unescapeStringValue('"abc" trailing')).toBe('abc');
     expect(unescapeStringValue('"abc')).toBeUndefined();
+    // conf_set_sym_val: the first unescaped quote ends the value; a trailing lone backslash leaves it unterminated.
+    expect(unescapeStringValue('"a"b"')).toBe('a');
+    expect(unescapeStringValue('"a\\"b"')).toBe('a"b');
+    expect(unescapeStringValue('"a\\')).toBeUndefined();
+    expect(unescapeStringValue('"a\\\\"')).toBe('a\\');
+    // parseDotConfig and dotConfigFrom read the value through the same function.
+    expect(parseDotConfig('CONFIG_S="a"b"\n', 'x').values.get('S')!.value).toBe('a');
+    expect(dotConfigFrom([['S', '"a"b"']]).values.get('S')!.value).toBe('a');
   });
 
   it('formats lines as __print_symbol does', () => {
