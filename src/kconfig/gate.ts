@@ -56,7 +56,7 @@ export interface GateSymbol {
 }
 
 export type GateVerdict = 'removable' | 'cannot-disable' | 'not-built' | 'no-kbuild';
-export type CannotDisable = 'obj-y' | 'negated' | 'architecture' | 'essential' | 'stuck';
+export type CannotDisable = 'obj-y' | 'negated' | 'architecture' | 'essential' | 'entangled' | 'stuck';
 
 export interface FileGate {
   file: string;
@@ -82,6 +82,12 @@ export interface FileGate {
 export interface GateOptions {
   /** Symbols a boot needs (default BOOT_ESSENTIAL), e.g. plus the root device's driver and filesystem. */
   essential?: readonly string[];
+  /**
+   * A plan that needs more user-settable changes than this is no removal but
+   * a rewrite (CRYPTO is selected by a hundred drivers): reported as
+   * cannot-disable ('entangled'), with the plan attached. Default 8.
+   */
+  maxChanges?: number;
 }
 
 /** One config of one tree, evaluated once; plans are cached by their targets. */
@@ -90,11 +96,12 @@ export interface GateContext {
   config: DotConfig;
   state: KconfigState;
   essential: Set<string>;
+  maxChanges: number;
   plans: Map<string, OffPlan>;
 }
 
 export function gateContext(tree: KconfigTree, config: DotConfig, state?: KconfigState, opts: GateOptions = {}): GateContext {
-  return { tree, config, state: state ?? olddefconfig(tree, config), essential: new Set(opts.essential ?? BOOT_ESSENTIAL), plans: new Map() };
+  return { tree, config, state: state ?? olddefconfig(tree, config), essential: new Set(opts.essential ?? BOOT_ESSENTIAL), maxChanges: opts.maxChanges ?? 8, plans: new Map() };
 }
 
 /** y/m/n of a symbol in an evaluated config (n for undefined and non-tristate symbols). */
@@ -166,9 +173,14 @@ interface Trial {
   lost: string[];
 }
 
-/** Pick a gating symbol of one alternative: the nearest one that goes off without taking an essential symbol along. */
-function chooseTarget(ctx: GateContext, a: KbuildAlternative): { ok?: Trial; risky?: Trial; stuck?: { because: CannotDisable; reason: string } } {
+/**
+ * Pick a gating symbol of one alternative: the nearest one that goes off
+ * without taking an essential symbol along and without a rewrite of the
+ * config; else the nearest risky one; else the nearest entangled one.
+ */
+function chooseTarget(ctx: GateContext, a: KbuildAlternative): { ok?: Trial; risky?: Trial; big?: Trial; stuck?: { because: CannotDisable; reason: string } } {
   let risky: Trial | undefined;
+  let big: Trial | undefined;
   let stuck: { because: CannotDisable; reason: string } | undefined;
   for (const t of positiveTerms(a)) {
     if (triValue(ctx.state, ctx.tree, t.symbol) === 'n') continue;
@@ -178,10 +190,11 @@ function chooseTarget(ctx: GateContext, a: KbuildAlternative): { ok?: Trial; ris
       continue;
     }
     const lost = essentialLost(ctx, plan);
-    if (lost.length === 0) return { ok: { target: t.symbol, plan, lost } };
-    risky ??= { target: t.symbol, plan, lost };
+    if (plan.changes.length > ctx.maxChanges) big ??= { target: t.symbol, plan, lost };
+    else if (lost.length === 0) return { ok: { target: t.symbol, plan, lost } };
+    else risky ??= { target: t.symbol, plan, lost };
   }
-  return { risky, stuck };
+  return { risky, big, stuck };
 }
 
 /** What gates `file` (a path from the tree's top) and what turning it off takes. */
@@ -219,7 +232,7 @@ export function gateFile(ctx: GateContext, file: string, obj: KbuildObject | und
       };
     }
     const c = chooseTarget(ctx, a);
-    const pick = c.ok ?? c.risky;
+    const pick = c.ok ?? c.risky ?? c.big;
     if (!pick) return { ...out, verdict: 'cannot-disable', because: c.stuck?.because ?? 'stuck', reason: c.stuck?.reason ?? 'no gating symbol can be turned off' };
     if (!c.ok && c.risky) {
       // Every way off takes an essential symbol along. When the target itself is not essential, an essential symbol selects it.
@@ -242,6 +255,18 @@ export function gateFile(ctx: GateContext, file: string, obj: KbuildObject | und
   }
   const plan = planFor(ctx, targets);
   if (plan.stuck.length) return { ...out, verdict: 'cannot-disable', ...whyStuck(ctx, plan.stuck[0].name, plan), targets, plan };
+  if (plan.changes.length > ctx.maxChanges) {
+    const names = plan.changes.map((c) => c.name);
+    return {
+      ...out,
+      verdict: 'cannot-disable',
+      because: 'entangled',
+      reason: `turning off ${targets.join(', ')} takes ${names.length} user-settable changes (${names.slice(0, 5).join(', ')}, …): selected or needed by too much to remove`,
+      targets,
+      plan,
+      risky: essentialLost(ctx, plan),
+    };
+  }
   const lost = [...new Set([...risky, ...essentialLost(ctx, plan)])].sort();
   const settable = plan.changes.map((c) => `${c.name}=${c.to}`).join(', ');
   return {

@@ -177,7 +177,7 @@ function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: st
     why.push('timed in whole jiffies only, each under two jiffies');
   }
   if (c.blastOff > 50) {
-    score--;
+    score -= c.blastOff > 200 ? 2 : 1;
     why.push(`large blast radius (${c.blastOff} symbols go off)`);
   }
   return { confidence: score >= 2 ? 'high' : score === 1 ? 'medium' : 'low', why };

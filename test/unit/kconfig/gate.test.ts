@@ -79,6 +79,12 @@ describe('gateFile', () => {
     expect(p.plan!.blastRadius.length).toBeGreaterThan(3);
   });
 
+  it('a plan with more changes than maxChanges is entangled, not a removal', () => {
+    const g = gate('drivers/crc.c', { maxChanges: 2 });
+    expect(g).toMatchObject({ verdict: 'cannot-disable', because: 'entangled', targets: ['CRC_HELPER'] });
+    expect(g.reason).toBe('turning off CRC_HELPER takes 3 user-settable changes (DRV_A, DRV_B, DRV_C, …): selected or needed by too much to remove');
+  });
+
   it('not built by this config, and not in any makefile: said so, nothing invented', () => {
     expect(gate('drivers/d.c')).toMatchObject({ verdict: 'not-built', reason: 'this config does not build drivers/d.c (needs DRV_D=ym)' });
     expect(gate('drivers/nowhere.c')).toMatchObject({ verdict: 'no-kbuild', reason: 'no Kbuild line builds drivers/nowhere.c' });
