@@ -1,9 +1,12 @@
 /**
  * Landmarks of one boot read from what the runner captured: the console lines
- * (host clock) and the dmesg dump (guest printk clock). Pure functions.
+ * (host clock) and the dmesg dump (guest printk clock). Pure functions. The
+ * boot's own landmarks come from parseBootLog (src/initcall/parse.ts), so
+ * `analyze` and `report` agree on any log.
  */
 import { MARKERS } from './initramfs.js';
 import type { ConsoleLine } from './qemu.js';
+import { parseBootLog } from '../initcall/parse.js';
 
 /** Host times, ms since qemu was spawned, of lines seen on the console. */
 export interface HostLandmarks {
@@ -41,65 +44,57 @@ export interface FreeMemory {
   availableMb?: number;
 }
 
-const PRINTK_RE = /^\s*(?:<\d+>)?\[\s*(\d+)\.(\d{6})\]\s?(.*)$/;
-const CALLING_RE = /\bcalling\s+\S+\s+@\s+\d+/;
-const RETURNED_RE = /\binitcall\s+\S+\s+returned\s+-?\d+\s+after/;
-const FREEING_RE = /Freeing unused kernel .*memory/;
-const RUN_INIT_RE = /Run \S+ as init process/;
-
-/** Strip a printk `[ t ]` prefix; returns the time in µs and the message. */
-export function splitPrintk(line: string): { us?: number; text: string } {
-  const m = PRINTK_RE.exec(line);
-  if (!m) return { text: line };
-  return { us: Number(m[1]) * 1e6 + Number(m[2]), text: m[3] };
-}
+/** The landmarks both clocks know, keyed as in BootLandmarks (parse.ts) and HostLandmarks. */
+const KEYS = [
+  ['kernelEntryUs', 'kernelEntryMs'],
+  ['firstInitcallUs', 'firstInitcallMs'],
+  ['lastInitcallUs', 'lastInitcallMs'],
+  ['freeingInitMemUs', 'freeingInitMemMs'],
+  ['runInitUs', 'runInitMs'],
+] as const;
 
 export function uptimeFromMarker(text: string): number | undefined {
   const m = /uptime=(\d+(?:\.\d+)?)/.exec(text);
   return m ? Math.round(Number(m[1]) * 1e6) : undefined;
 }
 
-function classify(text: string): keyof Omit<HostLandmarks, 'firstOutputMs' | 'initMs' | 'markerMs'> | undefined {
-  if (text.includes('Linux version ')) return 'kernelEntryMs';
-  if (CALLING_RE.test(text)) return 'firstInitcallMs';
-  if (RETURNED_RE.test(text)) return 'lastInitcallMs';
-  if (FREEING_RE.test(text)) return 'freeingInitMemMs';
-  if (RUN_INIT_RE.test(text)) return 'runInitMs';
-  return undefined;
-}
-
+/**
+ * Host arrival times of the landmark lines printed on the console before the
+ * end marker. Which line is which landmark is the parser's call
+ * (parseBootLog, as `ktrim report` reads a log): one reading of a boot.
+ */
 export function hostLandmarks(lines: readonly ConsoleLine[]): HostLandmarks {
   const h: HostLandmarks = {};
+  const boot: ConsoleLine[] = [];
   for (const l of lines) {
     if (h.firstOutputMs === undefined && l.text.trim()) h.firstOutputMs = l.ms;
-    if (h.markerMs !== undefined) break;
     if (l.text.startsWith(MARKERS.start)) h.initMs ??= l.ms;
-    else if (l.text.startsWith(MARKERS.end)) h.markerMs = l.ms;
-    else {
-      const k = classify(l.text);
-      if (k === 'lastInitcallMs') h.lastInitcallMs = l.ms;
-      else if (k === 'freeingInitMemMs') h.freeingInitMemMs = l.ms; // the last one ("image" follows "initrd")
-      else if (k) h[k] ??= l.ms;
-    }
+    else if (l.text.startsWith(MARKERS.end)) {
+      h.markerMs = l.ms;
+      break;
+    } else if (l.text.startsWith(MARKERS.dmesgBegin)) break; // no end marker: the dump is no console arrival
+    boot.push(l);
+  }
+  // One console line is one parser line: landmark line numbers index `boot`.
+  const parsed = parseBootLog(boot.map((l) => l.text.replace(/\n/g, ' ')).join('\n'), { source: 'console' });
+  const at = parsed.landmarkLines ?? {};
+  for (const [guestKey, hostKey] of KEYS) {
+    const line = at[guestKey];
+    if (line !== undefined && boot[line - 1]) h[hostKey] = boot[line - 1].ms;
   }
   return h;
 }
 
-/** Guest landmarks from the dmesg dump and the markers' uptimes. */
+/** Guest landmarks from the dmesg dump (as `ktrim report` reads it) and the markers' uptimes. */
 export function guestLandmarks(dmesg: string | undefined, lines: readonly ConsoleLine[]): GuestLandmarks {
   const g: GuestLandmarks = {};
   for (const l of lines) {
     if (l.text.startsWith(MARKERS.start)) g.initUptimeUs ??= uptimeFromMarker(l.text);
     if (l.text.startsWith(MARKERS.end)) g.markerUptimeUs ??= uptimeFromMarker(l.text);
   }
-  for (const raw of (dmesg ?? '').split('\n')) {
-    const { us, text } = splitPrintk(raw);
-    if (us === undefined) continue;
-    if (text.includes('Linux version ')) g.kernelEntryUs ??= us;
-    else if (CALLING_RE.test(text)) g.firstInitcallUs ??= us;
-    else if (RETURNED_RE.test(text)) g.lastInitcallUs = us;
-    else if (FREEING_RE.test(text)) g.freeingInitMemUs = us;
-    else if (RUN_INIT_RE.test(text)) g.runInitUs ??= us;
+  if (dmesg) {
+    const lm = parseBootLog(dmesg, { source: 'dmesg' }).landmarks;
+    for (const [key] of KEYS) if (lm[key] !== undefined) g[key] = lm[key];
   }
   return g;
 }
