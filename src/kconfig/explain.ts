@@ -17,7 +17,7 @@
 import { InputError } from '../errors.js';
 import { dotConfigFrom, formatConfigLine, parseDotConfig, type DotConfig, type DotConfigType } from './dotconfig.js';
 import { diffConfigs, type DiffEntry } from './diffconfig.js';
-import { olddefconfig, type KconfigState } from './eval.js';
+import { olddefconfig, olddefconfigFrom, type KconfigState } from './eval.js';
 import { exprAnd, exprEqual, exprFlatten, exprSymbols, exprToString, triName, type Expr } from './expr.js';
 import { findSymbol, symbolDefaults, symbolPrompts, type KconfigTree, type KSymbol, type Property } from './symbol.js';
 import { writeConfig } from './write.js';
@@ -281,15 +281,32 @@ export interface OffPlan {
 
 interface Evaluated {
   state: KconfigState;
-  text: string;
+  /** writeConfig(state), written only when asked for (trials need the values, not the text). */
+  text(): string;
 }
 
-function evaluate(tree: KconfigTree, base: DotConfig, changes: Map<string, string>): Evaluated {
+/** How planOff evaluates its trials. */
+export interface PlanOffOptions {
+  /** Rounds of the greedy search (default 64). */
+  maxRounds?: number;
+  /**
+   * false: every trial is a full olddefconfig (the old way, kept to measure
+   * against); default true: olddefconfigFrom re-evaluates only what the
+   * trial's changes reach, from the user's config's evaluation.
+   */
+  incremental?: boolean;
+}
+
+/** The user's config with `changes` appended, as `cat config fragment` reads. */
+function withChanges(base: DotConfig, changes: Map<string, string>): DotConfig {
   const pairs: [string, string][] = [...base.values.values()].map((e) => [e.name, e.unset ? 'n' : e.raw]);
   for (const [n, v] of changes) pairs.push([n, v]);
-  const cfg = dotConfigFrom(pairs, base.file);
-  const state = olddefconfig(tree, cfg);
-  return { state, text: writeConfig(state) };
+  return dotConfigFrom(pairs, base.file);
+}
+
+function evaluated(state: KconfigState): Evaluated {
+  let text: string | undefined;
+  return { state, text: () => (text ??= writeConfig(state)) };
 }
 
 /**
@@ -355,9 +372,14 @@ function stepsToTurnOff(state: KconfigState, sym: KSymbol): Step[] {
 }
 
 /** Plan turning `names` off in `config` (the user's .config), and measure the blast radius. */
-export function planOff(tree: KconfigTree, config: DotConfig, names: string[], maxRounds = 64): OffPlan {
+export function planOff(tree: KconfigTree, config: DotConfig, names: string[], opts: PlanOffOptions = {}): OffPlan {
+  const maxRounds = opts.maxRounds ?? 64;
   const targets = names.map((n) => lookupSymbol(tree, n));
-  const before = evaluate(tree, config, new Map());
+  const before = evaluated(olddefconfig(tree, withChanges(config, new Map())));
+  // Each trial is the user's config plus changes: olddefconfigFrom the user's config's state gives
+  // exactly olddefconfig's result, re-evaluating only the symbols downstream of what changed.
+  const evaluate = (changes: Map<string, string>): Evaluated =>
+    evaluated(opts.incremental === false ? olddefconfig(tree, withChanges(config, changes)) : olddefconfigFrom(before.state, withChanges(config, changes)));
   const changes = new Map<string, string>();
   const why = new Map<string, OffChange>();
   let cur = before;
@@ -388,7 +410,7 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], m
       }
     }
     if (!progress) break;
-    cur = evaluate(tree, config, changes);
+    cur = evaluate(changes);
   }
   // Drop changes that turn out unnecessary (CFG80211=n already takes MAC80211 down): the smallest set
   // this greedy pass can reach, each removal checked by a full evaluation.
@@ -396,7 +418,7 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], m
     for (const name of [...changes.keys()].sort().reverse()) {
       const v = changes.get(name)!;
       changes.delete(name);
-      const trial = evaluate(tree, config, changes);
+      const trial = evaluate(changes);
       if (targets.every((t) => trial.state.tristate(t) === 0)) {
         why.delete(name);
         cur = trial;
@@ -412,8 +434,8 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], m
   // Keep only changes that still matter: drop a change whose symbol ends up n anyway is wrong (it is what
   // turns it off), so keep all; but report them in a stable order.
   const changeList = [...why.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const blastRadius = diffConfigs(parseDotConfig(before.text, 'before', { strict: false }), parseDotConfig(cur.text, 'after', { strict: false }));
-  return { targets: targets.map((t) => t.name!), changes: changeList, stuck, blastRadius, newConfig: cur.text };
+  const blastRadius = diffConfigs(parseDotConfig(before.text(), 'before', { strict: false }), parseDotConfig(cur.text(), 'after', { strict: false }));
+  return { targets: targets.map((t) => t.name!), changes: changeList, stuck, blastRadius, newConfig: cur.text() };
 }
 
 /** Human-readable `ktrim kconfig off` output. */
