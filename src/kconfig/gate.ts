@@ -161,8 +161,8 @@ function whyStuck(ctx: GateContext, name: string, p: OffPlan): { because: Cannot
   if (arch.length) return { because: 'architecture', reason: `${name} is selected by ${arch.join(', ')}, which the architecture forces` };
   const stuck = p.stuck.find((s) => s.name === name) ?? p.stuck[0];
   if (!stuck) return { because: 'stuck', reason: `${name} cannot be turned off` };
-  if (symbolPrompts(sym).length === 0 && (sym.menus[0]?.file ?? '').startsWith('arch/')) {
-    return { because: 'architecture', reason: `${name} has no prompt and the architecture turns it on: ${stuck.why}` };
+  if (ctx.state.visibility(sym) === 0 && sym.menus.some((m) => m.file.startsWith('arch/'))) {
+    return { because: 'architecture', reason: `${name} is not user-settable on this architecture: ${stuck.why}` };
   }
   return { because: 'stuck', reason: `${name} stays ${stuck.value}: ${stuck.why}` };
 }

@@ -149,7 +149,7 @@ function costOf(r: RankedInitcall, a: AttributedInitcall | undefined): InitcallC
   };
 }
 
-function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: string[]; gates: FileGate[]; blastOff: number }): { confidence: Confidence; why: string[] } {
+function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: string[]; gates: FileGate[]; blastOff: number; changes: OffChange[] }): { confidence: Confidence; why: string[] } {
   const why: string[] = [];
   let score = 2;
   if (c.risky.length) {
@@ -175,6 +175,11 @@ function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: st
   if (c.initcalls.every((i) => i.jiffyMs !== undefined && i.jiffyMs * 2 > i.medianMs)) {
     score--;
     why.push('timed in whole jiffies only, each under two jiffies');
+  }
+  const switches = c.changes.filter((x) => x.to !== 'n');
+  if (switches.length) {
+    score--;
+    why.push(`not only removals: sets ${switches.map((x) => `${x.name}=${x.to}`).join(', ')} (another choice member or a prompt made visible)`);
   }
   if (c.blastOff > 50) {
     score -= c.blastOff > 200 ? 2 : 1;
@@ -240,7 +245,7 @@ export function proposeRemovals(input: ProposeInput): ProposeResult {
     const initcalls = gone.map((r) => costOf(r, attr.get(r.key)));
     const risky = [...new Set(p.gates.flatMap((g) => g.risky))].sort();
     const names = [...p.plan.changes.map((c) => c.name), ...p.targets];
-    const conf = confidenceOf({ initcalls, saving: group.stats, risky, gates: p.gates, blastOff: goesOff(p.plan.blastRadius) });
+    const conf = confidenceOf({ initcalls, saving: group.stats, risky, gates: p.gates, blastOff: goesOff(p.plan.blastRadius), changes: p.plan.changes });
     candidates.push({
       id,
       changes: p.plan.changes,
