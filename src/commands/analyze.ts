@@ -5,11 +5,11 @@
  */
 import type { CommandModule } from 'yargs';
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { checkOutput, writeOutput } from '../output.js';
 import { analyzeBoots, formatTimeline, parseTimestampedConsole, timelineSvg, type AnalyzableBoot } from '../boot/analyze.js';
 import { benchmarkBoots, defaultBootDeps } from '../boot/boot.js';
 import { InputError } from '../errors.js';
-import { bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
+import { bootInputs, bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { chooseAccel } from '../boot/qemu.js';
 
@@ -44,6 +44,8 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
       .options(bootOptions) as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
+    // Checked before any boot: a bad --svg must not cost minutes of qemu first.
+    const svgReal = argv.svg ? await checkOutput(argv.svg, { inputs: [argv.kernel, ...(argv.logs ?? []), ...bootInputs(argv)], flag: '--svg' }) : undefined;
     let boots: AnalyzableBoot[];
     if (argv.kernel) {
       if (argv.logs?.length) throw new InputError('give either --kernel or log files, not both');
@@ -85,8 +87,8 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
     }
     const analysis = analyzeBoots(boots);
     for (const w of analysis.warnings) logger.warn(w);
-    if (argv.svg) {
-      await writeFileAtomic(argv.svg, timelineSvg(analysis));
+    if (argv.svg && svgReal) {
+      await writeOutput(svgReal, timelineSvg(analysis), argv.svg);
       logger.info(`timeline written to ${argv.svg}`);
     }
     stdout.write(argv.json ? JSON.stringify(analysis, null, 2) + '\n' : formatTimeline(analysis));

@@ -11,7 +11,8 @@ import { realMakeRunner } from '../build/make.js';
 import { defaultBootDeps, METRICS, type MetricName } from '../boot/boot.js';
 import { AXES, benchmarkRange, formatRangeTable, kernelsInDirectory, labelKernels, axisLabel, type Axis, type KernelChoice } from '../boot/range.js';
 import { InputError } from '../errors.js';
-import { bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
+import { bootInputs, bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
+import { checkOutput } from '../output.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { chooseAccel } from '../boot/qemu.js';
 
@@ -68,6 +69,10 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
     if (!(argv.alpha > 0 && argv.alpha < 1)) throw new InputError(`--alpha must be between 0 and 1 (got ${argv.alpha})`);
     const smp = parseList('smp', argv.smp);
     const memoryMb = parseList('memory', argv.memory);
+    // The journal is read back and appended to: a regular file (or new), never an input, never in the kernel tree.
+    const journal = argv.journal
+      ? await checkOutput(argv.journal, { inputs: [...(argv.kernel ?? []), ...(argv.config ?? []), argv.base, ...bootInputs(argv)], trees: [argv.source], flag: '--journal' })
+      : undefined;
     const kernels: KernelChoice[] = [];
     const files: string[] = [];
     for (const k of argv.kernel ?? []) {
@@ -102,7 +107,7 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
         metric: argv.metric,
         alpha: argv.alpha,
         columns: argv.columns,
-        journal: argv.journal,
+        journal,
         onResume: (n) => logger.info(`resuming: ${n} boots already done in ${argv.journal}`),
         onBoot: (cell, r, round, warm) => {
           const where = AXES.map((a) => axisLabel(a, cell)).join(', ');

@@ -42,6 +42,11 @@ export function commonBootRequest(argv: CommonBootArgs) {
   } satisfies Partial<BootRequest>;
 }
 
+/** Files the boot flags read: an output (--svg, --journal) may be none of them. */
+export function bootInputs(argv: CommonBootArgs): string[] {
+  return [argv.initrd, argv.test, ...(argv.module ?? []), ...Object.values(parseAddFiles(argv['add-file']) ?? {})].filter((p): p is string => p !== undefined);
+}
+
 export interface BootArgs extends GlobalArgs, CommonBootArgs {
   kernel: string;
   append?: string;

@@ -4,11 +4,12 @@
  * the exact make command lines; a cache hit runs no make.
  */
 import type { CommandModule } from 'yargs';
-import { copyFile, mkdir } from 'node:fs/promises';
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { InputError } from '../errors.js';
+import { checkOutput, checkOutputDir, copyOutput, type OutputRules } from '../output.js';
 import { buildKernel } from '../build/build.js';
 import { realMakeRunner } from '../build/make.js';
 import type { BuildResult } from '../build/types.js';
@@ -28,30 +29,23 @@ interface BuildArgs extends GlobalArgs {
   json?: boolean;
 }
 
-/** Refuse an --out directory where a copy would land on an input file. */
-function checkOut(out: string, names: string[], protectedPaths: Set<string>): void {
-  for (const name of names) {
-    const dest = join(out, name);
-    if (existsSync(dest) && protectedPaths.has(realpathSync(dest))) {
-      throw new InputError(`--out would overwrite an input file; choose another directory`, dest);
-    }
-  }
+/** Check --out before building: a directory outside the kernel tree whose files are no input. */
+async function checkOut(out: string, names: string[], rules: OutputRules): Promise<string> {
+  const dir = await checkOutputDir(out, rules);
+  if (existsSync(dir)) for (const name of names) await checkOutput(join(dir, name), rules);
+  return dir;
 }
 
-const realInputs = (inputs: string[]) => new Set(inputs.filter((p) => existsSync(p)).map((p) => realpathSync(p)));
-
-/** Copy the outputs to `out` (a new or existing directory); never over the input config. */
-async function copyOutputs(r: BuildResult, out: string, inputs: string[]): Promise<BuildResult> {
+/** Copy the outputs to `out` (a new or existing directory), each through the output guard. */
+async function copyOutputs(r: BuildResult, out: string, rules: OutputRules): Promise<BuildResult> {
   await mkdir(out, { recursive: true });
-  const protectedPaths = realInputs(inputs);
   const copies: [string, string][] = [
     [r.bzImage, basename(r.bzImage)],
     [r.systemMap, 'System.map'],
     [r.config, '.config'],
     [r.buildLog, 'build.log'],
   ];
-  checkOut(out, copies.map(([, name]) => name), protectedPaths);
-  for (const [from, name] of copies) await copyFile(from, join(out, name));
+  for (const [from, name] of copies) await copyOutput(from, await checkOutput(join(out, name), rules));
   return {
     ...r,
     bzImage: join(out, basename(r.bzImage)),
@@ -81,8 +75,8 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
   handler: async (argv) => {
     const ctx = contextFrom(argv);
     if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1)) throw new InputError(`--jobs ${argv.jobs}: expected a positive integer`);
-    const inputs = [argv.config, ...(argv.base ? [argv.base] : [])];
-    if (argv.out) checkOut(resolve(argv.out), [argv.target ?? 'bzImage', 'System.map', '.config', 'build.log'], realInputs(inputs));
+    const outRules: OutputRules = { inputs: [argv.config, argv.base], trees: [argv.source], flag: '--out' };
+    const outDir = argv.out ? await checkOut(argv.out, [argv.target ?? 'bzImage', 'System.map', '.config', 'build.log'], outRules) : undefined;
     let result = await buildKernel(
       {
         source: argv.source,
@@ -98,7 +92,7 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
       },
       { make: realMakeRunner, logger: ctx.logger },
     );
-    if (argv.out) result = await copyOutputs(result, resolve(argv.out), inputs);
+    if (outDir) result = await copyOutputs(result, outDir, outRules);
     if (argv.json) {
       ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return;

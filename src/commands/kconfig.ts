@@ -118,6 +118,7 @@ const off: CommandModule<GlobalArgs, KconfigArgs> = {
       .demandOption('config') as unknown as Argv<KconfigArgs>,
   handler: async (argv) => {
     const ctx = contextFrom(argv);
+    checkSourceTree(argv.source, argv.kernelVersion); // a wrong --source is the first thing to say
     const outReal = argv.output ? await checkOutput(argv.output, { inputs: [argv.config], trees: [argv.source], flag: '-o' }) : undefined;
     const config = await readDotConfigFile(argv.config!);
     const tree = await loadTree(ctx, argv);
@@ -146,6 +147,7 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
   handler: async (argv) => {
     const ctx = contextFrom(argv);
     const frags = argv.fragment ?? [];
+    checkSourceTree(argv.source, argv.kernelVersion); // a wrong --source is the first thing to say
     const outReal = await checkOutput(argv.output!, { inputs: [argv.config, ...frags], trees: [argv.source], flag: '-o' });
     const base = await readDotConfigFile(argv.config!);
     let config: DotConfig = base;

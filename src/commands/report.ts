@@ -6,10 +6,9 @@
  */
 import type { CommandModule } from 'yargs';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { checkOutput, writeOutput } from '../output.js';
 import { contextFrom, type CommandContext, type GlobalArgs } from './context.js';
 import { InputError } from '../errors.js';
 import { BootLogParser } from '../initcall/parse.js';
@@ -204,28 +203,6 @@ function checkInputNames(paths: readonly string[]): void {
   if (paths.filter((p) => p === '-').length > 1) throw new InputError('stdin (-) can be read only once');
 }
 
-/** Refuse to write the report over one of the inputs. */
-async function checkOutput(output: string, inputs: readonly string[]): Promise<void> {
-  const out = resolve(output);
-  let outReal = out;
-  try {
-    const st = await stat(out);
-    if (st.isDirectory()) throw new InputError('is a directory: -o takes a file name', output);
-    outReal = await realpath(out);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-  }
-  for (const input of inputs) {
-    let inReal = resolve(input);
-    try {
-      inReal = await realpath(input);
-    } catch {
-      /* checked when read */
-    }
-    if (inReal === outReal) throw new InputError('is one of the inputs: refusing to overwrite it (-o)', output);
-  }
-}
-
 /** Everything the verb does, minus argument parsing: usable from tests and other verbs. */
 export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<void> {
   const format = parseFormat(args);
@@ -238,7 +215,7 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
   if (args.logs.length === 0) throw new InputError('name at least one boot log');
   checkInputNames([...args.logs, ...compare]);
   const inputs = [...args.logs, ...compare, ...(args.systemMap ? [args.systemMap] : [])];
-  if (args.output) await checkOutput(args.output, inputs);
+  const outReal = args.output ? await checkOutput(args.output, { inputs, flag: '-o' }) : undefined;
 
   const symbols = args.systemMap ? await loadSystemMap(args.systemMap) : undefined;
   const load = async (paths: readonly string[]) => {
@@ -280,13 +257,8 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
           : renderText(report, view);
   }
 
-  if (args.output) {
-    try {
-      await writeFileAtomic(args.output, result);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(code === 'ENOENT' ? 'cannot write: no such directory' : `cannot write (${code ?? (err as Error).message})`, args.output, undefined, { cause: err });
-    }
+  if (args.output && outReal) {
+    await writeOutput(outReal, result, args.output);
     ctx.logger.info(`wrote ${args.output}`);
   } else {
     writeResult(ctx.stdout, result);

@@ -135,7 +135,7 @@ describe('ktrim kconfig and diff from the built CLI', () => {
     const cases: [string[], string][] = [
       [['kconfig', 'olddefconfig', '--source', '/tmp', '--config', join(F, 'input.config'), '-o', tmp()], 'E: /tmp: not a kernel source tree'],
       [['kconfig', 'olddefconfig', '--source', F, '--config', 'test/fixtures/dotconfig/bad-noprefix.config', '-o', tmp()], 'E: test/fixtures/dotconfig/bad-noprefix.config:4: not a config line: "SMP=y"'],
-      [['kconfig', 'olddefconfig', '--source', F, '--config', join(F, 'input.config'), '-o', join(F, 'input.config')], 'refusing to overwrite the input'],
+      [['kconfig', 'olddefconfig', '--source', F, '--config', join(F, 'input.config'), '-o', join(F, 'input.config')], 'input.config: is one of the inputs: refusing to overwrite it (-o)'],
       [['kconfig', 'olddefconfig', '--source', 'test/fixtures/dotconfig/kconfig-syntax', '--config', join(F, 'input.config'), '-o', tmp()], 'E: Kconfig:5: syntax error'],
       [['kconfig', 'olddefconfig', '--source', 'test/fixtures/dotconfig/kconfig-missing-source', '--config', join(F, 'input.config'), '-o', tmp()], `E: Kconfig:6: can't open file "drivers/missing/Kconfig"`],
       [['kconfig', 'why', 'NOPE', '--source', F, '--config', join(F, 'input.config')], 'E: no symbol NOPE in this Kconfig tree'],
