@@ -1,0 +1,109 @@
+/**
+ * The source index of a kernel tree (src/initcall/attribute.ts), built once
+ * with fast-glob and cached per tree: `$KTRIM_CACHE/attribution/<source id>-<arch>-v<format>.json`.
+ * The source id (src/build/source-id.ts) changes with any edit of the tree,
+ * so a stale index is never used. This is the I/O side; the models are pure.
+ */
+import fg from 'fast-glob';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { sourceIdentity } from '../build/source-id.js';
+import { cacheRoot } from '../cache.js';
+import { InputError } from '../errors.js';
+import { deserializeSourceIndex, serializeSourceIndex, SourceIndexBuilder, SOURCE_INDEX_FORMAT, type SourceIndex } from '../initcall/attribute.js';
+import type { Logger } from '../ui/log.js';
+
+export interface LoadIndexOptions {
+  cacheDir?: string;
+  /** SRCARCH, default x86. */
+  arch?: string;
+  logger?: Logger;
+  /** Build even when a cached index exists (benchmarks). */
+  rebuild?: boolean;
+}
+
+export interface LoadedIndex {
+  index: SourceIndex;
+  cached: boolean;
+  sourceId: string;
+  kernelVersion: string;
+  cacheFile: string;
+  /** Wall time of the load or build, ms. */
+  ms: number;
+}
+
+
+/** The files of a tree that the index reads (paths from the top). */
+export async function indexFiles(srctree: string, arch: string): Promise<string[]> {
+  // Other architectures' directories are never built for this one.
+  const otherArches = existsSync(join(srctree, 'arch'))
+    ? readdirSync(join(srctree, 'arch'), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name !== arch)
+        .map((d) => `arch/${d.name}/**`)
+    : [];
+  const entries = await fg(['**/*.c', '**/*.h', '**/Makefile', '**/Kbuild'], {
+    cwd: srctree,
+    ignore: ['tools/**', 'scripts/**', 'Documentation/**', 'usr/include/**', ...otherArches],
+    followSymbolicLinks: false,
+    onlyFiles: true,
+  });
+  return entries.sort();
+}
+
+/** Read the tree and build its index (no cache). */
+export async function buildIndexFromTree(srctree: string, opts: { arch?: string; kernelVersion?: string } = {}): Promise<SourceIndex> {
+  const arch = opts.arch ?? 'x86';
+  const paths = await indexFiles(srctree, arch);
+  if (!paths.some((p) => p.includes('/') && /(^|\/)(Makefile|Kbuild)$/.test(p))) {
+    throw new InputError('no Kbuild makefiles below the top: not a kernel source tree, or an incomplete one', srctree);
+  }
+  const builder = new SourceIndexBuilder({ arch, kernelVersion: opts.kernelVersion });
+  // Synchronous reads into one reused buffer: ~35k files, and the
+  // thread-pool round trips and per-file buffers of readFile cost more than
+  // the reading itself.
+  let buf = Buffer.allocUnsafe(1 << 20);
+  for (const path of paths) {
+    const fd = openSync(join(srctree, path), 'r');
+    let n = 0;
+    try {
+      for (;;) {
+        if (n === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, n);
+          buf = bigger;
+        }
+        const r = readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = buf.subarray(0, n);
+    // Headers matter only for helper macros, whose bodies call module_init,
+    // an *_initcall or a module_/builtin_ helper: skip the string for the rest.
+    if (path.endsWith('.h') && !(bytes.includes('module_') || bytes.includes('initcall') || bytes.includes('builtin_'))) continue;
+    builder.add({ path, text: bytes.toString('latin1') });
+  }
+  return builder.finish();
+}
+
+/** The tree's index: from the cache when the tree is unchanged, else built and cached. */
+export async function loadSourceIndex(srctree: string, opts: LoadIndexOptions = {}): Promise<LoadedIndex> {
+  const t0 = performance.now();
+  const arch = opts.arch ?? 'x86';
+  const id = await sourceIdentity(srctree);
+  const dir = join(opts.cacheDir ?? cacheRoot(), 'attribution');
+  const cacheFile = join(dir, `${id.id}-${arch}-v${SOURCE_INDEX_FORMAT}.json`);
+  if (!opts.rebuild && existsSync(cacheFile)) {
+    const index = deserializeSourceIndex(await readFile(cacheFile, 'utf8'));
+    if (index) return { index, cached: true, sourceId: id.id, kernelVersion: id.kernelVersion, cacheFile, ms: performance.now() - t0 };
+  }
+  opts.logger?.info(`indexing initcall registrations and Kbuild makefiles of ${id.path} (once per tree)`);
+  const index = await buildIndexFromTree(id.path, { arch, kernelVersion: id.kernelVersion });
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(cacheFile, serializeSourceIndex(index));
+  return { index, cached: false, sourceId: id.id, kernelVersion: id.kernelVersion, cacheFile, ms: performance.now() - t0 };
+}
