@@ -316,14 +316,14 @@ function parseMakefile(path: string, text: string, baseVars: Map<string, string>
       if (!stack.pop()) warnings.push({ file: path, line, message: 'endif without if' });
       continue;
     }
-    const am = /^([^\s=:+?!]+)\s*(\+=|:=|::=|\?=|=)\s*(.*)$/.exec(t);
+    // obj-$(subst m,y,$(CONFIG_X)) means obj-$(CONFIG_X), built in (the name must not keep the spaces).
+    const am = /^([^\s=:+?!]+)\s*(\+=|:=|::=|\?=|=)\s*(.*)$/.exec(t.replace(/^([^\s=]*)\$\(subst m,y,(\$\(CONFIG_[A-Za-z0-9_]+\))\)/, '$1$2'));
     if (!am) continue;
     const [, lhsRaw, op, rhs] = am;
     // Variables of this file (for later $(VAR) uses); object lists are also kept as statements.
     const unknownL: string[] = [];
-    // Expand everything in the name except CONFIG references; obj-$(subst m,y,$(CONFIG_X)) means obj-$(CONFIG_X) built in.
+    // Expand everything in the name except CONFIG references.
     const lhs = lhsRaw
-      .replace(/\$\(subst m,y,(\$\(CONFIG_[A-Za-z0-9_]+\))\)/g, '$1')
       .split(/(\$[({]CONFIG_[A-Za-z0-9_]+[)}])/)
       .map((part, i) => (i % 2 ? part : expand(part, vars, unknownL)))
       .join('');
