@@ -8,7 +8,8 @@
  * in host load over the run spreads over all cells instead of biasing one.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import fg from 'fast-glob';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { welchTTest, type WelchResult } from '../stats/ttest.js';
 import { InputError } from '../errors.js';
@@ -277,14 +278,15 @@ export function formatRangeTable(r: RangeResult): string {
 export async function kernelsInDirectory(dir: string): Promise<KernelChoice[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).sort();
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    // Regular files (and links to them) directly in dir; fast-glob skips dot files and subdirectories.
+    names = (await fg('*', { cwd: dir, onlyFiles: true, followSymbolicLinks: true, suppressErrors: false })).sort();
   } catch (err) {
     throw new InputError(`cannot list kernel directory: ${(err as Error).message}`, dir);
   }
   const out: KernelChoice[] = [];
   for (const n of names) {
     const p = join(dir, n);
-    if (!(await stat(p)).isFile()) continue;
     try {
       await checkBzImage(p);
       out.push({ label: n, path: p });

@@ -76,12 +76,10 @@ describe('ktrim boot on the tiny kernel', () => {
     async () => {
       const script = join(work, 'hang.sh');
       writeFileSync(script, 'echo about to hang\nwhile :; do sleep 3600; done\n');
-      const started = Date.now();
       const tag = `hang-${process.pid}-${Date.now()}`;
       const r = await ktrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--test', script, '--timeout', '20', '--append', `loglevel=6 ktrim.tag=${tag}`]);
       expect(r.exitCode).toBe(2);
       expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: boot of .*bzImage timed out: no end marker within 20 s \(last console line: ".*"\)$/)]);
-      expect(Date.now() - started).toBeLessThan(60_000);
       // no qemu of ours left: a /proc scan for the tag on its command line (no procps needed)
       const left = readdirSync('/proc')
         .filter((d) => /^\d+$/.test(d))

@@ -28,7 +28,11 @@ beforeAll(async () => {
   // Anything under the source tree newer than this stamp would mean a build wrote there.
   stamp = join(scratch, 'stamp');
   writeFileSync(stamp, '');
-  await new Promise((r) => setTimeout(r, 20));
+  // File times tick coarsely (a few ms): wait until the filesystem clock has moved past the
+  // stamp, so that any later write is -newer than it.
+  const probe = join(scratch, 'probe');
+  do writeFileSync(probe, '');
+  while (statSync(probe).mtimeMs <= statSync(stamp).mtimeMs);
   tiny = await tinyKernel();
 }, TINY_KERNEL_TIMEOUT_MS);
 

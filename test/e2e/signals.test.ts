@@ -2,7 +2,10 @@
 // qemu behind. Each run's qemu is found by a unique word on its command line.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
 
@@ -26,30 +29,35 @@ async function qemuPids(tag: string): Promise<string> {
   return pids.join(' ');
 }
 
+/** Poll `read()` until `test` holds on it; throws at the deadline. */
+async function appears<T>(read: () => T | Promise<T>, test: (v: T) => boolean, deadlineMs: number, what: string): Promise<T> {
+  const end = performance.now() + deadlineMs;
+  for (;;) {
+    const v = await read();
+    if (test(v)) return v;
+    if (performance.now() > end) throw new Error(`${what} never happened`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function interruptMidBoot(signal: 'SIGINT' | 'SIGTERM') {
   const tag = randomUUID().slice(0, 8);
-  const child = execa(process.execPath, ['bin/ktrim', 'boot', '--kernel', kernel, '--runs', '5', '--warmup', '0', '--append', `loglevel=6 ktrim.tag=${tag}`], {
+  const logs = mkdtempSync(join(tmpdir(), 'ktrim-e2e-signals-'));
+  const child = execa(process.execPath, ['bin/ktrim', 'boot', '--kernel', kernel, '--runs', '5', '--warmup', '0', '--keep-logs', logs, '--append', `loglevel=6 ktrim.tag=${tag}`], {
     reject: false,
     env: { NO_COLOR: '1' },
   });
-  // Wait until qemu really runs (its command line is printed as it starts).
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`qemu never started: ${stderr}`)), 60_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('I: $ qemu-system-x86_64')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  for (let i = 0; i < 50 && !(await qemuPids(tag)); i++) await new Promise((r) => setTimeout(r, 100));
-  expect(await qemuPids(tag)).not.toBe('');
-  await new Promise((r) => setTimeout(r, 1000)); // mid-boot
-  child.kill(signal);
-  const r = await child;
-  return { r, left: await qemuPids(tag) };
+  try {
+    // qemu runs (found by its tag), and the kernel is booting: its banner is in the raw console log.
+    expect(await appears(() => qemuPids(tag), (p) => p !== '', 120_000, 'qemu')).not.toBe('');
+    const consoleLog = () => readdirSync(logs).filter((f) => f.endsWith('.console.log')).map((f) => readFileSync(join(logs, f), 'latin1')).join('');
+    await appears(consoleLog, (t) => t.includes('Linux version'), 120_000, 'the kernel banner');
+    child.kill(signal);
+    const r = await child;
+    return { r, left: await qemuPids(tag) };
+  } finally {
+    rmSync(logs, { recursive: true, force: true });
+  }
 }
 
 describe('signals during ktrim boot', () => {

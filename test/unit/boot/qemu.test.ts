@@ -52,8 +52,7 @@ describe('runQemu with the fake qemu', () => {
     expect(r.ending).toBe('marker');
     expect(r.accel).toBe('tcg');
     // The fake sleeps 1000 s after KTRIM-DONE: we must have killed it.
-    expect(r.signal).toBe('SIGTERM');
-    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
+    expect(r.signal).toBe('SIGTERM'); // killed by us, not ended by the fake's 1000 s sleep
     const texts = r.console.map((l) => l.text);
     expect(texts[0]).toBe('SeaBIOS (version fake)'); // escape codes and CR gone
     expect(texts).toContain('KTRIM-MARKER end uptime=0.55');
@@ -85,8 +84,7 @@ describe('runQemu with the fake qemu', () => {
   it('kills a qemu that does not exit after a panic', async () => {
     const r = await runQemu(request(tempDir(), 'fake.scenario=panic-stuck'), fakeQemuDeps({ panicGraceMs: 200 }));
     expect(r.ending).toBe('panic');
-    expect(r.signal).toBe('SIGTERM');
-    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
+    expect(r.signal).toBe('SIGTERM'); // killed by us, not ended by the fake's 1000 s sleep
   });
 
   it('times out a hung boot and kills the whole process group', async () => {
@@ -99,9 +97,8 @@ describe('runQemu with the fake qemu', () => {
     });
     const r = await runQemu(request(tempDir(), 'fake.scenario=hang', 800), deps);
     expect(r.ending).toBe('timeout');
-    expect(r.endingDetail).toMatch(/^no end marker within 0.8 s \(last console line: "\[    0.010000\] smp: Brought up/);
+    expect(r.endingDetail).toMatch(/^no end marker within 0.8 s \(last console line: "\[ {4}0.010000\] smp: Brought up/);
     expect(r.wallMs).toBeGreaterThanOrEqual(800);
-    expect(r.wallMs).toBeLessThan(10000); // not the fake's 1000 s sleep
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(false);
     // The fake's `sleep 1000` child was in the same group: gone too.

@@ -1,7 +1,7 @@
 // bench-range's matrix against the fake qemu: layout, interleaving, and the
 // t-test verdicts (on deterministic guest figures, so the test cannot flake).
 import { describe, it, expect } from '@jest/globals';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkRange, cells, chooseColumns, formatRangeTable, kernelsInDirectory, labelKernels, verdictOf } from '../../../src/boot/range.js';
 import { welchTTest } from '../../../src/stats/ttest.js';
@@ -36,7 +36,11 @@ describe('matrix layout', () => {
     copyFileSync(fakeBzImage(dir), join(kdir, 'b-kernel'));
     copyFileSync(fakeBzImage(dir), join(kdir, 'a-kernel'));
     writeFileSync(join(kdir, 'README'), 'not a kernel');
-    expect((await kernelsInDirectory(kdir)).map((c) => c.label)).toEqual(['a-kernel', 'b-kernel']);
+    mkdirSync(join(kdir, 'old'));
+    copyFileSync(fakeBzImage(dir), join(kdir, 'old', 'c-kernel')); // not searched: only the directory itself
+    symlinkSync(join(kdir, 'a-kernel'), join(kdir, 'd-link'));
+    expect((await kernelsInDirectory(kdir)).map((c) => c.label)).toEqual(['a-kernel', 'b-kernel', 'd-link']);
+    await expect(kernelsInDirectory(join(kdir, 'README'))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/README: cannot list kernel directory: not a directory$/) });
     await expect(kernelsInDirectory(dir + '/nope')).rejects.toMatchObject({ exitCode: 1 });
   });
 
