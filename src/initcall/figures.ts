@@ -4,22 +4,9 @@
  * timestamps, console initcalls, early levels, the total, the initcall window
  * and the time outside initcalls. Pure: no I/O.
  */
-import { JIFFY_SLACK_US } from './pairing.js';
+import { JIFFY_SLACK_US, TIMESTAMP_SLACK_US } from './pairing.js';
 import type { FramedBoot } from './framing.js';
 import type { InitcallRecord, ParsedBoot, ParseWarning } from './types.js';
-
-/**
- * How far a timestamp may sit out of order before it counts as contradicted:
- * printk order across CPUs and jiffy-counted early clocks stay well inside it.
- */
-export const TIMESTAMP_SLACK_US = JIFFY_SLACK_US;
-
-interface Stamp {
-  line: number;
-  us: number;
-  /** Leave the value out of the boot (the record keeps a flag). */
-  drop: () => void;
-}
 
 function fmtS(us: number): string {
   return `${(us / 1e6).toFixed(6)} s`;
@@ -32,47 +19,69 @@ function fmtS(us: number): string {
  * right cannot be told).
  */
 function checkTimestamps(b: FramedBoot, warn: (w: ParseWarning) => void): number {
-  const stamps: Stamp[] = [];
-  for (const rec of b.initcalls) {
-    if (rec.startTimeUs !== undefined) {
-      stamps.push({ line: rec.callLine, us: rec.startTimeUs, drop: () => markGarbled(rec, 'startTimeUs') });
-    }
-    if (rec.endTimeUs !== undefined && rec.returnLine !== undefined) {
-      stamps.push({ line: rec.returnLine, us: rec.endTimeUs, drop: () => markGarbled(rec, 'endTimeUs') });
+  // Record timestamps in line order (a merge of three ordered lists): line, µs, and
+  // whose: initcall × 4 + 0 (start) or + 1 (end), probe × 4 + 2.
+  const lines: number[] = [];
+  const us: number[] = [];
+  const refs: number[] = [];
+  const { initcalls, probes, closeOrder } = b;
+  let i0 = 0;
+  let i1 = 0;
+  let i2 = 0;
+  for (;;) {
+    while (i0 < initcalls.length && initcalls[i0].startTimeUs === undefined) i0++;
+    while (i2 < probes.length && probes[i2].timeUs === undefined) i2++;
+    const l0 = i0 < initcalls.length ? initcalls[i0].callLine : Infinity;
+    const l1 = i1 < closeOrder.length ? initcalls[closeOrder[i1]].returnLine! : Infinity;
+    const l2 = i2 < probes.length ? probes[i2].line : Infinity;
+    if (l0 === Infinity && l1 === Infinity && l2 === Infinity) break;
+    if (l0 <= l1 && l0 <= l2) {
+      lines.push(l0);
+      us.push(initcalls[i0].startTimeUs!);
+      refs.push(i0++ * 4);
+    } else if (l1 <= l2) {
+      const k = closeOrder[i1++];
+      lines.push(l1);
+      us.push(initcalls[k].endTimeUs!);
+      refs.push(k * 4 + 1);
+    } else {
+      lines.push(l2);
+      us.push(probes[i2].timeUs!);
+      refs.push(i2++ * 4 + 2);
     }
   }
-  for (const p of b.probes) {
-    if (p.timeUs !== undefined) stamps.push({ line: p.line, us: p.timeUs, drop: () => delete p.timeUs });
-  }
-  if (stamps.length < 3) return 0;
-  stamps.sort((x, y) => x.line - y.line);
+  const n = us.length;
+  if (n < 3) return 0;
+  const drop = (i: number) => {
+    const ref = refs[i];
+    const idx = ref >> 2;
+    const what = ref & 3;
+    if (what === 2) delete b.probes[idx].timeUs;
+    else markGarbled(b.initcalls[idx], what === 0 ? 'startTimeUs' : 'endTimeUs');
+  };
   let dropped = 0;
-  let prev: Stamp | undefined;
-  for (let i = 0; i < stamps.length; i++) {
-    const s = stamps[i];
-    const next = stamps[i + 1];
-    const after = stamps[i + 2];
+  let prev = -1; // index of the last timestamp kept
+  for (let i = 0; i < n; i++) {
+    const s = us[i];
+    const next = i + 1 < n ? us[i + 1] : undefined;
     // Neighbours that agree with each other and not with s: s is the odd one.
-    const prevOk = prev === undefined || next === undefined || prev.us <= next.us + TIMESTAMP_SLACK_US;
-    const nextOk = next !== undefined && (after === undefined || next.us <= after.us + TIMESTAMP_SLACK_US);
-    const spike =
-      next !== undefined &&
-      prevOk &&
-      ((s.us > next.us + TIMESTAMP_SLACK_US && (prev !== undefined || nextOk)) ||
-        (prev !== undefined && s.us < prev.us - TIMESTAMP_SLACK_US && s.us < next.us - TIMESTAMP_SLACK_US));
-    if (spike) {
-      s.drop();
-      dropped++;
-      warn({
-        line: s.line,
-        message: `timestamp ${fmtS(s.us)} contradicts the lines around it (${prev ? fmtS(prev.us) : 'start'} … ${fmtS(next.us)}): left out`,
-      });
-      continue;
+    if (next !== undefined && (prev < 0 || us[prev] <= next + TIMESTAMP_SLACK_US)) {
+      const up = s > next + TIMESTAMP_SLACK_US && (prev >= 0 || i + 2 >= n || next <= us[i + 2] + TIMESTAMP_SLACK_US);
+      const down = prev >= 0 && s < us[prev] - TIMESTAMP_SLACK_US && s < next - TIMESTAMP_SLACK_US;
+      if (up || down) {
+        drop(i);
+        dropped++;
+        warn({
+          line: lines[i],
+          message: `timestamp ${fmtS(s)} contradicts the lines around it (${prev >= 0 ? fmtS(us[prev]) : 'start'} … ${fmtS(next)}): left out`,
+        });
+        continue;
+      }
     }
-    if (prev !== undefined && s.us < prev.us - TIMESTAMP_SLACK_US) {
-      warn({ line: s.line, message: `timestamps go back by ${fmtS(prev.us - s.us)} (from ${fmtS(prev.us)} at line ${prev.line})` });
+    if (prev >= 0 && s < us[prev] - TIMESTAMP_SLACK_US) {
+      warn({ line: lines[i], message: `timestamps go back by ${fmtS(us[prev] - s)} (from ${fmtS(us[prev])} at line ${lines[prev]})` });
     }
-    prev = s;
+    prev = i;
   }
   return dropped;
 }
@@ -140,7 +149,7 @@ export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
   }
 
   const push = (w: ParseWarning) => warnings.push(w);
-  let garbledValues = b.hasTimestamps ? checkTimestamps(b, push) : 0;
+  let garbledValues = b.disordered ? checkTimestamps(b, push) : 0;
   let firstTs = Infinity;
   let lastTs = -Infinity;
   for (const rec of initcalls) {

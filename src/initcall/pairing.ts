@@ -19,11 +19,15 @@ import type { Parsed } from './grammar.js';
 
 /** Early-boot durations are counted in jiffies (HZ=100 at worst): tolerance when checking a probe fits its initcall. */
 export const JIFFY_SLACK_US = 10_000;
+/**
+ * How far a timestamp may sit out of order before it counts as contradicted:
+ * printk order across CPUs and jiffy-counted early clocks stay well inside it.
+ */
+export const TIMESTAMP_SLACK_US = JIFFY_SLACK_US;
 
 const ASYNC_TOKEN_RE = /^(\d+)_(.+)$/;
 const BARE_ADDR_RE = /^0x[0-9a-f]{8,16}$/;
 const RUN_INIT_RE = /^Run (\S+) as init process/;
-const SIZE_RE = /\+0x[0-9a-f]+\/(0x[0-9a-f]+)$/;
 
 interface FnRef {
   fn: string;
@@ -33,8 +37,8 @@ interface FnRef {
   async: boolean;
   cookie?: number;
   stubLevel?: InitcallLevel;
-  /** `0x1c` of `fn+0x0/0x1c`: tells apart two static functions of one name. */
-  size?: string;
+  /** 0x1c of `fn+0x0/0x1c`: tells apart two static functions of one name. */
+  size?: number;
 }
 
 /** Everything one boot's records add up to, before the boot-level figures (figures.ts). */
@@ -53,13 +57,26 @@ export interface PairedBoot {
   sawLevelLines: boolean;
   /** Line of `smp: Bringing up secondary CPUs`: early initcalls run before it. */
   smpLine?: number;
+  /** Some record timestamp went back (beyond the slack) from the one before it: figures.ts looks closer. */
+  disordered: boolean;
+  /** Indices of the initcalls that returned with a timestamp, in line order of their `returned` lines. */
+  closeOrder: number[];
 }
 
-/** Plain `fn+0x0/0x1c`: the size when there is one (no regex on the common path). */
-function sizeOf(token: string, plus: number): string | undefined {
+/** `0x1c` of a plain `fn+0x0/0x1c` as a number, when there is one (no regex, no string: most tokens are plain). */
+function sizeOf(token: string, plus: number): number | undefined {
   if (plus < 0) return undefined;
-  const slash = token.indexOf('/', plus);
-  return slash > 0 ? token.slice(slash + 1) : undefined;
+  const slash = token.indexOf('/0x', plus);
+  if (slash < 0) return undefined;
+  let v = 0;
+  const n = token.length;
+  for (let i = slash + 3; i < n; i++) {
+    const c = token.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0 || i - slash > 16) return undefined;
+    v = v * 16 + d;
+  }
+  return slash + 3 < n ? v : undefined;
 }
 
 export class Pairing {
@@ -72,6 +89,8 @@ export class Pairing {
     landmarkLines: {},
     warnings: [],
     sawLevelLines: false,
+    disordered: false,
+    closeOrder: [],
   };
   private commandLineIsKernel = false;
   /** Open (not yet returned) initcalls: key → stack of indices into initcalls. */
@@ -86,6 +105,13 @@ export class Pairing {
   private readonly resolveCache = new Map<string, FnRef>();
 
   constructor(private readonly symbols?: SymbolMap) {}
+
+  private prevStampUs = -Infinity;
+  /** Note a record timestamp: in a sane log they never go back. */
+  private stamp(us: number): void {
+    if (us < this.prevStampUs - TIMESTAMP_SLACK_US) this.boot.disordered = true;
+    this.prevStampUs = us;
+  }
 
   warn(line: number, message: string): void {
     this.boot.warnings.push({ line, message });
@@ -105,7 +131,7 @@ export class Pairing {
     }
     const plus = t.indexOf('+');
     let fn = plus > 0 ? t.slice(0, plus) : t;
-    const size = SIZE_RE.exec(t)?.[1];
+    const size = sizeOf(t, plus);
     let address: string | undefined;
     let stubLevel: InitcallLevel | undefined;
     if (BARE_ADDR_RE.test(fn)) {
@@ -177,11 +203,12 @@ export class Pairing {
     if (pid !== undefined) rec.pid = pid;
     if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
     if (level !== undefined) rec.level = level;
+    const idx = this.boot.initcalls.push(rec) - 1;
     if (ts !== undefined) {
       rec.startTimeUs = ts;
       this.boot.hasTimestamps = true;
+      this.stamp(ts);
     }
-    const idx = this.boot.initcalls.push(rec) - 1;
     const key = Pairing.keyOf(ref, module);
     const stack = this.open.get(key);
     if (stack) stack.push(idx);
@@ -228,6 +255,8 @@ export class Pairing {
     if (ts !== undefined) {
       rec.endTimeUs = ts;
       this.boot.hasTimestamps = true;
+      this.stamp(ts);
+      this.boot.closeOrder.push(idx);
     }
     if (!rec.async) this.removeOpenSync(idx);
   }
@@ -267,6 +296,7 @@ export class Pairing {
           }
         }
         b.probes.push(probe);
+        if (ts !== undefined) this.stamp(ts);
         return;
       }
       case 'wait': {

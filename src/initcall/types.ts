@@ -60,8 +60,8 @@ export interface InitcallRecord {
   returnLine?: number;
   /** Device probes that ran inside this initcall; already included in durationUs. */
   probes: ProbeRecord[];
-  /** `0x1c` of `fn+0x0/0x1c`: tells apart two static functions of one name. */
-  size?: string;
+  /** Code size, 0x1c of `fn+0x0/0x1c`: tells apart two static functions of one name. */
+  size?: number;
   /** A console_initcall() run by PID 0 in start_kernel(), before timekeeping (the kernel prints 0 µs). */
   console?: boolean;
   /** durationUs is the difference of the calling/returned timestamps, not the value the kernel printed. */
