@@ -187,8 +187,8 @@ describe('kill -9 of ktrim boot and ktrim build', () => {
     async () => {
       const source = await ensureDebianSource('6.1');
       const frag = join(work, 'kill9.config');
-      // A config key of its own (LOCALVERSION), so that every run compiles for real.
-      writeFileSync(frag, readFileSync(TINY_FRAGMENT, 'utf8') + 'CONFIG_BINFMT_MISC=y\nCONFIG_LOCALVERSION="-ktrim-kill9"\n');
+      // A config key of this run's own (LOCALVERSION), so that it is never a cache hit and make compiles for real.
+      writeFileSync(frag, readFileSync(TINY_FRAGMENT, 'utf8') + `CONFIG_BINFMT_MISC=y\nCONFIG_LOCALVERSION="-kill9-${randomUUID().slice(0, 8)}"\n`);
       const args = ['build', '--source', source, '--base', 'tinyconfig', '--config', frag];
       const k = startKtrim(args);
       const makeLine = await appears(k.stderr, (t) => / O=\S+\/obj /.test(t), 10 * 60_000, 'the make command line of the O= build');
