@@ -21,6 +21,11 @@ export interface InitcallKey {
   module?: string;
   /** 0 for the first run of fn/module in a boot, 1 for the second, … */
   occurrence: number;
+  /**
+   * Code size (`fn+0x0/0xSIZE`), set only when a boot ran two functions of one
+   * name and different sizes: two static functions, not one run twice.
+   */
+  size?: number;
 }
 
 /** One initcall aggregated over the boots. */
@@ -126,6 +131,7 @@ export interface RankOptions {
 
 export function initcallKeyString(k: InitcallKey): string {
   let s = k.fn;
+  if (k.size !== undefined) s += `/0x${k.size.toString(16)}`;
   if (k.occurrence > 0) s += `#${k.occurrence + 1}`;
   if (k.module) s += ` [${k.module}]`;
   return s;
@@ -146,7 +152,9 @@ function compareRanked(a: { stats: Summary | null; key: string }, b: { stats: Su
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-interface Accumulator extends InitcallKey {
+interface Accumulator extends Omit<InitcallKey, 'size'> {
+  /** InitcallKey.size, kept as a slot (one object shape). */
+  size: number | undefined;
   key: string;
   level?: InitcallLevel;
   async: boolean;
@@ -169,11 +177,26 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
 
   boots.forEach((boot, bi) => {
     const seen = new Map<string, number>();
+    // Names that stand for two functions in this boot (different code sizes): told apart by size.
+    const sizes = new Map<string, number>();
+    const ambiguous = new Set<string>();
     for (const rec of boot.initcalls) {
+      if (rec.size === undefined) continue;
       const base = rec.module ? `${rec.fn}\u0000${rec.module}` : rec.fn;
+      const first = sizes.get(base);
+      if (first === undefined) sizes.set(base, rec.size);
+      else if (first !== rec.size) ambiguous.add(base);
+    }
+    for (const rec of boot.initcalls) {
+      let base = rec.module ? `${rec.fn}\u0000${rec.module}` : rec.fn;
+      const size = ambiguous.has(base) ? rec.size : undefined;
+      if (size !== undefined) base += `\u0000${size}`;
       const occurrence = seen.get(base) ?? 0;
       seen.set(base, occurrence + 1);
-      const key = occurrence === 0 && !rec.module ? rec.fn : initcallKeyString({ fn: rec.fn, module: rec.module, occurrence });
+      const key =
+        occurrence === 0 && !rec.module && size === undefined
+          ? rec.fn
+          : initcallKeyString({ fn: rec.fn, module: rec.module, occurrence, ...(size !== undefined && { size }) });
       let a = acc.get(key);
       if (!a) {
         // One fixed object shape (no spread, no delete): this loop sees every record of every boot.
@@ -181,6 +204,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
           fn: rec.fn,
           module: rec.module,
           occurrence,
+          size,
           key,
           level: undefined,
           async: false,
@@ -236,6 +260,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
     const r: RankedInitcall = {
       fn: a.fn,
       occurrence: a.occurrence,
+      ...(a.size !== undefined && { size: a.size }),
       key: a.key,
       async: a.async,
       boots: a.boots,
