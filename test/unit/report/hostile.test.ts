@@ -143,7 +143,7 @@ describe('markup and control characters from the log', () => {
   const EVIL = '<script>alert(1)</script> <img src=x onerror=alert(2)> \u0000\u0008\u009b31m\u202egnp.exe\u2066 [x](javascript:y) *b* `c`';
   const boot = parse(log.replace(/Linux version 6\.1\.0-56-amd64/g, `Linux version 6.1.0-56-amd64 ${EVIL}`));
   const boot2 = parse(log.replace(/Linux version 6\.1\.0-56-amd64/g, `Linux version ${EVIL}`));
-  const outputs = { ...allFormats([boot]), 'md (release)': renderMarkdown(rankBoots([boot2])) };
+  const outputs: Record<string, string> = { ...allFormats([boot]), 'md (release)': renderMarkdown(rankBoots([boot2])) };
 
   it('reaches the parsed kernel version (so the test means something)', () => {
     expect(boot.kernelVersion).toContain('<script>');
