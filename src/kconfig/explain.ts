@@ -15,9 +15,9 @@
  * symbol whose written value changes.
  */
 import { InputError } from '../errors.js';
-import { dotConfigFrom, formatConfigLine, parseDotConfig, type DotConfig, type DotConfigType } from './dotconfig.js';
+import { formatConfigLine, parseDotConfig, type DotConfig, type DotConfigType } from './dotconfig.js';
 import { diffConfigs, type DiffEntry } from './diffconfig.js';
-import { olddefconfig, olddefconfigFrom, type KconfigState } from './eval.js';
+import { applyConfigChanges, olddefconfig, olddefconfigFrom, type KconfigState } from './eval.js';
 import { exprAnd, exprEqual, exprFlatten, exprSymbols, exprToString, triName, type Expr } from './expr.js';
 import { findSymbol, symbolDefaults, symbolPrompts, type KconfigTree, type KSymbol, type Property } from './symbol.js';
 import { writeConfig } from './write.js';
@@ -297,13 +297,6 @@ export interface PlanOffOptions {
   incremental?: boolean;
 }
 
-/** The user's config with `changes` appended, as `cat config fragment` reads. */
-function withChanges(base: DotConfig, changes: Map<string, string>): DotConfig {
-  const pairs: [string, string][] = [...base.values.values()].map((e) => [e.name, e.unset ? 'n' : e.raw]);
-  for (const [n, v] of changes) pairs.push([n, v]);
-  return dotConfigFrom(pairs, base.file);
-}
-
 function evaluated(state: KconfigState): Evaluated {
   let text: string | undefined;
   return { state, text: () => (text ??= writeConfig(state)) };
@@ -375,11 +368,12 @@ function stepsToTurnOff(state: KconfigState, sym: KSymbol): Step[] {
 export function planOff(tree: KconfigTree, config: DotConfig, names: string[], opts: PlanOffOptions = {}): OffPlan {
   const maxRounds = opts.maxRounds ?? 64;
   const targets = names.map((n) => lookupSymbol(tree, n));
-  const before = evaluated(olddefconfig(tree, withChanges(config, new Map())));
-  // Each trial is the user's config plus changes: olddefconfigFrom the user's config's state gives
+  const before = evaluated(olddefconfig(tree, config));
+  // Each trial is the user's config with the changes merged in as merge_config.sh does (old lines
+  // out, new ones appended: applyConfigChanges). olddefconfigFrom the user's config's state gives
   // exactly olddefconfig's result, re-evaluating only the symbols downstream of what changed.
   const evaluate = (changes: Map<string, string>): Evaluated =>
-    evaluated(opts.incremental === false ? olddefconfig(tree, withChanges(config, changes)) : olddefconfigFrom(before.state, withChanges(config, changes)));
+    evaluated(opts.incremental === false ? olddefconfig(tree, applyConfigChanges(config, changes)) : olddefconfigFrom(before.state, changes));
   const changes = new Map<string, string>();
   const why = new Map<string, OffChange>();
   let cur = before;

@@ -18,6 +18,7 @@ import {
   cOlddefconfig,
   formatParityLine,
   parityTree,
+  prepareArchInputs,
   prepareParityInputs,
   ktrimConfWarnings,
   runParity,
@@ -79,6 +80,62 @@ describe('olddefconfig parity with scripts/kconfig/conf', () => {
       expect(results.filter((r) => !sameWarnings(r)).map((r) => ({ input: r.input, c: r.cWarnings, ktrim: r.ktrimWarnings }))).toEqual([]);
     }, 20 * 60_000);
   }
+});
+
+describe('ARCH as make sets it: plain make (SUBARCH x86) and ARCH=x86_64 on 32-bit and 64-bit inputs', () => {
+  for (const [series] of SERIES) {
+    it(`${series}: plain make randconfigs and i386 defconfig, evaluated with ARCH unset and with ARCH=x86_64`, async () => {
+      const { src } = inputsBySeries.get(series)!;
+      const inputs = await prepareArchInputs(parityTree(series, src), { logger });
+      // 32-bit as written under ARCH=x86 (64BIT's prompt visible, answered n). ARCH=i386 defconfig has no 64BIT
+      // line at all (no prompt there), so under plain make it goes 64-bit by default: make does that too.
+      const bits = async (i: ParityInput) => (/^# CONFIG_64BIT is not set$/m.test(await readFile(i.path, 'utf8')) ? 32 : 64);
+      const widths = await Promise.all(inputs.map(bits));
+      // Plain make randconfig on x86 picks 64BIT at random: both widths must be among the inputs.
+      expect(widths).toContain(32);
+      expect(widths).toContain(64);
+      const noArchEnv = { ...process.env, ARCH: undefined, SRCARCH: undefined, CROSS_COMPILE: undefined, LLVM: undefined };
+      for (const arch of ['', 'x86_64']) {
+        const tree = parityTree(series, src, { arch });
+        const ktree = loadKernelKconfig({ srctree: src, ...(arch ? { arch } : {}), env: noArchEnv });
+        expect(ktree.env.ARCH).toBe(arch || 'x86');
+        const written = new Map<string, string>();
+        const results = await runParity(tree, inputs, (text, input) => {
+          const config = parseDotConfig(text, input.path, { strict: false });
+          const state = olddefconfig(ktree, config);
+          written.set(input.name, writeConfig(state));
+          return { text: written.get(input.name)!, warnings: ktrimConfWarnings(state, config) };
+        });
+        const is32 = (text: string) => /^# CONFIG_64BIT is not set$/m.test(text) && /^CONFIG_X86_32=y$/m.test(text);
+        const kept32 = inputs.filter((inp, i) => widths[i] === 32 && is32(written.get(inp.name)!)).length;
+        process.stdout.write(
+          `kconfig ARCH parity ${series} ${arch ? `ARCH=${arch}` : 'ARCH unset (SUBARCH x86)'}: ${widths.filter((w) => w === 32).length} of ${inputs.length} inputs 32-bit, ` +
+            `${kept32} stay 32-bit\n  ${results.map(formatParityLine).join('\n  ')}\n`,
+        );
+        expect(results.filter((r) => r.differing.length > 0 || !r.bytesIdentical).map(formatParityLine)).toEqual([]);
+        expect(results.filter((r) => !sameWarnings(r)).map((r) => ({ input: r.input, c: r.cWarnings, ktrim: r.ktrimWarnings }))).toEqual([]);
+        // ARCH=x86 keeps a 32-bit config 32-bit; ARCH=x86_64 forces 64BIT=y, as make does.
+        expect(kept32).toBe(arch ? 0 : widths.filter((w) => w === 32).length);
+      }
+    }, 20 * 60_000);
+  }
+
+  it('a 32-bit config survives `ktrim kconfig olddefconfig` (ARCH unset) exactly as it survives `make olddefconfig`', async () => {
+    const { src } = inputsBySeries.get('6.1')!;
+    const tree = parityTree('6.1', src, { arch: '' });
+    const inputs = await prepareArchInputs(tree, { logger });
+    const texts = await Promise.all(inputs.map((i) => readFile(i.path, 'utf8')));
+    const input32 = inputs[texts.findIndex((t) => /^# CONFIG_64BIT is not set$/m.test(t))];
+    const out = join(process.env.TMPDIR ?? '/tmp', `ktrim-arch-e2e-${process.pid}.config`);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ARCH|SRCARCH|CROSS_COMPILE|LLVM)$/.test(k)) env[k] = v;
+    const r = await execa('node', ['bin/ktrim', 'kconfig', 'olddefconfig', '--source', src, '--config', input32.path, '-o', out], { env, extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(0);
+    const ours = await readFile(out, 'utf8');
+    expect(ours).toMatch(/^# CONFIG_64BIT is not set$/m);
+    expect(ours).toMatch(/^CONFIG_X86_32=y$/m);
+    expect(ours).toBe(await cOlddefconfig(tree, input32.path, 0));
+  }, 300_000);
 });
 
 describe('ktrim diff against python3 scripts/diffconfig', () => {

@@ -127,7 +127,9 @@ async function run(argv: string[], opts: { logger?: Logger; env?: Record<string,
 export async function makeInSlot(tree: ParityTree, slot: number, args: string[], logger?: Logger, env?: Record<string, string>, lines?: string[]): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
   await mkdir(out, { recursive: true });
-  const got = await run(['make', '-s', '-C', tree.srctree, `O=${out}`, `ARCH=${tree.arch}`, ...args], {
+  // arch '' is plain make: no ARCH= at all, so the Makefile's SUBARCH decides (x86 on x86_64).
+  const archArg = tree.arch ? [`ARCH=${tree.arch}`] : [];
+  const got = await run(['make', '-s', '-C', tree.srctree, `O=${out}`, ...archArg, ...args], {
     logger,
     env: { ...cleanEnv(), ...(env ?? {}) },
     what: `make ${args.join(' ')} (${tree.series})`,
@@ -287,6 +289,54 @@ export async function prepareParityInputs(tree: ParityTree, otherSeries: string 
     out.push({ name: d.name, kind: 'derived', path });
   }
   return out;
+}
+
+/** Seeds for the plain-make randconfigs (ARCH unset → x86: about half of them 32-bit). */
+export const ARCH_SEEDS: readonly number[] = [0x1a2b, 0x2c3d, 0x3e4f, 0x4a5b, 0x5c6d, 0x6e7f];
+
+/**
+ * Inputs made as a user without ARCH= would make them: `make randconfig`
+ * with KCONFIG_SEED (ARCH from SUBARCH, so the 64BIT prompt is visible) and
+ * `make ARCH=i386 defconfig`. Cached next to the other parity inputs.
+ */
+export async function prepareArchInputs(tree: ParityTree, opts: ParityOptions = {}): Promise<ParityInput[]> {
+  const inputs = join(tree.dir, 'inputs');
+  await mkdir(inputs, { recursive: true });
+  const plain: ParityTree = { ...tree, arch: '' };
+  const i386: ParityTree = { ...tree, arch: 'i386' };
+  const jobs: { input: ParityInput; tree: ParityTree; args: string[] }[] = [
+    ...(opts.seeds ?? ARCH_SEEDS).map((s) => ({
+      input: { name: `plain-randconfig-${s.toString(16)}`, kind: 'randconfig' as const, path: join(inputs, `plain-randconfig-${s.toString(16)}.config`) },
+      tree: plain,
+      args: ['randconfig', `KCONFIG_SEED=0x${s.toString(16)}`],
+    })),
+    { input: { name: 'i386-defconfig', kind: 'defconfig', path: join(inputs, 'i386-defconfig.config') }, tree: i386, args: ['defconfig'] },
+  ];
+  const todo = jobs.filter((j) => !existsSync(j.input.path));
+  if (todo.length) opts.logger?.info(`${tree.series}: generating ${todo.length} ARCH parity inputs with the C tool (cached in ${inputs})`);
+  await inSlots(todo, opts.jobs ?? 2, (j, slot) =>
+    withSlot(j.tree, slot, async () => {
+      const out = await makeInSlot(j.tree, slot, j.args, opts.logger);
+      await atomicCopy(join(out, '.config'), j.input.path);
+    }),
+  );
+  return jobs.map((j) => j.input);
+}
+
+/**
+ * The tree's own `scripts/kconfig/conf`, built in slot 0's O= directory
+ * (`make scripts/kconfig/conf`) and copied out once, so callers can run it
+ * directly (the kernel's scripts/kconfig/tests do) without holding a slot.
+ */
+export async function cConfBinary(tree: ParityTree, logger?: Logger): Promise<string> {
+  const bin = join(tree.dir, 'conf-bin');
+  if (existsSync(bin)) return bin;
+  await withSlot(tree, 0, async () => {
+    const built = join(tree.dir, 'tool-0', 'scripts', 'kconfig', 'conf');
+    if (!existsSync(built)) await makeInSlot(tree, 0, ['scripts/kconfig/conf'], logger);
+    await atomicCopy(built, bin);
+  });
+  return bin;
 }
 
 /** Drop every second CONFIG_ line (assignments and "is not set" alike): thousands of symbols fall back to defaults. */
