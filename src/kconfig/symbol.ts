@@ -2,7 +2,9 @@
  * The Kconfig symbol and menu model (scripts/kconfig/expr.h `struct symbol`,
  * `struct property`, `struct menu`), Kconfiglib-style: everything the parser
  * and menu_finalize know, immutable once `loadKconfig` returns. Values live
- * in a separate KconfigState (eval.ts) so one tree serves many evaluations.
+ * in a separate KconfigState (value.ts) so one tree serves many evaluations.
+ * Also the symbol table of symbol.c: sym_lookup (SymbolTable, with the C
+ * hash-bucket order for_all_symbols follows) and sym_find (findSymbol).
  *
  * What "why is X on / what goes off with X" needs is all here:
  * - `sym.dirDep`   `depends on` of all definitions, with enclosing if/menu
@@ -24,7 +26,7 @@ export type PropKind = 'prompt' | 'menu' | 'comment' | 'default' | 'select' | 'i
 
 /** One property line (`prompt`, `default`, `select`, ...) of a menu entry. */
 export interface Property {
-  /** Index into tree.props (eval.ts keeps per-property state by it). */
+  /** Index into tree.props (value.ts keeps per-property state by it). */
   readonly id: number;
   kind: PropKind;
   /** Prompt text for prompt/menu/comment. */
@@ -136,11 +138,20 @@ export function menuChildren(menu: MenuNode): MenuNode[] {
   return out;
 }
 
+/** menu_next (menu.c): pre-order successor of `menu` inside `root`'s subtree. */
+export function menuNext(menu: MenuNode, root: MenuNode): MenuNode | null {
+  if (menu.list) return menu.list;
+  let m: MenuNode = menu;
+  while (m !== root && !m.next) m = m.parent!;
+  if (m === root) return null;
+  return m.next;
+}
+
 /** fnv32 as in symbol.c strhash(), for the for_all_symbols order. */
 export function strhash(s: string): number {
   let h = 2166136261;
   // (hash ^ *s) with *s a (signed) char: sign-extend bytes >= 0x80.
-  const bytes = /^[\x00-\x7f]*$/.test(s) ? null : Buffer.from(s, 'utf8');
+  const bytes = !/[\u0080-\uffff]/.test(s) ? null : Buffer.from(s, 'utf8');
   const n = bytes ? bytes.length : s.length;
   for (let i = 0; i < n; i++) {
     let c = bytes ? bytes[i] : s.charCodeAt(i);
@@ -190,6 +201,120 @@ export interface KconfigTree {
   exprCount: number;
   /** Environment the preprocessor read (name → value), for cache keys. */
   env: Record<string, string>;
+}
+
+interface MutableSym extends KSymbol {
+  isConst: boolean;
+}
+
+/** Symbol table with sym_lookup()'s rules and the C hash-bucket order. */
+export class SymbolTable {
+  readonly symbols: KSymbol[] = [];
+  readonly byName = new Map<string, KSymbol>();
+  private readonly consts = new Map<string, KSymbol>();
+  private readonly choices = new Map<string, KSymbol>();
+  /** Buckets, newest first, as symbol_hash[]. */
+  private readonly buckets = new Map<number, KSymbol[]>();
+  readonly yes: KSymbol;
+  readonly mod: KSymbol;
+  readonly no: KSymbol;
+
+  constructor(private readonly hashSize: number) {
+    const special = (name: 'y' | 'm' | 'n', tri: 0 | 1 | 2): KSymbol => {
+      const s = this.create(name, { isConst: true, constTri: tri, hashed: false });
+      s.type = 'tristate';
+      return s;
+    };
+    this.yes = special('y', 2);
+    this.mod = special('m', 1);
+    this.no = special('n', 0);
+  }
+
+  private create(name: string | null, o: { isConst?: boolean; isChoice?: boolean; constTri?: 0 | 1 | 2; hashed?: boolean }): KSymbol {
+    const hashBucket = o.hashed === false ? -1 : name ? strhash(name) % this.hashSize : 0;
+    const sym: MutableSym = {
+      id: this.symbols.length,
+      name,
+      type: 'unknown',
+      isConst: !!o.isConst,
+      isChoice: !!o.isChoice,
+      optional: false,
+      choice: null,
+      choiceMenu: null,
+      choiceMembers: [],
+      props: [],
+      menus: [],
+      dirDep: null,
+      revDep: null,
+      implied: null,
+      selectedBy: [],
+      impliedBy: [],
+      noWrite: false,
+      hashBucket,
+      constTri: o.constTri,
+    };
+    this.symbols.push(sym);
+    if (hashBucket >= 0) {
+      let b = this.buckets.get(hashBucket);
+      if (!b) this.buckets.set(hashBucket, (b = []));
+      b.unshift(sym);
+    }
+    return sym;
+  }
+
+  private special(name: string): KSymbol | undefined {
+    if (name.length === 1) {
+      if (name === 'y') return this.yes;
+      if (name === 'm') return this.mod;
+      if (name === 'n') return this.no;
+    }
+    return undefined;
+  }
+
+  /** sym_lookup(name, 0). */
+  lookup(name: string): KSymbol {
+    const sp = this.special(name);
+    if (sp) return sp;
+    let s = this.byName.get(name);
+    if (!s) {
+      s = this.create(name, {});
+      this.byName.set(name, s);
+    }
+    return s;
+  }
+
+  /** sym_lookup(name, SYMBOL_CONST). */
+  lookupConst(name: string): KSymbol {
+    const sp = this.special(name);
+    if (sp) return sp;
+    let s = this.consts.get(name);
+    if (!s) {
+      s = this.create(name, { isConst: true });
+      this.consts.set(name, s);
+    }
+    return s;
+  }
+
+  /** sym_lookup(name, SYMBOL_CHOICE): a named choice is found again, an unnamed one is new. */
+  lookupChoice(name: string | null): KSymbol {
+    if (name) {
+      const sp = this.special(name);
+      if (sp) return sp;
+      const found = this.choices.get(name);
+      if (found) return found;
+    }
+    const s = this.create(name, { isChoice: true });
+    if (name) this.choices.set(name, s);
+    return s;
+  }
+
+  /** for_all_symbols order. */
+  hashOrder(): KSymbol[] {
+    const keys = [...this.buckets.keys()].sort((a, b) => a - b);
+    const out: KSymbol[] = [];
+    for (const k of keys) out.push(...this.buckets.get(k)!);
+    return out;
+  }
 }
 
 /** Find a named symbol (sym_find). */

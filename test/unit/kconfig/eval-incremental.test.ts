@@ -7,17 +7,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeChanges, fullText } from '../../helpers/kconfig-candidates.js';
-import { prng } from '../../helpers/prng.js';
-import { parseDotConfig, type DotConfig } from '../../../src/kconfig/dotconfig.js';
-import { applyConfigChanges, olddefconfig, olddefconfigFrom, type ConfigChanges, type KconfigState } from '../../../src/kconfig/eval.js';
-import type { KconfigTree, KSymbol } from '../../../src/kconfig/symbol.js';
+import { fullText } from '../../helpers/kconfig-candidates.js';
+import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
+import { olddefconfig } from '../../../src/kconfig/confdata.js';
+import { applyConfigChanges, olddefconfigFrom } from '../../../src/kconfig/incremental.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { writeConfig } from '../../../src/kconfig/write.js';
 
 const FIXTURES = join(process.cwd(), 'test/fixtures/kconfig');
 const fixtureShell = { run: (c: string) => (c === 'echo "LOUD  words" | tr a-z A-Z' ? 'LOUD  WORDS' : '') };
-
 
 describe('applyConfigChanges', () => {
   it('drops the changed names, appends the new lines in order, keeps the rest', () => {

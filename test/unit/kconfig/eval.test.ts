@@ -6,7 +6,9 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
-import { olddefconfig, stringValidFor, strtoX } from '../../../src/kconfig/eval.js';
+import { olddefconfig } from '../../../src/kconfig/confdata.js';
+import { strtoX } from '../../../src/kconfig/libc.js';
+import { stringValidFor } from '../../../src/kconfig/value.js';
 import { exprToString } from '../../../src/kconfig/expr.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   exprAnd, exprContainsSymbol, exprDependsSymbol, exprFlatten, exprOr, exprSymbols, exprToString, triAnd, triNot, triOr, type Expr,
 } from '../../../src/kconfig/expr.js';
-import { SymbolTable } from '../../../src/kconfig/parser.js';
+import { SymbolTable } from '../../../src/kconfig/symbol.js';
 
 const t = new SymbolTable(9973);
 const A = t.lookup('A');

@@ -3,9 +3,9 @@ import { Lexer, type Token } from '../../../src/kconfig/lexer.js';
 import { Preprocessor } from '../../../src/kconfig/preprocess.js';
 
 function lexAll(text: string, env: Record<string, string> = {}): Token[] {
-  let lexer!: Lexer;
-  const pp = new Preprocessor({ env, shell: { run: () => '' }, where: () => ({ file: lexer.file, line: lexer.line }) });
-  lexer = new Lexer(pp);
+  // where() runs only once lexing has started, after `lexer` is set.
+  const pp: Preprocessor = new Preprocessor({ env, shell: { run: () => '' }, where: () => ({ file: lexer.file, line: lexer.line }) });
+  const lexer: Lexer = new Lexer(pp);
   lexer.pushFile('Kconfig', text);
   const out: Token[] = [];
   for (;;) {
