@@ -328,12 +328,14 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
       t1 = Math.max(t1, lm.runInitUs);
     }
   }
-  // ParsedBoot does not carry the log's last timestamp: when a call that
-  // never returned starts at the end of what we know, give it 3 % of the
-  // window so its hatched bar visibly runs off the end.
+  // A call that never returned runs to the log's last timestamp; without one, when it
+  // starts at the end of what we know, give it 3 % of the window so its hatched bar
+  // visibly runs off the end.
   let lastOpenStart = -Infinity;
   for (const p of pending) if (p.kind === 'initcall' && !p.complete) lastOpenStart = Math.max(lastOpenStart, p.startUs);
-  if (Number.isFinite(lastOpenStart) && Number.isFinite(t0) && t1 - lastOpenStart < 0.03 * (t1 - t0)) {
+  if (timed && Number.isFinite(lastOpenStart) && boot.lastTimestampUs !== undefined && boot.lastTimestampUs > lastOpenStart) {
+    t1 = Math.max(t1, boot.lastTimestampUs);
+  } else if (Number.isFinite(lastOpenStart) && Number.isFinite(t0) && t1 - lastOpenStart < 0.03 * (t1 - t0)) {
     t1 = lastOpenStart + 0.03 * Math.max(t1 - t0, 1000);
   }
   if (!Number.isFinite(t0)) {
