@@ -71,7 +71,8 @@ const COLUMNS: { key: string; label: string; type: 'num' | 'text'; title: string
 
 function initcallRow(r: RankedInitcall, rank: number, bootCount: number): string {
   const s = r.stats;
-  const perBoot = r.durationsUs.map((d) => (d === null ? '—' : ms(d))).join(', ');
+  // The first 100 boots: a title of 2,000 numbers per row would make the page megabytes long.
+  const perBoot = r.durationsUs.slice(0, 100).map((d) => (d === null ? '—' : ms(d))).join(', ') + (r.durationsUs.length > 100 ? ', …' : '');
   const medianTitle = `per boot (ms): ${perBoot}${r.jiffyUs ? `; every duration is a multiple of ${r.jiffyUs} µs (jiffy-quantized)` : ''}`;
   const medianText = s ? `${r.jiffyUs ? '≈' : ''}${ms(s.median)}` : '—';
   let name = r.occurrence > 0 ? `${elide(r.fn, NAME_MAX)}#${r.occurrence + 1}` : r.fn;
