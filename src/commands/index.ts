@@ -9,6 +9,7 @@ import { buildCommand } from './build.js';
 import { sourceCommand } from './source.js';
 import { reportCommand } from './report.js';
 import { screenCommand } from './screen.js';
+import { proposeCommand } from './propose.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand, screenCommand];
+export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand, proposeCommand, screenCommand];

@@ -20,10 +20,11 @@ import { renderJson, renderJsonComparison } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderCompareMarkdown, renderCompareText } from '../report/compare.js';
 import type { ViewOptions } from '../report/format.js';
+import { ATTRIBUTED_GROUP_BYS, type AttributedGroupBy } from '../propose/group.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'svg', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
-const GROUP_BYS: readonly GroupBy[] = ['fn', 'module', 'level'];
+const GROUP_BYS: readonly GroupBy[] = ['fn', 'module', 'level', ...ATTRIBUTED_GROUP_BYS];
 
 export interface ReportArgs extends GlobalArgs {
   logs: string[];
@@ -33,6 +34,9 @@ export interface ReportArgs extends GlobalArgs {
   minUs?: number | string;
   groupBy?: string;
   systemMap?: string;
+  /** Kernel source tree and .config: --group-by symbol|dir|file. */
+  source?: string;
+  config?: string;
   compare?: string[];
   output?: string;
 }
@@ -224,8 +228,18 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
     return boots;
   };
   const before = await load(args.logs);
-  const report = rankBoots(before, { groupBy });
+  const attributed = (ATTRIBUTED_GROUP_BYS as readonly string[]).includes(groupBy);
+  let report = rankBoots(before, { groupBy: attributed ? 'fn' : groupBy });
   reportWarnings(ctx, before, report);
+  if (attributed) {
+    if (!args.source) throw new InputError(`--group-by ${groupBy} needs --source: the kernel tree the logged kernel was built from`);
+    if (compare.length > 0) throw new InputError(`--group-by ${groupBy} works without --compare`);
+    // Loaded only when asked for: attribution reads the source tree.
+    const { groupReportFromSource } = await import('../propose/run.js');
+    const g = await groupReportFromSource(report, before, groupBy as AttributedGroupBy, { source: args.source, config: args.config, systemMap: args.systemMap, logger: ctx.logger });
+    for (const w of g.warnings) ctx.logger.warn(w);
+    report = g.report;
+  }
 
   let result: string;
   if (compare.length > 0) {
@@ -290,7 +304,9 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
       .option('json', { type: 'boolean', describe: 'same as --format json' })
       .option('top', { alias: 'n', type: 'string', requiresArg: true, describe: 'show only the N most expensive initcalls (or groups)' })
       .option('min-us', { type: 'string', requiresArg: true, describe: 'hide initcalls whose median is under N µs' })
-      .option('group-by', { type: 'string', describe: 'rank by fn (default), module or level' })
+      .option('group-by', { type: 'string', describe: 'rank by fn (default), module, level, or (with --source) file, dir or symbol' })
+      .option('source', { type: 'string', describe: 'kernel source tree of the logged kernel (for --group-by file|dir|symbol)' })
+      .option('config', { type: 'string', describe: 'the .config of the logged kernel (for --group-by symbol)' })
       .option('system-map', { type: 'string', describe: 'System.map to name bare initcall addresses (no CONFIG_KALLSYMS)' })
       .option('compare', { type: 'string', array: true, describe: 'boot logs of the changed kernel: before (LOGs) / after side by side' })
       .option('output', { alias: 'o', type: 'string', describe: 'write the result to this new file instead of stdout' })

@@ -13,7 +13,8 @@ import { jiffyQuantum, summarize, summarizeOrNull, type Summary } from '../stats
 /** Initcalls under this many µs (median) form the long tail. */
 export const LONG_TAIL_US = 1000;
 
-export type GroupBy = 'fn' | 'module' | 'level';
+/** symbol, dir and file need the source tree: src/propose/group.ts regroups the report by them. */
+export type GroupBy = 'fn' | 'module' | 'level' | 'symbol' | 'dir' | 'file';
 
 /** Identity of an initcall across boots. */
 export interface InitcallKey {

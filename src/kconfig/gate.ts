@@ -112,7 +112,7 @@ export function triValue(state: KconfigState, tree: KconfigTree, name: string): 
   return v === 'y' || v === 'm' ? v : 'n';
 }
 
-function gateSymbol(ctx: GateContext, t: KbuildTerm): GateSymbol {
+function gateSymbol(ctx: Pick<GateContext, 'tree' | 'state'>, t: KbuildTerm): GateSymbol {
   const sym = findSymbol(ctx.tree, t.symbol);
   const defined = !!sym && !sym.isConst && sym.type !== 'unknown';
   return {
@@ -197,6 +197,23 @@ function chooseTarget(ctx: GateContext, a: KbuildAlternative): { ok?: Trial; ris
   return { risky, big, stuck };
 }
 
+/**
+ * The symbols gating a file in the Kbuild alternatives that hold with this
+ * config, nearest to the file first; no planning (cheap: `report --group-by symbol`).
+ */
+export function gatingSymbols(ctx: Pick<GateContext, 'tree' | 'state'>, obj: KbuildObject): GateSymbol[] {
+  const value = (s: string) => triValue(ctx.state, ctx.tree, s);
+  const seen = new Set<string>();
+  const gates: GateSymbol[] = [];
+  for (const a of obj.alternatives.filter((x) => x.terms.every((t) => termHolds(t, value))))
+    for (const t of positiveTerms(a))
+      if (!seen.has(t.symbol)) {
+        seen.add(t.symbol);
+        gates.push(gateSymbol(ctx, t));
+      }
+  return gates;
+}
+
 /** What gates `file` (a path from the tree's top) and what turning it off takes. */
 export function gateFile(ctx: GateContext, file: string, obj: KbuildObject | undefined): FileGate {
   const base = { file, built: 'n' as Tri, kbuildUnsure: false, gates: [] as GateSymbol[], targets: [] as string[], risky: [] as string[] };
@@ -204,14 +221,7 @@ export function gateFile(ctx: GateContext, file: string, obj: KbuildObject | und
   const value = (s: string) => triValue(ctx.state, ctx.tree, s);
   const { state: built, unsure } = kbuildState(obj, value);
   const holding = obj.alternatives.filter((a) => a.terms.every((t) => termHolds(t, value)));
-  const seen = new Set<string>();
-  const gates: GateSymbol[] = [];
-  for (const a of holding)
-    for (const t of positiveTerms(a))
-      if (!seen.has(t.symbol)) {
-        seen.add(t.symbol);
-        gates.push(gateSymbol(ctx, t));
-      }
+  const gates = gatingSymbols(ctx, obj);
   const out = { ...base, built, kbuildUnsure: unsure, gates };
   if (built === 'n' || holding.length === 0) {
     const conds = obj.alternatives.map((a) => a.terms.map((t) => `${t.symbol}=${t.need}`).join(' && ') || 'obj-y').join(' || ');

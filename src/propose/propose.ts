@@ -12,25 +12,16 @@ import { offFragment, type OffChange, type OffPlan } from '../kconfig/explain.js
 import { gateFile, triValue, type CannotDisable, type FileGate, type GateContext } from '../kconfig/gate.js';
 import { kbuildState, type KbuildMap } from '../kconfig/kbuild.js';
 import { groupInitcalls, initcallKeyString, rankBoots, type InitcallReport, type RankedInitcall } from '../initcall/rank.js';
+import type { InitcallAttribution } from '../initcall/attribute.js';
 import type { ParsedBoot } from '../initcall/types.js';
 import type { Summary } from '../stats/summary.js';
 import { catalogEntriesFor, type Catalog } from './catalog.js';
 
-/** What attribution (src/initcall/attribute.ts) says about one initcall of one boot. */
-export interface AttributedInitcall {
-  fn: string;
-  module?: string;
-  /** Index into the boot's ParsedBoot.initcalls, and the boot's source. */
-  index: number;
-  boot: string;
-  file: string | null;
-  line?: number;
-  how: string;
-  unresolvedReason?: string;
-}
+/** What attribution says about one initcall of one boot (the fields propose reads). */
+export type AttributedInitcall = Pick<InitcallAttribution, 'fn' | 'module' | 'index' | 'boot' | 'file' | 'line' | 'how' | 'unresolvedReason'>;
 
 /** Attribution methods that pick among candidates by inference rather than by name or link order. */
-const INFERRED = new Set(['config', 'ifdef', 'definition']);
+const INFERRED = new Set(['config', 'ifdef', 'level', 'definition']);
 
 export interface InitcallCost {
   key: string;
