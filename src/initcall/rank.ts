@@ -58,6 +58,10 @@ export interface RankedInitcall extends InitcallKey {
   errorCodes: number[];
   /** Boots in which it returned non-zero. */
   errorBoots: number;
+  /** A console_initcall() (PID 0, before timekeeping): its printed 0 µs is no measure. */
+  console?: boolean;
+  /** Boots whose duration is estimated from the calling/returned timestamps, not printed by the kernel. */
+  estimatedBoots?: number;
 }
 
 /** A group of initcalls (by module or by level), timed as per-boot sums. */
@@ -93,6 +97,8 @@ export interface BootSummary {
   hasTimestamps: boolean;
   lineCount: number;
   warnings: number;
+  /** Values left out because the log's own timestamps contradict them (see the warnings). */
+  garbledValues: number;
 }
 
 export interface LongTail {
@@ -156,6 +162,8 @@ function compareRanked(a: { stats: Summary | null; key: string }, b: { stats: Su
 interface Accumulator extends Omit<InitcallKey, 'size'> {
   /** InitcallKey.size, kept as a slot (one object shape). */
   size: number | undefined;
+  console: boolean;
+  estimatedBoots: number;
   key: string;
   level?: InitcallLevel;
   async: boolean;
@@ -215,12 +223,16 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
           incompleteAt: [],
           errorCodes: new Set(),
           errorBoots: 0,
+          console: false,
+          estimatedBoots: 0,
           syncDurationsSum: 0,
         };
         acc.set(key, a);
       }
       a.boots++;
       if (rec.async) a.async = true;
+      if (rec.console) a.console = true;
+      if (rec.durationEstimated) a.estimatedBoots++;
       if (rec.level && !a.level) a.level = rec.level;
       if (!rec.complete || rec.durationUs === undefined) {
         a.incomplete++;
@@ -246,6 +258,7 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
       hasTimestamps: b.hasTimestamps,
       lineCount: b.lineCount,
       warnings: b.warnings.length,
+      garbledValues: b.garbledValues ?? 0,
     };
     if (b.kernelVersion !== undefined) s.kernelVersion = b.kernelVersion;
     if (b.kernelRelease !== undefined) s.kernelRelease = b.kernelRelease;
@@ -273,6 +286,8 @@ export function rankBoots(boots: readonly ParsedBoot[], options: RankOptions = {
       errorCodes: [...a.errorCodes].sort((x, y) => x - y),
       errorBoots: a.errorBoots,
     };
+    if (a.console) r.console = true;
+    if (a.estimatedBoots > 0) r.estimatedBoots = a.estimatedBoots;
     if (a.module) r.module = a.module;
     if (a.level) r.level = a.level;
     const jiffy = jiffyQuantum(complete);
