@@ -3,8 +3,8 @@
  * them. Pure: the attribution and (for symbol) the evaluated config come in.
  */
 import { dirname } from 'node:path/posix';
-import { gatingSymbols, type GateContext } from '../kconfig/gate.js';
-import type { KbuildMap } from '../kconfig/kbuild.js';
+import { gatingSymbols, triValue, type GateContext } from '../kconfig/gate.js';
+import { kbuildState, type KbuildMap } from '../kconfig/kbuild.js';
 import { groupInitcalls, type GroupNameOf, type InitcallReport } from '../initcall/rank.js';
 import { attributionByKey, type AttributedInitcall } from './propose.js';
 import type { ParsedBoot } from '../initcall/types.js';
@@ -14,6 +14,7 @@ export type AttributedGroupBy = (typeof ATTRIBUTED_GROUP_BYS)[number];
 
 export const UNRESOLVED_GROUP = '(unresolved)';
 export const UNCONDITIONAL_GROUP = '(obj-y: no symbol)';
+export const NOT_BUILT_GROUP = '(not built by this config)';
 
 /**
  * The group of each ranked initcall: its source file, the file's directory,
@@ -36,7 +37,8 @@ export function attributedGroupName(
     if (s === undefined) {
       const obj = kbuild.files.get(file);
       const g = obj ? gatingSymbols(gate, obj)[0] : undefined;
-      s = !obj ? UNRESOLVED_GROUP : g ? `CONFIG_${g.name}` : UNCONDITIONAL_GROUP;
+      const built = obj && kbuildState(obj, (x) => triValue(gate.state, gate.tree, x)).state !== 'n';
+      s = !obj ? UNRESOLVED_GROUP : !built ? NOT_BUILT_GROUP : g ? `CONFIG_${g.name}` : UNCONDITIONAL_GROUP;
       symbolOf.set(file, s);
     }
     return s;

@@ -81,6 +81,20 @@ describe('ktrim propose on Debian 6.1 (real tree, config and logs)', () => {
   );
 });
 
+describe('ktrim report --group-by symbol (attribution + Kbuild + Kconfig)', () => {
+  it('groups the Debian initcalls by the CONFIG symbol that gates their file', async () => {
+    const r = await ktrim(['report', ...LOGS, '--source', src, '--config', config61, '--group-by', 'symbol', '--json']);
+    expect(errorLines(r.stderr)).toEqual([]);
+    const res = JSON.parse(r.stdout);
+    const group = (name: string) => res.groups.find((g: { name: string }) => g.name === name);
+    expect(group('CONFIG_RTC_DRV_CMOS')).toMatchObject({ initcalls: 1 });
+    expect(group('CONFIG_RTC_DRV_CMOS').stats.median / 1000).toBeCloseTo(medianMs('cmos_init'), 6);
+    expect(group('CONFIG_ZSWAP').initcalls).toBeGreaterThanOrEqual(1);
+    const noSource = await ktrim(['report', LOGS[0], '--group-by', 'symbol']);
+    expect(errorLines(noSource.stderr)).toEqual(['E: --group-by symbol needs --source: the kernel tree the logged kernel was built from']);
+  }, 10 * 60 * 1000);
+});
+
 describe('ktrim propose: bad input (issue 9 §9)', () => {
   it('refuses a config of another tree (Debian 6.12 config, 6.1 tree), naming both versions', async () => {
     const r = await ktrim(['propose', '--source', src, '--config', config612, LOGS[0]]);

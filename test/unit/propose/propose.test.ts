@@ -15,6 +15,8 @@ import { parseBootLog } from '../../../src/initcall/parse.js';
 import { readCatalog } from '../../../src/propose/catalog.js';
 import { formatProposeMarkdown, formatProposeText } from '../../../src/propose/format.js';
 import { proposeRemovals, type AttributedInitcall } from '../../../src/propose/propose.js';
+import { groupReportByAttribution } from '../../../src/propose/group.js';
+import { rankBoots } from '../../../src/initcall/rank.js';
 
 const DIR = join(process.cwd(), 'test/fixtures/dotconfig/kconfig-explain');
 const tree = loadKconfigSync({
@@ -106,5 +108,30 @@ describe('proposeRemovals', () => {
     const big = proposeRemovals({ boots, attribution, kbuild, gate: gateContext(tree, config), minMs: 5 });
     expect(big.considered).toBe(2);
     expect(big.candidates.map((c) => c.id)).toEqual(['PCI=n', 'DRV_B=n']);
+  });
+});
+
+describe('report --group-by symbol|dir|file', () => {
+  const report = rankBoots(boots);
+  const groups = (by: 'symbol' | 'dir' | 'file') =>
+    groupReportByAttribution(report, boots, by, attribution, kbuild, gateContext(tree, config)).groups.map((g) => [g.name, g.initcalls, g.stats.median / 1000]);
+
+  it('by the nearest gating symbol; obj-y and unresolved apart', () => {
+    expect(groups('symbol')).toEqual([
+      ['CONFIG_PCI', 1, 11],
+      ['CONFIG_DRV_B', 1, 6],
+      ['(unresolved)', 1, 4],
+      ['(obj-y: no symbol)', 1, 3],
+      ['CONFIG_CRC_HELPER', 1, 2],
+      ['(not built by this config)', 1, 1.5],
+    ]);
+  });
+  it('by directory and by file', () => {
+    expect(groups('dir')).toEqual([
+      ['drivers/pci/', 2, 17],
+      ['drivers/', 3, 6.6],
+      ['(unresolved)', 1, 4],
+    ]);
+    expect(groups('file').map((g) => g[0])).toEqual(['drivers/pci/probe.c', 'drivers/pci/b.c', '(unresolved)', 'drivers/core.c', 'drivers/crc.c', 'drivers/d.c']);
   });
 });
