@@ -523,13 +523,6 @@ export class KconfigState {
     return menu ? this.choiceDefaultV611(menu) : null;
   }
 
-  /** sym_choice_default of either dialect: the member a choice falls back to (for conf.c's modes). */
-  choiceDefaultOf(choice: KSymbol): KSymbol | null {
-    if (!this.v611) return this.choiceDefault(choice);
-    const menu = choice.menus[0];
-    return menu ? this.choiceDefaultV611(menu) : null;
-  }
-
   /** Members of a choice in priority order (6.11+). */
   choicePriority(choice: KSymbol): KSymbol[] {
     return this.values.choiceOrder.get(choice.id) ?? choice.choiceMembers;
