@@ -18,8 +18,9 @@ import type { KconfigTree } from '../kconfig/tree.js';
 import { loadKernelKconfig } from '../build/kconfig-host.js';
 import { kernelVersionOf } from '../build/source-id.js';
 import { writeConfig } from '../kconfig/write.js';
+import { modeCommands } from './kconfig-modes.js';
 
-interface KconfigArgs extends GlobalArgs {
+export interface KconfigArgs extends GlobalArgs {
   source: string;
   config?: string;
   arch?: string;
@@ -181,9 +182,12 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
 
 export const kconfigCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'kconfig <command>',
-  describe: 'ktrim\'s Kconfig engine: why, off, olddefconfig',
-  builder: (y) => y.command(why).command(off).command(olddef).demandCommand(1),
+  describe: 'ktrim\'s Kconfig engine: why, off, olddefconfig, and conf\'s other modes (allnoconfig, randconfig, savedefconfig, ...)',
+  builder: (y) => y.command(why).command(off).command(olddef).command(modeCommands as unknown as CommandModule<GlobalArgs, KconfigArgs>[]).demandCommand(1),
   handler: () => {},
 };
+
+/** For the conf modes (kconfig-modes.ts). */
+export { common as commonKconfigOptions, loadTree as loadKconfigTree };
 
 export default kconfigCommand;
