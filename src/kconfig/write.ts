@@ -7,14 +7,13 @@
  * (savedefconfig: only what differs from the defaults) and
  * print_symbol_for_listconfig (listnewconfig's lines).
  */
+import { escapeStringValue } from './dotconfig.js';
 import type { Tristate } from './expr.js';
 import { menuNext, type KSymbol, type MenuNode } from './symbol.js';
 import { KconfigState, SYMBOL_WRITE } from './value.js';
 
-/** escape_string_value: quote, and backslash `"` and `\`. */
-export function escapeString(value: string): string {
-  return '"' + value.replace(/["\\]/g, (c) => '\\' + c) + '"';
-}
+/** escape_string_value: the one escaper, dotconfig.ts's (kept under this name for callers). */
+export const escapeString = escapeStringValue;
 
 function symbolLine(state: KconfigState, sym: KSymbol): string | null {
   if (sym.type === 'unknown') return null;
