@@ -86,7 +86,7 @@ describe('ktrim report --group-by symbol (attribution + Kbuild + Kconfig)', () =
     const r = await ktrim(['report', ...LOGS, '--source', src, '--config', config61, '--group-by', 'symbol', '--json']);
     expect(errorLines(r.stderr)).toEqual([]);
     const res = JSON.parse(r.stdout);
-    const group = (name: string) => res.groups.find((g: { name: string }) => g.name === name);
+    const group = (name: string) => res.report.groups.find((g: { name: string }) => g.name === name);
     expect(group('CONFIG_RTC_DRV_CMOS')).toMatchObject({ initcalls: 1 });
     expect(group('CONFIG_RTC_DRV_CMOS').stats.median / 1000).toBeCloseTo(medianMs('cmos_init'), 6);
     expect(group('CONFIG_ZSWAP').initcalls).toBeGreaterThanOrEqual(1);
@@ -103,8 +103,10 @@ describe('ktrim propose: bad input (issue 9 §9)', () => {
   }, 5 * 60 * 1000);
 
   it('warns about a log of another kernel version, and goes on', async () => {
-    const r = await ktrim(['propose', '--source', src, '--config', config61, join(BOOTS, 'debian-6.12-qemu-1.log'), '--min-ms', '40', '--format', 'json']);
+    // --min-ms above every initcall: the warning comes from attribution, no plan is needed (they are slow).
+    const r = await ktrim(['propose', '--source', src, '--config', config61, join(BOOTS, 'debian-6.12-qemu-1.log'), '--min-ms', '100000', '--format', 'json']);
     expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ considered: 0, candidates: [] });
     expect(r.stderr).toMatch(/^W: .*debian-6\.12-qemu-1\.log: the log is from kernel 6\.12\.\S+, the tree is 6\.1\.\d+/m);
   }, 10 * 60 * 1000);
 
