@@ -300,6 +300,7 @@ export class SourceIndexBuilder {
    * definitions.
    */
   private scan(file: string, text: string, isC: boolean): void {
+    if (!isC) return this.scanHeader(file, text);
     const frames: PreFrame[] = [];
     const keys = ['initcall', 'module_', 'builtin_', 'driver'];
     const next = keys.map((k) => text.indexOf(k));
@@ -371,6 +372,34 @@ export class SourceIndexBuilder {
       for (let k = 0; k < next.length; k++) if (next[k] >= 0 && next[k] < nl) next[k] = text.indexOf(keys[k], nl);
       line += 1 + extra;
       ls = nl + 1;
+    }
+  }
+
+  /** Headers: only their `#define`s matter, found without walking every line. */
+  private scanHeader(file: string, text: string): void {
+    for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+      let h = i - 1;
+      while (h >= 0 && (text.charCodeAt(h) === 32 || text.charCodeAt(h) === 9)) h--;
+      if (h < 0 || text.charCodeAt(h) !== 35) continue;
+      let ls = h;
+      while (ls > 0 && (text.charCodeAt(ls - 1) === 32 || text.charCodeAt(ls - 1) === 9)) ls--;
+      if (ls > 0 && text.charCodeAt(ls - 1) !== 10) continue;
+      // The logical line: backslash continuations.
+      let end = i;
+      for (;;) {
+        const nl = text.indexOf('\n', end);
+        if (nl < 0) {
+          end = text.length;
+          break;
+        }
+        let k = nl - 1;
+        if (text.charCodeAt(k) === 13) k--;
+        end = nl;
+        if (text.charCodeAt(k) !== 92) break;
+        end = nl + 1;
+      }
+      this.defineAt(file, text, h, end);
+      i = Math.max(i, end - 6);
     }
   }
 
