@@ -3,7 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootLacksKallsyms, configBesideKernel, configHasKallsyms } from '../../../src/boot/screen.js';
+import { bootLacksKallsyms, configBesideKernel, configHasKallsyms, formatScreenText, screenCandidates } from '../../../src/boot/screen.js';
+import { BootError } from '../../../src/errors.js';
+import { fakeBootDeps, fakeBzImage, tempDir } from './fake.js';
 import { candidatesFromPropose } from '../../../src/commands/screen.js';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { parseBootLog } from '../../../src/initcall/parse.js';
@@ -44,4 +46,28 @@ describe('candidatesFromPropose', () => {
     expect(() => candidatesFromPropose('{"boots":[]}', 'r.json', 3)).toThrow('r.json: no "candidates" array');
     expect(() => candidatesFromPropose('nope', 'x.json', 3)).toThrow(/^x\.json: not JSON/);
   });
+});
+
+describe('screenCandidates with the fake qemu (it ignores initcall_blacklist=)', () => {
+  const dir = tempDir();
+  const kernel = fakeBzImage(dir);
+  const deps = fakeBootDeps(dir);
+
+  it('reports what the boots show: an initcall that still ran is not "skipped", one never called is named', async () => {
+    const r = await screenCandidates({ boot: { kernel, timeoutS: 30 }, runs: 2, candidates: [{ id: 'slow', initcalls: ['slow_init'], predictedMs: 150 }, { id: 'nope', initcalls: ['nope_init'] }] }, deps);
+    expect(r.baseline).toMatchObject({ boots: 2, append: 'loglevel=6' });
+    expect(r.baseline.totalInitcallMs.medianMs).toBe(162);
+    const [slow, nope] = r.candidates;
+    expect(slow).toMatchObject({ append: 'loglevel=6 initcall_blacklist=slow_init', skipped: false, stillCalled: ['slow_init'], breaksBoot: false, screenedMs: 0, boots: 2 });
+    expect(slow.baselineMs).toEqual({ medianMs: 150, sdMs: 0, n: 2 });
+    expect(nope).toMatchObject({ notInBaseline: ['nope_init'], skipped: true, stillCalled: [] });
+    expect(formatScreenText(r)).toContain('slow                                   150.0     150.0        0.0');
+  }, 60_000);
+
+  it('refuses a config without KALLSYMS before booting, and a baseline that does not boot', async () => {
+    const noKallsyms = parseDotConfig('# CONFIG_KALLSYMS is not set\n', 'k.config');
+    await expect(screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }], kernelConfig: noKallsyms }, deps)).rejects.toThrow(/built without CONFIG_KALLSYMS \(k\.config\)/);
+    await expect(screenCandidates({ boot: { kernel, append: 'fake.scenario=panic' }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }] }, deps)).rejects.toThrow(BootError);
+    await expect(screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['a b'] }] }, deps)).rejects.toThrow('candidate x: "a b" is not an initcall function name');
+  }, 60_000);
 });
