@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     restoreTerminal();
     if (err instanceof KtrimError) {
+      if (err.report) process.stderr.write(err.report);
       process.stderr.write(`E: ${err.message}\n`);
       if (debug && err.stack) process.stderr.write(err.stack + '\n');
       return err.exitCode;

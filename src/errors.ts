@@ -16,10 +16,16 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class KtrimError extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode: number = ExitCode.input, options?: { cause?: unknown }) {
+  /**
+   * Text the kernel's own tool prints for this failure (several lines, e.g.
+   * Kconfig's recursive-dependency blocks), written verbatim before the E: line.
+   */
+  readonly report?: string;
+  constructor(message: string, exitCode: number = ExitCode.input, options?: { cause?: unknown; report?: string }) {
     super(message, options);
     this.name = new.target.name;
     this.exitCode = exitCode;
+    if (options?.report !== undefined) this.report = options.report;
   }
 }
 
@@ -30,7 +36,7 @@ export class InputError extends KtrimError {
     message: string,
     readonly file?: string,
     readonly line?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; report?: string },
   ) {
     super(formatLocation(file, line) + message, ExitCode.input, options);
   }

@@ -6,7 +6,7 @@
  * values). The result of one read is kept as a Snapshot so incremental.ts
  * can start candidates from it. Writing is write.ts (conf_write).
  */
-import type { DotConfig } from './dotconfig.js';
+import { unescapeStringValue, type DotConfig } from './dotconfig.js';
 import { triOr, type Tristate } from './expr.js';
 import type { KconfigTree, KSymbol } from './symbol.js';
 import { KconfigState, SYMBOL_DEF_USER as DEF_USER, SYMBOL_VALID as VALID, SYMBOL_WRITE as WRITE, stringValidFor, type Values } from './value.js';
@@ -75,27 +75,12 @@ export function confSetSymVal(state: KconfigState, sym: KSymbol, raw: string, wa
       let p = raw;
       if (sym.type === 'string') {
         if (p[0] !== '"') return true;
-        let out = '';
-        let closed = false;
-        for (let i = 1; i < p.length; i++) {
-          const c = p[i];
-          if (c === '"') {
-            closed = true;
-            break;
-          }
-          if (c === '\\') {
-            i++;
-            if (i < p.length) out += p[i];
-            else break;
-            continue;
-          }
-          out += c;
-        }
-        if (!closed) {
+        const unescaped = unescapeStringValue(p);
+        if (unescaped === undefined) {
           warn('invalid string found');
           return false;
         }
-        p = out;
+        p = unescaped;
       }
       if (stringValidFor(sym.type, p)) {
         v.userVal[id] = p;

@@ -7,7 +7,7 @@
  * The shortcut must agree byte for byte with a full olddefconfig.
  */
 import { confReadSimple, confSetSymVal, olddefconfig, takeSnapshot, unsavedShare, type ReadInfo, type Snapshot } from './confdata.js';
-import type { DotConfig, DotConfigEntry } from './dotconfig.js';
+import { unescapeStringValue, type DotConfig, type DotConfigEntry } from './dotconfig.js';
 import { forEachExprSymbol, type Expr } from './expr.js';
 import { menuNext, type KconfigTree, type KSymbol } from './symbol.js';
 import { KconfigState, SYMBOL_DEF_USER as DEF_USER, SYMBOL_VALID as VALID, SYMBOL_WRITE as WRITE } from './value.js';
@@ -84,7 +84,7 @@ export function applyConfigChanges(config: DotConfig | null, changes: ConfigChan
   for (const [name, raw] of last) {
     if (raw === null) continue;
     const quoted = raw.startsWith('"');
-    const value = quoted ? raw.slice(1, raw.endsWith('"') && raw.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1') : raw;
+    const value = quoted ? (unescapeStringValue(raw) ?? raw.slice(1)) : raw;
     entries.push({ name, value, raw, quoted, unset: false, line: ++line });
   }
   const values = new Map<string, DotConfigEntry>();

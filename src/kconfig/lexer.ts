@@ -38,6 +38,8 @@ interface FileState {
   text: string;
   pos: number;
   line: number;
+  /** Line of the `source` statement that opened the file above this one (0 while none). */
+  sourceLine: number;
 }
 
 export interface LexerOptions {
@@ -70,9 +72,16 @@ export class Lexer {
   get fileNames(): string[] {
     return this.stack.map((f) => f.name);
   }
+  /** The open files, outermost first, each with the line of its `source` statement being followed. */
+  get includePath(): { file: string; line: number }[] {
+    return this.stack.map((f) => ({ file: f.name, line: f.sourceLine }));
+  }
 
-  pushFile(name: string, text: string): void {
-    this.stack.push({ name, text, pos: 0, line: 1 });
+  /** Start reading `name`; `sourceLine` is the line of the `source` statement in the current file. */
+  pushFile(name: string, text: string, sourceLine = 0): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top) top.sourceLine = sourceLine;
+    this.stack.push({ name, text, pos: 0, line: 1, sourceLine: 0 });
   }
 
   private warn(msg: string): void {

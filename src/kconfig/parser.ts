@@ -537,15 +537,33 @@ export class Parser {
     // switches buffers in the action, right after the EOL.
     const eol = this.next();
     if (eol.type !== 'EOL' && eol.type !== 'EOF') this.error(`syntax error: unexpected ${describe(eol)} (expected end of line)`, eol);
-    const chain = this.lexer.fileNames;
-    if (chain.includes(name)) {
-      throw new InputError(`Recursive inclusion detected: ${[...chain, name].join(' -> ')}`, t.file, t.line);
-    }
+    // zconf_nextfile opens the file first, then looks for it among the files being read.
     const f = this.io.open(name);
     if (!f) throw new InputError(`can't open file "${name}"`, t.file, t.line);
+    const path = this.lexer.includePath;
+    path[path.length - 1].line = t.line;
+    if (path.some((p) => p.file === name)) {
+      throw new InputError(`Recursive inclusion detected: ${[...path.map((p) => p.file), name].join(' -> ')}`, t.file, t.line, {
+        report: inclusionReport(name, path, this.opts.dialect),
+      });
+    }
     this.files.push(name);
-    this.lexer.pushFile(name, f.text);
+    this.lexer.pushFile(name, f.text, t.line);
   }
+}
+
+/**
+ * zconf_nextfile's "Inclusion path" block (lexer.l). ≤ 6.10 walks up from
+ * the including file to the first file of that name; ≥ 6.11 prints every
+ * open `source` up to the top Kconfig.
+ */
+function inclusionReport(name: string, path: { file: string; line: number }[], dialect: KconfigDialect): string {
+  let out = `Recursive inclusion detected.\nInclusion path:\n  current file : ${name}\n`;
+  for (let i = path.length - 1; i >= 0; i--) {
+    out += `  included from: ${path[i].file}:${path[i].line}\n`;
+    if (dialect !== 'v6.11' && path[i].file === name) break;
+  }
+  return out;
 }
 
 function describe(t: Token): string {

@@ -18,6 +18,7 @@
  * - `sym.prompts`  with their visibility conditions;
  * - `sym.selects` / `sym.implies`: the properties of S that select/imply.
  */
+import { InputError } from '../errors.js';
 import type { Expr } from './expr.js';
 
 export type SymbolType = 'unknown' | 'bool' | 'tristate' | 'string' | 'int' | 'hex';
@@ -323,4 +324,232 @@ export function findSymbol(tree: KconfigTree, name: string): KSymbol | undefined
   if (name === 'm') return tree.mod;
   if (name === 'n') return tree.no;
   return tree.byName.get(name);
+}
+
+/** One entry of symbol.c's dep_stack: which part of `sym` is being followed. */
+interface DepFrame {
+  sym: KSymbol;
+  prop: Property | null;
+  /** stack->expr: dir_dep, rev_dep, implied, a default's value, or none (prop->visible.expr or a choice link). */
+  expr: 'dir' | 'rev' | 'implied' | 'value' | null;
+}
+
+/** A recursive dependency as the C tool reports it. */
+export interface RecursiveDependency {
+  /** The symbols around the loop, the first repeated at the end. */
+  loop: KSymbol[];
+  /** What sym_check_print_recursive prints for it, byte for byte. */
+  report: string;
+  /** Where the 6.1 report places it (≥ 6.11 prints no location: the first symbol's definition). */
+  file: string;
+  line: number;
+}
+
+const RESOLUTION =
+  'For a resolution refer to Documentation/kbuild/kconfig-language.rst\n' + 'subsection "Kconfig recursive dependency limitations"\n' + '\n';
+
+/**
+ * sym_check_deps for every symbol in conf_parse's order (≤ 6.10: for_all_symbols,
+ * the hash order; ≥ 6.11: the menu tree), with sym_check_print_recursive's
+ * report of each loop found. A symbol must not depend on itself through
+ * `depends on`, select/imply reverse dependencies, property conditions or
+ * default values; a choice and its members are checked as one group.
+ */
+export function findRecursiveDependencies(tree: Pick<KconfigTree, 'dialect' | 'root' | 'hashOrder' | 'symbols'>): RecursiveDependency[] {
+  const v611 = tree.dialect === 'v6.11';
+  const CHECK = 1;
+  const CHECKED = 2;
+  const flags = new Uint8Array(tree.symbols.length);
+  const stack: DepFrame[] = [];
+  const found: RecursiveDependency[] = [];
+  const name = (s: KSymbol) => s.name ?? '<choice>';
+  /** printf("%s", NULL) in glibc. */
+  const cstr = (s: string | null) => s ?? '(null)';
+  /** The choice symbol whose value `sym` takes (sym_is_choice_value / sym_get_choice_menu). */
+  const choiceOf = (sym: KSymbol): KSymbol | null => (v611 ? (sym.choiceMenu?.sym ?? null) : sym.choice);
+  /** The members sym_check_choice_deps marks and checks. */
+  const membersOf = (choice: KSymbol): KSymbol[] => {
+    if (!v611) return choice.choiceMembers;
+    const out: KSymbol[] = [];
+    const menu = choice.menus[0];
+    if (menu) for (let m = menuNext(menu, menu); m; m = menuNext(m, menu)) if (m.sym) out.push(m.sym);
+    return out;
+  };
+
+  const printRecursive = (lastSym: KSymbol): void => {
+    let last = lastSym;
+    let cv: DepFrame | null = null;
+    const choice = choiceOf(last);
+    if (choice) {
+      cv = { sym: last, prop: null, expr: null };
+      stack.push(cv);
+      last = choice;
+    }
+    let from = stack.length - 1;
+    while (from >= 0 && stack[from].sym !== last) from--;
+    if (from < 0) {
+      found.push({ loop: [lastSym], report: 'unexpected recursive dependency error\n', file: '', line: 0 });
+      if (cv) stack.pop();
+      return;
+    }
+    const lines: string[] = [];
+    let file = '';
+    let line = 0;
+    for (let i = from; i < stack.length; i++) {
+      const f = stack[i];
+      const sym = f.sym;
+      const next = i + 1 < stack.length ? stack[i + 1].sym : last;
+      if (v611) {
+        if (sym === last) {
+          lines.push('error: recursive dependency detected!\n');
+          file = sym.menus[0]?.file ?? '';
+          line = sym.menus[0]?.line ?? 0;
+        }
+        const type = f.prop ? f.prop.kind : 'unknown';
+        if (next.isChoice) {
+          const cm = next.menus[0];
+          lines.push(`\tsymbol ${name(sym)} is part of choice block at ${cm?.file}:${cm?.line}\n`);
+        } else if (f.expr === 'dir') lines.push(`\tsymbol ${name(sym)} depends on ${cstr(next.name)}\n`);
+        else if (f.expr === 'rev') lines.push(`\tsymbol ${cstr(sym.name)} is selected by ${cstr(next.name)}\n`);
+        else if (f.expr === 'implied') lines.push(`\tsymbol ${cstr(sym.name)} is implied by ${cstr(next.name)}\n`);
+        else if (f.expr) lines.push(`\tsymbol ${name(sym)} ${type} value contains ${cstr(next.name)}\n`);
+        else lines.push(`\tsymbol ${name(sym)} ${type} is visible depending on ${cstr(next.name)}\n`);
+        continue;
+      }
+      // ≤ 6.10 prefixes each line with the property's place (the symbol's first property when none is being followed).
+      let prop = f.prop ?? sym.props[0];
+      let menu: MenuNode | null = null;
+      if (sym.isChoice || sym.choice) {
+        prop = sym.props[0];
+        menu = prop?.menu ?? null;
+      }
+      const at = `${prop?.file}:${prop?.line}:`;
+      if (sym === last) {
+        lines.push(`${at}error: recursive dependency detected!\n`);
+        file = prop?.file ?? '';
+        line = prop?.line ?? 0;
+      }
+      const mat = `${menu?.file}:${menu?.line}:`;
+      if (sym.isChoice) lines.push(`${mat}\tchoice ${name(sym)} contains symbol ${name(next)}\n`);
+      else if (sym.choice) lines.push(`${mat}\tsymbol ${name(sym)} is part of choice ${name(next)}\n`);
+      else if (f.expr === 'dir') lines.push(`${at}\tsymbol ${name(sym)} depends on ${name(next)}\n`);
+      else if (f.expr === 'rev') lines.push(`${at}\tsymbol ${name(sym)} is selected by ${name(next)}\n`);
+      else if (f.expr === 'implied') lines.push(`${at}\tsymbol ${name(sym)} is implied by ${name(next)}\n`);
+      else if (f.expr) lines.push(`${at}\tsymbol ${name(sym)} ${prop?.kind} value contains ${name(next)}\n`);
+      else lines.push(`${at}\tsymbol ${name(sym)} ${prop?.kind} is visible depending on ${name(next)}\n`);
+    }
+    const loop = [...stack.slice(from).map((f) => f.sym), last];
+    found.push({ loop, report: lines.join('') + RESOLUTION, file, line });
+    if (cv) stack.pop();
+  };
+
+  const checkExpr = (e: Expr | null): KSymbol | null => {
+    if (!e) return null;
+    switch (e.k) {
+      case 'and':
+      case 'or':
+        return checkExpr(e.l) ?? checkExpr(e.r);
+      case 'not':
+        return checkExpr(e.e);
+      case 'cmp':
+        return checkDeps(e.l) ?? checkDeps(e.r);
+      case 'sym':
+        return checkDeps(e.sym);
+      default:
+        return null;
+    }
+  };
+
+  const checkSymDeps = (sym: KSymbol): KSymbol | null => {
+    const frame: DepFrame = { sym, prop: null, expr: 'dir' };
+    stack.push(frame);
+    let sym2 = checkExpr(sym.dirDep);
+    if (!sym2) {
+      frame.expr = 'rev';
+      sym2 = checkExpr(sym.revDep);
+    }
+    if (!sym2) {
+      frame.expr = 'implied';
+      sym2 = checkExpr(sym.implied);
+    }
+    if (!sym2) {
+      frame.expr = null;
+      for (const prop of sym.props) {
+        if (prop.kind === 'select' || prop.kind === 'imply') continue;
+        // ≥ 6.11 has no P_SYMBOL/P_CHOICE properties.
+        if (v611 && (prop.kind === 'symbol' || prop.kind === 'choice')) continue;
+        frame.prop = prop;
+        sym2 = checkExpr(prop.cond);
+        if (sym2) break;
+        if (prop.kind !== 'default' || sym.isChoice) continue;
+        frame.expr = 'value';
+        sym2 = checkExpr(prop.expr);
+        if (sym2) break;
+        frame.expr = null;
+      }
+    }
+    stack.pop();
+    return sym2;
+  };
+
+  const checkChoiceDeps = (choice: KSymbol): KSymbol | null => {
+    stack.push({ sym: choice, prop: null, expr: null });
+    const members = membersOf(choice);
+    for (const m of members) flags[m.id] |= CHECK | CHECKED;
+    flags[choice.id] |= CHECK | CHECKED;
+    let sym2 = checkSymDeps(choice);
+    flags[choice.id] &= ~CHECK;
+    if (!sym2) {
+      for (const m of members) {
+        sym2 = checkSymDeps(m);
+        if (sym2) break;
+      }
+    }
+    for (const m of members) flags[m.id] &= ~CHECK;
+    if (sym2 && choiceOf(sym2) === choice) sym2 = choice;
+    stack.pop();
+    return sym2;
+  };
+
+  const checkDeps = (sym: KSymbol): KSymbol | null => {
+    if (flags[sym.id] & CHECK) {
+      printRecursive(sym);
+      return sym;
+    }
+    if (flags[sym.id] & CHECKED) return null;
+    const choice = choiceOf(sym);
+    let sym2: KSymbol | null;
+    if (choice) {
+      // For choice groups the check starts with the choice symbol.
+      stack.push({ sym, prop: null, expr: null });
+      sym2 = checkDeps(choice);
+      stack.pop();
+    } else if (sym.isChoice) sym2 = checkChoiceDeps(sym);
+    else {
+      flags[sym.id] |= CHECK | CHECKED;
+      sym2 = checkSymDeps(sym);
+      flags[sym.id] &= ~CHECK;
+    }
+    return sym2;
+  };
+
+  if (v611) {
+    for (let m = menuNext(tree.root, tree.root); m; m = menuNext(m, tree.root)) if (m.sym) checkDeps(m.sym);
+  } else for (const s of tree.hashOrder) checkDeps(s);
+  return found;
+}
+
+/**
+ * conf_parse's refusal of recursive dependencies: throws an InputError
+ * naming the first loop, with every loop's C report (what conf prints on
+ * stderr) as the error's `report`.
+ */
+export function checkRecursiveDependencies(tree: Pick<KconfigTree, 'dialect' | 'root' | 'hashOrder' | 'symbols'>): void {
+  const found = findRecursiveDependencies(tree);
+  if (!found.length) return;
+  const first = found[0];
+  const more = found.length > 1 ? ` (and ${found.length - 1} more)` : '';
+  throw new InputError(`recursive dependency detected: ${first.loop.map((s) => s.name ?? '<choice>').join(' -> ')}${more}`, first.file || undefined, first.line || undefined, {
+    report: found.map((f) => f.report).join(''),
+  });
 }

@@ -12,7 +12,7 @@ import { exprAnd, exprContainsSymbol, exprDependsSymbol, exprEqual, exprFlatten,
 import { Lexer } from './lexer.js';
 import { Parser } from './parser.js';
 import { Preprocessor, type ShellRunner } from './preprocess.js';
-import { SYMBOL_HASHSIZE, SYMBOL_HASHSIZE_V611, type KconfigDialect, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
+import { checkRecursiveDependencies, SYMBOL_HASHSIZE, SYMBOL_HASHSIZE_V611, type KconfigDialect, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
 
 /** sym_get_choice_menu (6.11+): up from the first prompted definition to the nearest symbol menu. */
 function choiceMenuOf(sym: KSymbol): MenuNode | null {
@@ -166,7 +166,7 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   if (dialect === 'v6.11') {
     for (const sym of table.symbols) sym.choiceMenu = choiceMenuOf(sym);
   }
-  checkDependencyLoops(table.hashOrder());
+  checkRecursiveDependencies({ dialect, root, hashOrder: table.hashOrder(), symbols: table.symbols });
   const byName = new Map<string, KSymbol>();
   for (const [k, v] of table.byName) byName.set(k, v);
   const tree: KconfigTree = {
@@ -421,84 +421,4 @@ function numberExpressions(symbols: KSymbol[], props: Property[]): number {
   }
   for (const s of symbols) for (const m of s.menus) walk(m.visibility);
   return n;
-}
-
-/**
- * sym_check_deps: a symbol must not depend on itself through `depends on`,
- * select/imply reverse dependencies, prompt/default/range conditions and
- * default values. A choice and its members are checked as one group. The C
- * tool refuses such trees; so do we, naming the first symbol of the loop.
- */
-function checkDependencyLoops(symbols: KSymbol[]): void {
-  const CHECK = 1;
-  const CHECKED = 2;
-  const flags = new Map<KSymbol, number>();
-  const stack: KSymbol[] = [];
-  const get = (s: KSymbol) => flags.get(s) ?? 0;
-  const fail = (sym: KSymbol): never => {
-    const from = stack.lastIndexOf(sym);
-    const loop = [...stack.slice(from >= 0 ? from : 0), sym].map((s) => s.name ?? '<choice>');
-    const where = sym.menus[0] ?? stack[0]?.menus[0];
-    throw new InputError(`recursive dependency detected: ${loop.join(' -> ')}`, where?.file, where?.line);
-  };
-  const checkExpr = (e: Expr | null): void => {
-    if (!e) return;
-    switch (e.k) {
-      case 'and':
-      case 'or':
-        checkExpr(e.l);
-        checkExpr(e.r);
-        return;
-      case 'not':
-        checkExpr(e.e);
-        return;
-      case 'cmp':
-        checkDeps(e.l);
-        checkDeps(e.r);
-        return;
-      case 'sym':
-        checkDeps(e.sym);
-        return;
-      default:
-        return;
-    }
-  };
-  const checkSymDeps = (sym: KSymbol): void => {
-    stack.push(sym);
-    checkExpr(sym.dirDep);
-    checkExpr(sym.revDep);
-    checkExpr(sym.implied);
-    for (const prop of sym.props) {
-      if (prop.kind === 'choice' || prop.kind === 'select' || prop.kind === 'imply') continue;
-      checkExpr(prop.cond);
-      if (prop.kind !== 'default' || sym.isChoice) continue;
-      checkExpr(prop.expr);
-    }
-    stack.pop();
-  };
-  const checkDeps = (sym: KSymbol): void => {
-    if (sym.constTri !== undefined) return;
-    const f = get(sym);
-    if (f & CHECK) fail(sym);
-    if (f & CHECKED) return;
-    if (sym.choice) {
-      stack.push(sym);
-      checkDeps(sym.choice);
-      stack.pop();
-    } else if (sym.isChoice) {
-      stack.push(sym);
-      for (const m of sym.choiceMembers) flags.set(m, get(m) | CHECK | CHECKED);
-      flags.set(sym, get(sym) | CHECK | CHECKED);
-      checkSymDeps(sym);
-      flags.set(sym, get(sym) & ~CHECK);
-      for (const m of sym.choiceMembers) checkSymDeps(m);
-      for (const m of sym.choiceMembers) flags.set(m, get(m) & ~CHECK);
-      stack.pop();
-    } else {
-      flags.set(sym, f | CHECK | CHECKED);
-      checkSymDeps(sym);
-      flags.set(sym, get(sym) & ~CHECK);
-    }
-  };
-  for (const sym of symbols) checkDeps(sym);
 }

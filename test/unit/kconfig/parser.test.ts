@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheRoot } from '../../../src/cache.js';
 import { InputError } from '../../../src/errors.js';
 import { exprToString } from '../../../src/kconfig/expr.js';
 import { menuChildren, type KconfigTree, type MenuNode } from '../../../src/kconfig/symbol.js';
@@ -120,5 +123,86 @@ describe('Kconfig parser and menu_finalize', () => {
     const t = loadFiles({ Kconfig: 'config AAA\n\tbool\nconfig B\n\tbool\nconfig Z9\n\tbool\n' });
     // fnv32 % 9973 (computed separately): Z9 → 951, AAA → 1723, B → 2192
     expect(t.hashOrder.map((s) => s.name)).toEqual(['Z9', 'AAA', 'B']);
+  });
+});
+
+/**
+ * The kernel's own error cases (scripts/kconfig/tests/err_recursive_dep and
+ * err_recursive_inc) from the Debian trees in the ktrim cache, when present:
+ * the error's report must be what conf prints on stderr. expected_stderr is
+ * what the kernel's pytest looks for (stderr_contains); the real conf prints
+ * exactly that, except that 6.12's inclusion path goes on to the top Kconfig
+ * (checked with the built conf: one more line, "  included from: Kconfig:2")
+ * and the last loop block's closing empty line.
+ */
+describe("the kernel's err_recursive_* cases", () => {
+  const srcRoot = join(cacheRoot(), 'src');
+  const trees = (existsSync(srcRoot) ? readdirSync(srcRoot) : [])
+    .map((n) => /^linux-source-(6\.1|6\.12)-/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(srcRoot, m.input, 'scripts/kconfig/tests/err_recursive_dep')))
+    .map((m) => ({ series: m[1], dir: join(srcRoot, m.input, 'scripts/kconfig/tests') }));
+  if (!trees.length) {
+    it.skip(`skipped: no linux-source-6.1/6.12 in ${srcRoot} (make it with: node bin/ktrim source debian --series 6.1)`, () => {});
+    process.stdout.write(`parser.test: kernel err_recursive_* cases skipped: no Debian linux-source tree in ${srcRoot}\n`);
+  }
+  // What conf prints beyond expected_stderr (each loop block ends with an empty line; the file drops the last).
+  const extra: Record<string, string> = { '6.1/err_recursive_dep': '\n', '6.12/err_recursive_dep': '\n', '6.12/err_recursive_inc': '  included from: Kconfig:2\n' };
+  for (const { series, dir } of trees) {
+    for (const name of ['err_recursive_dep', 'err_recursive_inc']) {
+      it(`${series} ${name}: the report is conf's stderr`, () => {
+        const caseDir = join(dir, name);
+        let err: unknown;
+        try {
+          loadKconfigSync({
+            srctree: caseDir,
+            kernelVersion: `${series}.0`,
+            env: { ARCH: 'x86_64', SRCARCH: 'x86', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
+            shell: { run: () => '' },
+            readFile: (p) => readFileSync(p, 'utf8'),
+          });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(InputError);
+        const expected = readFileSync(join(caseDir, 'expected_stderr'), 'utf8');
+        const report = (err as InputError).report ?? '';
+        expect(report).toContain(expected);
+        expect(report).toBe(expected + (extra[`${series}/${name}`] ?? ''));
+        expect((err as Error).message).not.toContain('\n');
+      });
+    }
+  }
+});
+
+describe('recursive dependency reports with choices, as the real conf prints them', () => {
+  const RES = 'For a resolution refer to Documentation/kbuild/kconfig-language.rst\nsubsection "Kconfig recursive dependency limitations"\n\n';
+  const report = (text: string, version: string): string => {
+    try {
+      loadFiles({ Kconfig: text }, version);
+    } catch (e) {
+      return (e as InputError).report ?? `no report: ${(e as Error).message}`;
+    }
+    return 'no error';
+  };
+  // Outputs of the built 6.1 and 6.12 conf on these files (conf --olddefconfig Kconfig).
+  const loops = 'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdefault A\nchoice\n\tprompt "c"\n\tdepends on X\nconfig X1\n\tbool "x1"\nendchoice\nconfig X\n\tbool "x"\n\tdepends on X1\n';
+  it('6.1: hash order, file:line prefixes, choice lines', () => {
+    expect(report(loops, '6.1.0')).toBe(
+      'Kconfig:7:error: recursive dependency detected!\nKconfig:7:\tchoice <choice> contains symbol X\nKconfig:13:\tsymbol X depends on X1\n' +
+        'Kconfig:10:\tsymbol X1 is part of choice <choice>\n' + RES +
+        'Kconfig:6:error: recursive dependency detected!\nKconfig:6:\tsymbol B default value contains A\nKconfig:1:\tsymbol A depends on B\n' + RES,
+    );
+  });
+  it('6.12: menu order, "part of choice block at"', () => {
+    expect(report(loops, '6.12.0')).toBe(
+      'error: recursive dependency detected!\n\tsymbol A depends on B\n\tsymbol B default value contains A\n' + RES +
+        'error: recursive dependency detected!\n\tsymbol <choice> prompt is visible depending on X\n\tsymbol X depends on X1\n' +
+        '\tsymbol X1 is part of choice block at Kconfig:7\n' + RES,
+    );
+    const member = 'choice\n\tprompt "c"\nconfig M1\n\tbool "m1"\nconfig M2\n\tbool "m2"\nconfig M3\n\tbool "m3"\n\tdepends on M2\nendchoice\n';
+    expect(report(member, '6.12.0')).toBe(
+      'error: recursive dependency detected!\n\tsymbol <choice> unknown is visible depending on M3\n\tsymbol M3 prompt is visible depending on M2\n' +
+        '\tsymbol M2 is part of choice block at Kconfig:1\n' + RES,
+    );
   });
 });
