@@ -48,6 +48,21 @@ describe('KconfigState', () => {
     expect(state.value(nice)).toBe('n');
   });
 
+  it('Values.clone() copies every per-symbol array: a snapshot keeps its values while its state moves on', () => {
+    const { state, sym } = evaluate('basic', 'user', '6.1');
+    const helper = sym('HELPER');
+    const copy = state.values.clone();
+    const fields = Object.entries(state.values).filter(([, v]) => typeof v === 'object');
+    expect(fields.length).toBe(13); // 12 arrays and the choice order map
+    for (const [k, v] of fields) {
+      expect(copy[k as keyof typeof copy]).not.toBe(v);
+      expect(copy[k as keyof typeof copy]).toEqual(v);
+    }
+    expect(copy.modulesVal).toBe(state.values.modulesVal);
+    state.values.tri[helper.id] = 0;
+    expect(copy.tri[helper.id]).toBe(1);
+  });
+
   it('resets an out-of-range int in 6.1 and clamps it in 6.12', () => {
     const old = evaluate('basic', 'user', '6.1');
     expect(old.state.value(old.sym('COUNT'))).toBe('5');
