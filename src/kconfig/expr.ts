@@ -1,7 +1,7 @@
 /**
  * Kconfig expressions (scripts/kconfig/expr.h, expr.c): the tree the parser
  * builds for `depends on`, `if` conditions, defaults, selects, and the
- * helpers menu_finalize needs. Evaluation lives in eval.ts (it needs symbol
+ * helpers menu_finalize needs. Evaluation lives in value.ts (it needs symbol
  * values); this file is pure structure.
  *
  * Tristate values are numbers as in the C code: 0 = n, 1 = m, 2 = y, so
