@@ -55,7 +55,9 @@ export class Preprocessor {
 
   private error(msg: string): never {
     const w = this.hooks.where();
-    throw new InputError(msg, w.file, w.line);
+    // One line: an unterminated $( quotes the rest of the file otherwise.
+    const line = msg.replace(/\r?\n[^]*?(?=': missing '\)'$|$)/, '…');
+    throw new InputError(line.length > 300 ? `${line.slice(0, 299)}…` : line, w.file, w.line);
   }
 
   /** variable_add */

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
 import fc from 'fast-check';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -141,6 +141,25 @@ describe('fuzz: mutated real fixtures', () => {
     expect(failures).toEqual([]);
     expect(codes[0]).toBeGreaterThan(CLI_RUNS * 0.3);
   }, TIMEOUT);
+
+  it('found by the long run: an unterminated $( in a Kconfig file is one E: line, not the rest of the file', () => {
+    const dir0 = join(ROOT, 'test/fixtures/kconfig/basic');
+    const top = join(dir0, 'Kconfig');
+    const text = readFileSync(top, 'utf8').replace('$(warning-if,y,a warning)', '$(warning-if,y,a warning');
+    let message = '';
+    try {
+      loadKconfigSync({
+        srctree: dir0,
+        env: { KERNELVERSION: '6.1.0' },
+        shell: { run: () => 'LOUD  WORDS' },
+        readFile: (p: string) => (p === top ? text : readFileSync(p, 'utf8')),
+      });
+    } catch (err) {
+      expect(err).toBeInstanceOf(KtrimError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe("Kconfig:11: unterminated reference to 'warning-if,y,a warning…': missing ')'");
+  });
 
   it('the two inputs that crashed report before: a 6 MB name, one pair repeated 130,000 times', async () => {
     const name = 'x'.repeat(6 << 20);
