@@ -184,7 +184,7 @@ const f1 = (x: number | null | undefined) => (x === null || x === undefined ? '-
 
 export function formatScreenText(r: ScreenResult): string {
   const b = r.baseline.totalInitcallMs;
-  const out = [`baseline: ${r.baseline.boots} boot(s) of ${r.kernel}, total initcall time ${f1(b.medianMs)} ± ${f1(b.sdMs)} ms (median ± sd)`, ''];
+  const out = [`baseline: ${r.baseline.boots} boot(s) of ${r.kernel}, total initcall time ${f1(b.medianMs)}${b.sdMs === null ? ' ms (median; one boot: no sd)' : ` ± ${f1(b.sdMs)} ms (median ± sd)`}`, ''];
   out.push('candidate                          predicted  baseline   screened  p       skipped  boot');
   for (const c of r.candidates) {
     const boot = c.breaksBoot ? `BREAKS (${c.ending})` : 'ok';
