@@ -172,7 +172,7 @@ describe('kill -9 of ktrim boot and ktrim build', () => {
       const qemus = () => processes().filter((p) => /qemu-system-x86_64$/.test(p.argv[0] ?? '') && p.argv.some((a) => a.includes(`ktrim.tag=${tag}`)));
       // The guest is up and running the hanging script: its line is in the raw console log.
       const consoleLog = () => readdirSync(logs).filter((f) => f.endsWith('.console.log')).map((f) => readOr(join(logs, f))).join('');
-      await appears(consoleLog, (t) => t.includes('about to hang'), 120_000, `"about to hang" (stderr: ${k.stderr()})`);
+      await appears(consoleLog, (t) => t.includes('about to hang'), 240_000, `"about to hang" (stderr: ${k.stderr()})`);
       expect(qemus()).toHaveLength(1);
       k.sub.kill('SIGKILL');
       const r = await k.sub;
