@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveMakeArch, srcArchOf, subarchOf } from '../../../src/build/arch.js';
@@ -37,21 +37,27 @@ describe('$(shell) runner with disk cache', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ktrim-shell-'));
     try {
       const env = { PATH: process.env.PATH };
-      const opts = { env, cwd: join(dir, 'work'), cacheDir: join(dir, 'cache'), toolchainKey: 'gcc 12', timeoutMs: 500 };
+      const opts = { env, cwd: join(dir, 'work'), cacheDir: join(dir, 'cache'), toolchainKey: 'gcc 12' };
       const a = createShellRunner(opts);
       // Prints a value, then fails: used this once, not remembered.
       expect(a.run('echo half; exit 3')).toBe('half');
       expect(a.run('echo killed; kill -9 $$')).toBe('killed');
-      expect(a.run('echo slow; exec sleep 30')).toBe('slow');
       expect(a.run('echo fine')).toBe('fine');
-      expect([a.misses, a.uncached]).toEqual([4, 3]);
+      expect([a.misses, a.uncached]).toEqual([3, 2]);
       expect(a.run('echo half; exit 3')).toBe('half');
-      expect([a.hits, a.misses]).toEqual([0, 5]);
+      expect([a.hits, a.misses]).toEqual([0, 4]);
       a.flush();
+      // Timed out (killed by the runner): not cached either; whatever it printed before is used once.
+      const slow = createShellRunner({ ...opts, timeoutMs: 300 });
+      expect(['slow', '']).toContain(slow.run('echo slow; exec sleep 30'));
+      expect(slow.uncached).toBe(1);
+      slow.flush();
       const b = createShellRunner(opts);
       b.run('echo fine');
       b.run('echo killed; kill -9 $$');
       expect([b.hits, b.misses, b.uncached]).toEqual([1, 1, 1]);
+      const onDisk = readdirSync(join(dir, 'cache')).map((f) => Object.keys(JSON.parse(readFileSync(join(dir, 'cache', f), 'utf8')) as object));
+      expect(onDisk).toEqual([['echo fine']]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
