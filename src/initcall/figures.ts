@@ -19,38 +19,9 @@ function fmtS(us: number): string {
  * right cannot be told).
  */
 function checkTimestamps(b: FramedBoot, warn: (w: ParseWarning) => void): number {
-  // Record timestamps in line order (a merge of three ordered lists): line, µs, and
-  // whose: initcall × 4 + 0 (start) or + 1 (end), probe × 4 + 2.
-  const lines: number[] = [];
-  const us: number[] = [];
-  const refs: number[] = [];
-  const { initcalls, probes, closeOrder } = b;
-  let i0 = 0;
-  let i1 = 0;
-  let i2 = 0;
-  for (;;) {
-    while (i0 < initcalls.length && initcalls[i0].startTimeUs === undefined) i0++;
-    while (i2 < probes.length && probes[i2].timeUs === undefined) i2++;
-    const l0 = i0 < initcalls.length ? initcalls[i0].callLine : Infinity;
-    const l1 = i1 < closeOrder.length ? initcalls[closeOrder[i1]].returnLine! : Infinity;
-    const l2 = i2 < probes.length ? probes[i2].line : Infinity;
-    if (l0 === Infinity && l1 === Infinity && l2 === Infinity) break;
-    if (l0 <= l1 && l0 <= l2) {
-      lines.push(l0);
-      us.push(initcalls[i0].startTimeUs!);
-      refs.push(i0++ * 4);
-    } else if (l1 <= l2) {
-      const k = closeOrder[i1++];
-      lines.push(l1);
-      us.push(initcalls[k].endTimeUs!);
-      refs.push(k * 4 + 1);
-    } else {
-      lines.push(l2);
-      us.push(probes[i2].timeUs!);
-      refs.push(i2++ * 4 + 2);
-    }
-  }
-  const n = us.length;
+  // Record timestamps in arrival (line) order, as pairing.ts noted them.
+  const { lines, us, refs } = b.stamps;
+  const n = b.stamps.count;
   if (n < 3) return 0;
   const drop = (i: number) => {
     const ref = refs[i];

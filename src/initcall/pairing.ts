@@ -59,8 +59,19 @@ export interface PairedBoot {
   smpLine?: number;
   /** Some record timestamp went back (beyond the slack) from the one before it: figures.ts looks closer. */
   disordered: boolean;
-  /** Indices of the initcalls that returned with a timestamp, in line order of their `returned` lines. */
-  closeOrder: number[];
+  /** Record timestamps in arrival (line) order, read by figures.ts when `disordered`. */
+  stamps: Stamps;
+}
+
+/**
+ * Typed parallel arrays (cheap to fill on every record): the line, the µs, and
+ * whose: initcall index × 4 + 0 (start) or + 1 (end), probe index × 4 + 2.
+ */
+export interface Stamps {
+  count: number;
+  lines: Int32Array;
+  us: Float64Array;
+  refs: Int32Array;
 }
 
 /** `0x1c` of a plain `fn+0x0/0x1c` as a number, when there is one (no regex, no string: most tokens are plain). */
@@ -90,7 +101,7 @@ export class Pairing {
     warnings: [],
     sawLevelLines: false,
     disordered: false,
-    closeOrder: [],
+    stamps: { count: 0, lines: new Int32Array(1024), us: new Float64Array(1024), refs: new Int32Array(1024) },
   };
   private commandLineIsKernel = false;
   /** Open (not yet returned) initcalls: key → stack of indices into initcalls. */
@@ -108,9 +119,28 @@ export class Pairing {
 
   private prevStampUs = -Infinity;
   /** Note a record timestamp: in a sane log they never go back. */
-  private stamp(us: number): void {
+  private stamp(line: number, us: number, ref: number): void {
     if (us < this.prevStampUs - TIMESTAMP_SLACK_US) this.boot.disordered = true;
     this.prevStampUs = us;
+    let st = this.boot.stamps;
+    if (st.count === st.lines.length) st = this.growStamps();
+    const i = st.count++;
+    st.lines[i] = line;
+    st.us[i] = us;
+    st.refs[i] = ref;
+  }
+
+  private growStamps(): Stamps {
+    const st = this.boot.stamps;
+    const n = st.lines.length * 2;
+    const lines = new Int32Array(n);
+    const us = new Float64Array(n);
+    const refs = new Int32Array(n);
+    lines.set(st.lines);
+    us.set(st.us);
+    refs.set(st.refs);
+    this.boot.stamps = { count: st.count, lines, us, refs };
+    return this.boot.stamps;
   }
 
   warn(line: number, message: string): void {
@@ -207,7 +237,7 @@ export class Pairing {
     if (ts !== undefined) {
       rec.startTimeUs = ts;
       this.boot.hasTimestamps = true;
-      this.stamp(ts);
+      this.stamp(lineNo, ts, idx * 4);
     }
     const key = Pairing.keyOf(ref, module);
     const stack = this.open.get(key);
@@ -255,8 +285,7 @@ export class Pairing {
     if (ts !== undefined) {
       rec.endTimeUs = ts;
       this.boot.hasTimestamps = true;
-      this.stamp(ts);
-      this.boot.closeOrder.push(idx);
+      this.stamp(lineNo, ts, idx * 4 + 1);
     }
     if (!rec.async) this.removeOpenSync(idx);
   }
@@ -295,8 +324,8 @@ export class Pairing {
             break;
           }
         }
-        b.probes.push(probe);
-        if (ts !== undefined) this.stamp(ts);
+        const pi = b.probes.push(probe) - 1;
+        if (ts !== undefined) this.stamp(lineNo, ts, pi * 4 + 2);
         return;
       }
       case 'wait': {
