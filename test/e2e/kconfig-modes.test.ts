@@ -308,6 +308,15 @@ describe('conf modes, byte-exact with scripts/kconfig/conf', () => {
   }
 });
 
+/** Our environment without what would steer make or Kconfig (make test runs us under make). */
+function quietEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^KCONFIG_|^KBUILD_|^(ARCH|SRCARCH|CROSS_COMPILE|LLVM|CC|LD|O|MAKEFLAGS|MFLAGS|MAKELEVEL)$/.test(k)) env[k] = v;
+  }
+  return env;
+}
+
 describe('errors as conf prints them, through the CLI', () => {
   it('KCONFIG_ALLCONFIG missing, no allno.config/all.config, KCONFIG_PROBABILITY out of range, defconfig FILE missing', async () => {
     const { src, tree } = setups.get('6.1')!;
@@ -322,7 +331,7 @@ describe('errors as conf prints them, through the CLI', () => {
     for (const c of cases) {
       const out = join(tree.dir, 'tool-0');
       const make = await withSlot(tree, 0, () =>
-        execa('make', ['-s', '-C', src, `O=${out}`, 'ARCH=x86_64', ...c.args], { reject: false, cwd: tmp, env: c.env, stripFinalNewline: false }),
+        execa('make', ['-s', '-C', src, `O=${out}`, 'ARCH=x86_64', ...c.args], { reject: false, cwd: tmp, env: { ...quietEnv(), ...c.env }, extendEnv: false, stripFinalNewline: false }),
       );
       expect(make.exitCode).not.toBe(0);
       let cLine = make.stderr.split('\n').find((l) => l.includes(c.what));
@@ -333,7 +342,8 @@ describe('errors as conf prints them, through the CLI', () => {
       const r = await execa('node', [join(process.cwd(), 'bin/ktrim'), 'kconfig', ...modeArgs, '--source', src, '--arch', 'x86_64', '-o', join(tmp, 'out.config')], {
         reject: false,
         cwd: tmp,
-        env: { ...c.env, NO_COLOR: '1' },
+        env: { ...quietEnv(), ...c.env, NO_COLOR: '1' },
+        extendEnv: false,
       });
       expect(r.exitCode).toBe(1);
       const eLines = r.stderr.split('\n').filter((l) => l.startsWith('E:'));
