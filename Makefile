@@ -4,7 +4,7 @@ NODE  := node
 JEST  := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 export KTRIM_CACHE ?= $(HOME)/.cache/ktrim
 
-.PHONY: all build deps debs demo test unit e2e typecheck bench fixtures source clean
+.PHONY: all build deps debs demo test unit e2e typecheck lint format bench fixtures source clean
 
 all: build
 
@@ -25,6 +25,14 @@ build: deps
 typecheck: deps
 	npx tsc --noEmit
 
+# eslint (typescript-eslint) and prettier, both must be clean; `make format` rewrites.
+lint: deps
+	npx eslint .
+	npx prettier --check .
+
+format: deps
+	npx prettier --write .
+
 demo: deps build
 	$(NODE) bin/ktrim report test/fixtures/boots/debian-6.1-qemu-*.log --top 25
 
@@ -34,7 +42,7 @@ unit: deps build
 
 # Everything: type check, unit tests, then the end-to-end tests (real make,
 # real qemu, real Chromium) one at a time so they do not fight for 2 cores.
-test: debs deps build typecheck
+test: debs deps build typecheck lint
 	@rm -f .test-tally; export KTRIM_TEST_TALLY=$$PWD/.test-tally; status=0; \
 	$(JEST) test/unit || status=1; \
 	$(JEST) --runInBand test/e2e || status=1; \

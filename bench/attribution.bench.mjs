@@ -34,7 +34,11 @@ async function timed(fn) {
 }
 
 const src = await ensureDebianSource('6.1', { logger: createLogger({ quiet: true }) });
-console.log(`tree ${src}; ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `tree ${src}; ${cpus().length} CPUs, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 
 const cold = [];
 let index;
@@ -63,7 +67,9 @@ const logs = ['debian-6.1-qemu-1.log', 'debian-6.1-qemu-2.log', 'debian-6.1-qemu
 );
 const a = await timed(() => attributeInitcalls(logs, warmIndex, { treeVersion: kernelVersion }));
 const r = a.r.rates;
-console.log(`attribute 3 Debian logs: ${a.wall.toFixed(1)} ms; ${r.resolved}/${r.total} resolved, ≥ 1 ms ${r.resolvedOver1ms}/${r.totalOver1ms}`);
+console.log(
+  `attribute 3 Debian logs: ${a.wall.toFixed(1)} ms; ${r.resolved}/${r.total} resolved, ≥ 1 ms ${r.resolvedOver1ms}/${r.totalOver1ms}`,
+);
 
 const med = (xs, k) => median(xs.map((x) => x[k]));
 console.log(

@@ -27,7 +27,16 @@ function bootsOf(file) {
   if (body.includes('KTRIM-')) throw new Error(`${file}: markers left in the boot`);
   return body.endsWith('\n') ? body : body + '\n';
 }
-const SOURCES = ['debian-6.1-qemu-1.log', 'debian-6.1-qemu-2.log', 'debian-6.1-qemu-3.log', 'debian-6.1-smp2.log', 'debian-6.1-dmesg-raw.log', 'debian-6.1-journal.log', 'debian-6.12-qemu-1.log', 'debian-6.1-modules.log'].map(bootsOf);
+const SOURCES = [
+  'debian-6.1-qemu-1.log',
+  'debian-6.1-qemu-2.log',
+  'debian-6.1-qemu-3.log',
+  'debian-6.1-smp2.log',
+  'debian-6.1-dmesg-raw.log',
+  'debian-6.1-journal.log',
+  'debian-6.12-qemu-1.log',
+  'debian-6.1-modules.log',
+].map(bootsOf);
 
 function writeCapture(path, boots) {
   const fd = openSync(path, 'w');
@@ -71,16 +80,22 @@ try {
   // The cost of the second half alone: reading and parsing, without node, module loading and rendering.
   const marginal = (lines - halfLines) / (full.cpu - halfRun.cpu);
   const f = (x) => Math.round(x).toLocaleString('en-US');
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
+  );
   console.log(`capture:  ${BOOTS} boots, ${f(lines)} lines, ${mb.toFixed(0)} MB (half: ${f(halfLines)} lines)`);
   const row = (name, m) => `${name.padEnd(9)} ${m.s.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU, ${m.rssMb.toFixed(0)} MB peak RSS`;
   console.log(row('wc -l:', wc) + ' (baseline)');
   console.log(row('report:', full) + `; ${(full.cpu / wc.cpu).toFixed(1)} × wc's CPU time`);
-  console.log(row('half:', halfRun) + `; full/half CPU ratio ${((full.cpu - floor.cpu) / (halfRun.cpu - floor.cpu)).toFixed(2)} (linear: 2)`);
+  console.log(
+    row('half:', halfRun) + `; full/half CPU ratio ${((full.cpu - floor.cpu) / (halfRun.cpu - floor.cpu)).toFixed(2)} (linear: 2)`,
+  );
   console.log(row('floor:', floor) + ' (ktrim --version: node and module loading)');
   console.log(`rate:     ${f(cpuRate)} lines per CPU second, ${f(rate)} lines per wall second (report minus the floor)`);
   console.log(`marginal: ${f(marginal)} lines per CPU second (the second half of the boots: read + parse only)`);
-  console.log(`goals:    peak RSS < ${RSS_GOAL_MB} MB: ${full.rssMb < RSS_GOAL_MB ? 'met' : 'NOT met'}; ≥ ${f(RATE_GOAL)} lines/CPU s: ${cpuRate >= RATE_GOAL ? 'met' : 'NOT met'} (whole run), ${marginal >= RATE_GOAL ? 'met' : 'NOT met'} (marginal)`);
+  console.log(
+    `goals:    peak RSS < ${RSS_GOAL_MB} MB: ${full.rssMb < RSS_GOAL_MB ? 'met' : 'NOT met'}; ≥ ${f(RATE_GOAL)} lines/CPU s: ${cpuRate >= RATE_GOAL ? 'met' : 'NOT met'} (whole run), ${marginal >= RATE_GOAL ? 'met' : 'NOT met'} (marginal)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -46,7 +46,11 @@ function bareBoot(argv) {
       if (buf.includes('KTRIM-DONE')) q.kill('SIGTERM');
     });
     q.on('error', reject);
-    q.on('exit', () => (markerMs === undefined ? reject(new Error('bare qemu exited before the marker')) : resolve({ markerMs, wallMs: performance.now() - t0 })));
+    q.on('exit', () =>
+      markerMs === undefined
+        ? reject(new Error('bare qemu exited before the marker'))
+        : resolve({ markerMs, wallMs: performance.now() - t0 }),
+    );
   });
 }
 
@@ -75,7 +79,9 @@ const argv = qemuArgv(
   accel,
   'qemu-system-x86_64',
 );
-console.log(`kernel ${kernel}\n$ ${argv.join(' ')}\n${N} boots each, interleaved; accel ${accel}; load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
+console.log(
+  `kernel ${kernel}\n$ ${argv.join(' ')}\n${N} boots each, interleaved; accel ${accel}; load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`,
+);
 await bareBoot(argv); // warm the page cache for both
 const bare = [];
 const kt = [];
@@ -93,9 +99,23 @@ for (let i = 0; i < N; i++) {
 const ratio = (f, key) => f(kt.map((x) => x[key])) / f(bare.map((x) => x[key]));
 const ratioMarker = ratio(median, 'markerMs');
 const ratioWall = ratio(median, 'wallMs');
-console.log(`spawn → end marker: bare ${fmt(bare.map((x) => x.markerMs))}, ktrim ${fmt(kt.map((x) => x.markerMs))}, ratio of means ${ratio(mean, 'markerMs').toFixed(3)}, of medians ${ratioMarker.toFixed(3)}`);
-console.log(`start → qemu gone:  bare ${fmt(bare.map((x) => x.wallMs))}, ktrim ${fmt(kt.map((x) => x.wallMs))}, ratio of means ${ratio(mean, 'wallMs').toFixed(3)}, of medians ${ratioWall.toFixed(3)}`);
-const tMarker = welchTTest(bare.map((x) => x.markerMs), kt.map((x) => x.markerMs));
-const tWall = welchTTest(bare.map((x) => x.wallMs), kt.map((x) => x.wallMs));
-console.log(`Welch t-test ktrim vs bare: marker p=${tMarker.p.toFixed(3)}, wall p=${tWall.p.toFixed(3)} (p ≥ 0.05: the difference is within the noise)`);
-console.log(`goal ktrim/bare ≤ 1.05 (medians): ${ratioWall <= 1.05 && ratioMarker <= 1.05 ? 'met' : 'NOT met'}; load now ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `spawn → end marker: bare ${fmt(bare.map((x) => x.markerMs))}, ktrim ${fmt(kt.map((x) => x.markerMs))}, ratio of means ${ratio(mean, 'markerMs').toFixed(3)}, of medians ${ratioMarker.toFixed(3)}`,
+);
+console.log(
+  `start → qemu gone:  bare ${fmt(bare.map((x) => x.wallMs))}, ktrim ${fmt(kt.map((x) => x.wallMs))}, ratio of means ${ratio(mean, 'wallMs').toFixed(3)}, of medians ${ratioWall.toFixed(3)}`,
+);
+const tMarker = welchTTest(
+  bare.map((x) => x.markerMs),
+  kt.map((x) => x.markerMs),
+);
+const tWall = welchTTest(
+  bare.map((x) => x.wallMs),
+  kt.map((x) => x.wallMs),
+);
+console.log(
+  `Welch t-test ktrim vs bare: marker p=${tMarker.p.toFixed(3)}, wall p=${tWall.p.toFixed(3)} (p ≥ 0.05: the difference is within the noise)`,
+);
+console.log(
+  `goal ktrim/bare ≤ 1.05 (medians): ${ratioWall <= 1.05 && ratioMarker <= 1.05 ? 'met' : 'NOT met'}; load now ${loadavg()[0].toFixed(1)}`,
+);

@@ -75,7 +75,10 @@ try {
         outcomes[key] ??= { ok: 0, 'input-error': 0 };
         outcomes[key][r.outcome]++;
         if (r.detail) {
-          const why = r.detail.replace(/^[^:]*(:\d+)?: /, '').replace(/"[^"]*"/g, '"…"').slice(0, 70);
+          const why = r.detail
+            .replace(/^[^:]*(:\d+)?: /, '')
+            .replace(/"[^"]*"/g, '"…"')
+            .slice(0, 70);
           errors.set(why, (errors.get(why) ?? 0) + 1);
         }
       } catch (err) {
@@ -107,12 +110,18 @@ for (const f of failures) {
   if (!byMessage.has(k)) byMessage.set(k, { count: 0, example: f });
   byMessage.get(k).count++;
 }
-console.log(`fuzz: ${n} cases${stopped ? ` (interrupted, of ${RUNS})` : ''} (seed ${SEED}, size scale ${BIG}) in ${seconds.toFixed(0)} s (${(n / seconds).toFixed(0)} cases/s)`);
-console.log(`load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end, ${cpus().length} CPUs; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`);
+console.log(
+  `fuzz: ${n} cases${stopped ? ` (interrupted, of ${RUNS})` : ''} (seed ${SEED}, size scale ${BIG}) in ${seconds.toFixed(0)} s (${(n / seconds).toFixed(0)} cases/s)`,
+);
+console.log(
+  `load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end, ${cpus().length} CPUs; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`,
+);
 console.log(`slowest case ${(slowest.ms / 1000).toFixed(1)} s: ${slowest.case}`);
-for (const [k, v] of Object.entries(outcomes).sort()) console.log(`  ${k.padEnd(14)} ok ${String(v.ok).padStart(6)}  input error ${String(v['input-error']).padStart(6)}`);
+for (const [k, v] of Object.entries(outcomes).sort())
+  console.log(`  ${k.padEnd(14)} ok ${String(v.ok).padStart(6)}  input error ${String(v['input-error']).padStart(6)}`);
 console.log('most common input errors:');
 for (const [k, v] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${String(v).padStart(6)} × ${k}`);
 console.log(`failures: ${failures.length} (${byMessage.size} distinct)`);
-for (const [k, v] of byMessage) console.log(`  ${v.count} × ${k}\n      e.g. ${v.example.case}${v.example.kept ? `\n      inputs: ${v.example.kept}` : ''}`);
+for (const [k, v] of byMessage)
+  console.log(`  ${v.count} × ${k}\n      e.g. ${v.example.case}${v.example.kept ? `\n      inputs: ${v.example.kept}` : ''}`);
 process.exitCode = failures.length ? 1 : 0;

@@ -35,11 +35,16 @@ const readCfg = (p) => parseDotConfig(readFileSync(p, 'utf8'), p, { strict: fals
 {
   const dir = join(cacheRoot(), 'bench', 'kconfig-modes');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'rand.c'), '#include <stdio.h>\n#include <stdlib.h>\nint main(void){unsigned s;while(scanf("%u",&s)==1){srand(s);for(int i=0;i<50;i++)printf("%d ",rand());printf("\\n");}return 0;}\n');
+  writeFileSync(
+    join(dir, 'rand.c'),
+    '#include <stdio.h>\n#include <stdlib.h>\nint main(void){unsigned s;while(scanf("%u",&s)==1){srand(s);for(int i=0;i<50;i++)printf("%d ",rand());printf("\\n");}return 0;}\n',
+  );
   const cc = spawnSync('gcc', ['-O2', '-o', join(dir, 'rand'), join(dir, 'rand.c')]);
   if (cc.status !== 0) throw new Error('gcc failed');
   const seeds = Array.from({ length: 100 }, (_, i) => (i * 2654435761) >>> 0);
-  const c = spawnSync(join(dir, 'rand'), { input: seeds.join('\n') + '\n' }).stdout.toString().split('\n');
+  const c = spawnSync(join(dir, 'rand'), { input: seeds.join('\n') + '\n' })
+    .stdout.toString()
+    .split('\n');
   const k = seeds.map((s) => {
     const g = new GlibcRandom(s);
     return Array.from({ length: 50 }, () => g.rand()).join(' ') + ' ';
@@ -55,7 +60,10 @@ for (const series of ['6.1', '6.12']) {
   mkdirSync(out, { recursive: true });
   const make = (args, env = {}) => {
     const t0 = performance.now();
-    const r = spawnSync('make', ['-s', '-C', src, `O=${out}`, `ARCH=${ARCH}`, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const r = spawnSync('make', ['-s', '-C', src, `O=${out}`, `ARCH=${ARCH}`, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     if (r.status !== 0) throw new Error(`make ${args.join(' ')} failed (${r.status})`);
     return { ms: performance.now() - t0, stdout: r.stdout.toString() };
   };
@@ -72,17 +80,43 @@ for (const series of ['6.1', '6.12']) {
     { name: 'allyesconfig', args: ['allyesconfig'], k: () => runConfMode(tree, 'allyesconfig').text },
     { name: 'allmodconfig', args: ['allmodconfig'], k: () => runConfMode(tree, 'allmodconfig').text },
     { name: 'alldefconfig', args: ['alldefconfig'], k: () => runConfMode(tree, 'alldefconfig').text },
-    { name: `randconfig ${SEED}`, args: ['randconfig', `KCONFIG_SEED=${SEED}`], k: () => runConfMode(tree, 'randconfig', { seed: SEED }).text },
-    { name: 'defconfig', args: ['defconfig'], k: () => runConfMode(tree, 'defconfig', { input: readCfg(join(src, 'arch/x86/configs/x86_64_defconfig')) }).text },
-    { name: 'tinyconfig', args: ['tinyconfig'], k: () => tinyconfig(tree, readCfg(join(src, 'kernel/configs/tiny-base.config')), tinies.map(readCfg)).text },
+    {
+      name: `randconfig ${SEED}`,
+      args: ['randconfig', `KCONFIG_SEED=${SEED}`],
+      k: () => runConfMode(tree, 'randconfig', { seed: SEED }).text,
+    },
+    {
+      name: 'defconfig',
+      args: ['defconfig'],
+      k: () => runConfMode(tree, 'defconfig', { input: readCfg(join(src, 'arch/x86/configs/x86_64_defconfig')) }).text,
+    },
+    {
+      name: 'tinyconfig',
+      args: ['tinyconfig'],
+      k: () => tinyconfig(tree, readCfg(join(src, 'kernel/configs/tiny-base.config')), tinies.map(readCfg)).text,
+    },
     ...(input
       ? [
-          { name: 'savedefconfig (distro)', args: ['savedefconfig'], input, file: 'defconfig', k: () => runConfMode(tree, 'savedefconfig', { input: readCfg(input) }).text },
-          { name: 'listnewconfig (distro)', args: ['listnewconfig'], input, file: 'stdout', k: () => runConfMode(tree, 'listnewconfig', { input: readCfg(input) }).text },
+          {
+            name: 'savedefconfig (distro)',
+            args: ['savedefconfig'],
+            input,
+            file: 'defconfig',
+            k: () => runConfMode(tree, 'savedefconfig', { input: readCfg(input) }).text,
+          },
+          {
+            name: 'listnewconfig (distro)',
+            args: ['listnewconfig'],
+            input,
+            file: 'stdout',
+            k: () => runConfMode(tree, 'listnewconfig', { input: readCfg(input) }).text,
+          },
         ]
       : []),
   ];
-  console.log(`\n${series} (${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}): ktrim parse ${Math.round(parseMs)} ms, then per mode:`);
+  console.log(
+    `\n${series} (${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}): ktrim parse ${Math.round(parseMs)} ms, then per mode:`,
+  );
   console.log('| mode | make <mode> (median of ' + MAKE_RUNS + ') | ktrim mode | ratio | output |');
   console.log('|---|---|---|---|---|');
   for (const m of modes) {
@@ -93,7 +127,14 @@ for (const series of ['6.1', '6.12']) {
       if (m.input) copyFileSync(m.input, join(out, '.config'));
       const r = make(m.args);
       times.push(r.ms);
-      cText = m.file === 'stdout' ? r.stdout.split('\n').filter((l) => l.startsWith('CONFIG_')).map((l) => l + '\n').join('') : readFileSync(join(out, m.file ?? '.config'), 'utf8');
+      cText =
+        m.file === 'stdout'
+          ? r.stdout
+              .split('\n')
+              .filter((l) => l.startsWith('CONFIG_'))
+              .map((l) => l + '\n')
+              .join('')
+          : readFileSync(join(out, m.file ?? '.config'), 'utf8');
     }
     const kt = [];
     let kText = '';
@@ -106,6 +147,8 @@ for (const series of ['6.1', '6.12']) {
     const k = median(kt);
     const same = cText === kText;
     if (!same) process.exitCode = 1;
-    console.log(`| ${m.name} | ${Math.round(c)} ms | ${Math.round(k)} ms | ${(c / k).toFixed(1)}x | ${same ? 'byte-identical' : 'DIFFERS'} |`);
+    console.log(
+      `| ${m.name} | ${Math.round(c)} ms | ${Math.round(k)} ms | ${(c / k).toFixed(1)}x | ${same ? 'byte-identical' : 'DIFFERS'} |`,
+    );
   }
 }

@@ -56,7 +56,8 @@ for (const sym of SYMBOLS) {
   const t1 = performance.now();
   const inc = planOff(tree, config, [sym]);
   const t2 = performance.now();
-  if (inc.newConfig !== full.newConfig || JSON.stringify(inc.changes) !== JSON.stringify(full.changes)) throw new Error(`${sym}: incremental plan differs from the full one`);
+  if (inc.newConfig !== full.newConfig || JSON.stringify(inc.changes) !== JSON.stringify(full.changes))
+    throw new Error(`${sym}: incremental plan differs from the full one`);
   rows.push({ sym, changes: inc.changes.length, radius: inc.blastRadius.length, full: t1 - t0, inc: t2 - t1 });
 }
 const makeMs = median(makeTimes);
@@ -66,7 +67,11 @@ console.log(`kconfig off on Debian ${cfgName} (${config.values.size} symbols), $
 console.log(`make olddefconfig (conf built, median of ${MAKE_RUNS}): ${makeMs.toFixed(0)} ms`);
 console.log('symbol            changes  blast radius   full trials   olddefconfigFrom   speed-up');
 for (const r of rows) {
-  console.log(`${r.sym.padEnd(17)} ${String(r.changes).padStart(7)}  ${String(r.radius).padStart(12)}  ${r.full.toFixed(0).padStart(9)} ms  ${r.inc.toFixed(0).padStart(13)} ms  ${(r.full / r.inc).toFixed(1).padStart(8)}x`);
+  console.log(
+    `${r.sym.padEnd(17)} ${String(r.changes).padStart(7)}  ${String(r.radius).padStart(12)}  ${r.full.toFixed(0).padStart(9)} ms  ${r.inc.toFixed(0).padStart(13)} ms  ${(r.full / r.inc).toFixed(1).padStart(8)}x`,
+  );
 }
-console.log(`total 10 symbols: full ${totalFull.toFixed(0)} ms (${(totalFull / makeMs).toFixed(2)}x make olddefconfig), ` +
-  `olddefconfigFrom ${totalInc.toFixed(0)} ms (${(totalInc / makeMs).toFixed(2)}x make olddefconfig), speed-up ${(totalFull / totalInc).toFixed(1)}x`);
+console.log(
+  `total 10 symbols: full ${totalFull.toFixed(0)} ms (${(totalFull / makeMs).toFixed(2)}x make olddefconfig), ` +
+    `olddefconfigFrom ${totalInc.toFixed(0)} ms (${(totalInc / makeMs).toFixed(2)}x make olddefconfig), speed-up ${(totalFull / totalInc).toFixed(1)}x`,
+);

@@ -168,7 +168,9 @@ const candMed = median(candTimes);
 const incMed = median(incTimes);
 const lines = [
   `kconfig bench, Debian linux-source-6.1 (${src.split('/').pop()}), ARCH=${ARCH}, input: defconfig`,
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
   `make olddefconfig (C conf, ${MAKE_RUNS} runs):        median ${ms(makeMed)}  [${makeTimes.map(ms).join(', ')}]`,
   `ktrim parse, cold (${coldMisses} $(shell) runs, ${PARSE_RUNS} runs): median ${ms(coldMed)}  [${coldTimes.map(ms).join(', ')}]  = ${(coldMed / makeMed).toFixed(2)} × make`,
   `ktrim parse, cached shell (${PARSE_RUNS} runs):        median ${ms(warmMed)}  [${warmTimes.map(ms).join(', ')}]  = ${(warmMed / makeMed).toFixed(3)} × make (best ${(Math.min(...warmTimes) / Math.min(...makeTimes)).toFixed(3)})  (goal ≤ 0.2)`,

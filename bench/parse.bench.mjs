@@ -96,18 +96,30 @@ try {
   });
   const grep20Ms = time(() => grepCount(logs));
   // The same 20 logs through the built CLI, as a user runs it (node start included).
-  const cliMs = time(() => execFileSync(process.execPath, ['bin/ktrim', 'report', ...logs, '--top', '25'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+  const cliMs = time(() =>
+    execFileSync(process.execPath, ['bin/ktrim', 'report', ...logs, '--top', '25'], { stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
 
   const f = (x) => Math.round(x).toLocaleString('en-US');
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`machine: ${cpus().length} × ${cpu}, node ${process.version}; median of ${RUNS} runs`);
   console.log(`capture: ${f(TARGET_LINES)} lines, ${(text.length / 1e6).toFixed(1)} MB, ${f(parsed.initcalls.length)} initcalls parsed`);
-  console.log(`load:     ${loadavg().map((x) => x.toFixed(1)).join(' ')} (1/5/15 min)`);
-  console.log(`parse:    ${parseMs.toFixed(1)} ms  ${f(parseRate)} lines/s; CPU ${cpuMs.get(parseFn).toFixed(1)} ms  ${f(parseCpuRate)} lines per CPU second`);
+  console.log(
+    `load:     ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (1/5/15 min)`,
+  );
+  console.log(
+    `parse:    ${parseMs.toFixed(1)} ms  ${f(parseRate)} lines/s; CPU ${cpuMs.get(parseFn).toFixed(1)} ms  ${f(parseCpuRate)} lines per CPU second`,
+  );
   console.log(`grep -c:  ${grepMs.toFixed(1)} ms  ${f(grepRate)} lines/s (baseline, includes process start)`);
   console.log(`ratio:    parse is ${(parseRate / grepRate).toFixed(2)} × grep's speed`);
-  console.log(`goal:     ≥ ${f(GOAL_LINES_PER_S)} lines/s: ${parseRate >= GOAL_LINES_PER_S ? 'met' : 'NOT met'} (wall), ${parseCpuRate >= GOAL_LINES_PER_S ? 'met' : 'NOT met'} (CPU)`);
-  console.log(`report:   20 logs, ${f(logLines)} lines: ${reportMs.toFixed(1)} ms (read + parse + rank + text), grep -c: ${grep20Ms.toFixed(1)} ms, ratio ${(reportMs / grep20Ms).toFixed(1)} × grep's time`);
+  console.log(
+    `goal:     ≥ ${f(GOAL_LINES_PER_S)} lines/s: ${parseRate >= GOAL_LINES_PER_S ? 'met' : 'NOT met'} (wall), ${parseCpuRate >= GOAL_LINES_PER_S ? 'met' : 'NOT met'} (CPU)`,
+  );
+  console.log(
+    `report:   20 logs, ${f(logLines)} lines: ${reportMs.toFixed(1)} ms (read + parse + rank + text), grep -c: ${grep20Ms.toFixed(1)} ms, ratio ${(reportMs / grep20Ms).toFixed(1)} × grep's time`,
+  );
   console.log(`cli:      node bin/ktrim report <20 logs> --top 25: ${cliMs.toFixed(1)} ms`);
   if (!out.includes('crypto_algapi_init')) throw new Error('the 20-log report lost its top initcall');
 } finally {

@@ -32,8 +32,10 @@ export async function main(argv: string[]): Promise<number> {
     .strictCommands()
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new KtrimError(msg, ExitCode.input);
+      // yargs' own argument errors (YError: a missing option value, a failed
+      // coerce) are the user's input, not ktrim's bug.
+      if (err && !(err.name === 'YError')) throw err;
+      throw new KtrimError(msg ?? err?.message ?? 'bad arguments', ExitCode.input);
     })
     .help()
     .version();

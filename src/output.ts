@@ -95,7 +95,8 @@ export async function checkOutput(output: string, rules: OutputRules = {}): Prom
   for (const tree of rules.trees ?? []) {
     if (tree === undefined) continue;
     const root = await realOrResolved(tree);
-    if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) fail(`is inside the kernel tree ${tree}, which ktrim never writes to`);
+    if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))
+      fail(`is inside the kernel tree ${tree}, which ktrim never writes to`);
   }
   return real;
 }
@@ -129,7 +130,12 @@ export async function writeOutput(real: string, data: string | Buffer, shownAs: 
     await writeFileAtomic(real, data);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'cannot write: no such directory' : `cannot write (${code ?? (err as Error).message})`, shownAs, undefined, { cause: err });
+    throw new InputError(
+      code === 'ENOENT' ? 'cannot write: no such directory' : `cannot write (${code ?? (err as Error).message})`,
+      shownAs,
+      undefined,
+      { cause: err },
+    );
   }
 }
 

@@ -91,7 +91,12 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals, orLeader = t
 
 /** An executable file named `name` (searched on `path` when it has no slash), or undefined. */
 export function findExecutable(name: string, path: string | undefined = process.env.PATH): string | undefined {
-  const candidates = name.includes('/') ? [name] : (path ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates = name.includes('/')
+    ? [name]
+    : (path ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
   return candidates.find((c) => {
     try {
       accessSync(c, constants.X_OK);
@@ -119,7 +124,11 @@ let setpriv: string | null | undefined;
 function deathSignalPrefix(logger?: Logger): string[] {
   if (setpriv === undefined) setpriv = findExecutable('setpriv') ?? findExecutable('/usr/bin/setpriv') ?? null;
   if (setpriv) return [setpriv, '--pdeathsig', 'KILL', '--'];
-  warnOnce('setpriv', "setpriv not found (Debian's util-linux): children started now may outlive ktrim if it is killed with SIGKILL", logger);
+  warnOnce(
+    'setpriv',
+    "setpriv not found (Debian's util-linux): children started now may outlive ktrim if it is killed with SIGKILL",
+    logger,
+  );
   return [];
 }
 
@@ -157,7 +166,11 @@ function register(pid: number | undefined, argv: readonly string[], logger?: Log
   try {
     return r.register(pid, argv);
   } catch (err) {
-    warnOnce('registry', `cannot record children under ${r.dir} (${(err as Error).message}): a later run could not reap them after a kill -9`, logger);
+    warnOnce(
+      'registry',
+      `cannot record children under ${r.dir} (${(err as Error).message}): a later run could not reap them after a kill -9`,
+      logger,
+    );
     return undefined;
   }
 }
@@ -222,30 +235,28 @@ export function startChild(argv: readonly string[], opts: StartOptions = {}): Ch
     },
   };
   const entry = register(sub.pid, argv, opts.logger);
-  (child as { done: Promise<ChildResult> }).done = sub.then(
-    (r) => {
-      if (timer) clearTimeout(timer);
-      live.delete(child);
-      for (const s of ['stdout', 'stderr'] as const) {
-        if (pending[s] && opts.onLine) opts.onLine({ hostMs: performance.now(), stream: s, text: pending[s] });
-        pending[s] = '';
-      }
-      // The leader is gone; make sure nothing it started lingers. Group only:
-      // the leader's pid is free for reuse now, its group id is not while members live.
-      killGroup(sub.pid, 'SIGKILL', false);
-      if (entry) childRegistry()?.unregister(entry);
-      return {
-        argv,
-        pid: sub.pid,
-        exitCode: r.exitCode,
-        signal: r.signal ?? undefined,
-        timedOut,
-        killed,
-        startMs,
-        endMs: performance.now(),
-      };
-    },
-  );
+  (child as { done: Promise<ChildResult> }).done = sub.then((r) => {
+    if (timer) clearTimeout(timer);
+    live.delete(child);
+    for (const s of ['stdout', 'stderr'] as const) {
+      if (pending[s] && opts.onLine) opts.onLine({ hostMs: performance.now(), stream: s, text: pending[s] });
+      pending[s] = '';
+    }
+    // The leader is gone; make sure nothing it started lingers. Group only:
+    // the leader's pid is free for reuse now, its group id is not while members live.
+    killGroup(sub.pid, 'SIGKILL', false);
+    if (entry) childRegistry()?.unregister(entry);
+    return {
+      argv,
+      pid: sub.pid,
+      exitCode: r.exitCode,
+      signal: r.signal ?? undefined,
+      timedOut,
+      killed,
+      startMs,
+      endMs: performance.now(),
+    };
+  });
   live.add(child);
   if (opts.timeoutMs !== undefined) {
     timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 // Prints the plain closing line CI reads ("N passed, N failed"), and, when
 // KTRIM_TEST_TALLY names a file, adds this run's counts to it so `make test`
 // can print one total over its unit and end-to-end runs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest loads reporters as CommonJS
 const fs = require('node:fs');
 
 class SummaryReporter {

@@ -12,7 +12,13 @@ import writeFileAtomic from 'write-file-atomic';
 import { sourceIdentity } from '../build/source-id.js';
 import { cacheRoot } from '../cache.js';
 import { InputError } from '../errors.js';
-import { deserializeSourceIndex, serializeSourceIndex, SourceIndexBuilder, SOURCE_INDEX_FORMAT, type SourceIndex } from '../initcall/attribute.js';
+import {
+  deserializeSourceIndex,
+  serializeSourceIndex,
+  SourceIndexBuilder,
+  SOURCE_INDEX_FORMAT,
+  type SourceIndex,
+} from '../initcall/attribute.js';
 import type { Logger } from '../ui/log.js';
 
 export interface LoadIndexOptions {
@@ -33,7 +39,6 @@ export interface LoadedIndex {
   /** Wall time of the load or build, ms. */
   ms: number;
 }
-
 
 const MAX_HEADER_BYTES = 256 * 1024;
 
@@ -92,7 +97,16 @@ export async function buildIndexFromTree(srctree: string, opts: { arch?: string;
     if (path.endsWith('.h') && !(bytes.includes('module_') || bytes.includes('initcall') || bytes.includes('builtin_'))) continue;
     // A .c file without any of these has no registration, helper or __init
     // definition (~40 % of the tree): only its count matters.
-    if (path.endsWith('.c') && !(bytes.includes('__init') || bytes.includes('initcall') || bytes.includes('module_') || bytes.includes('builtin_') || bytes.includes('driver'))) {
+    if (
+      path.endsWith('.c') &&
+      !(
+        bytes.includes('__init') ||
+        bytes.includes('initcall') ||
+        bytes.includes('module_') ||
+        bytes.includes('builtin_') ||
+        bytes.includes('driver')
+      )
+    ) {
       builder.add({ path, text: '' });
       continue;
     }

@@ -133,11 +133,19 @@ export function analyzeBoots(boots: readonly AnalyzableBoot[]): BootAnalysis {
     const to = present[i];
     const ds = per.map((p) => p[to.key]!.ms - p[from.key]!.ms);
     const s = summarize(ds);
-    phases.push({ from: from.key, to: to.key, label: `${from.label} → ${to.label}`, n: s.n, ms: s, percent: (100 * s.mean) / totalMs.mean });
+    phases.push({
+      from: from.key,
+      to: to.key,
+      label: `${from.label} → ${to.label}`,
+      n: s.n,
+      ms: s,
+      percent: (100 * s.mean) / totalMs.mean,
+    });
     if (s.min < 0) warnings.push(`phase "${from.label} → ${to.label}" is negative in some boots: the guest clock mapping is off`);
   }
   const missing = LANDMARKS.filter((l) => !present.includes(l)).map((l) => l.label);
-  if (missing.length) warnings.push(`landmarks not seen in every boot (boot with --dmesg or --initcall-debug for guest-side ones): ${missing.join(', ')}`);
+  if (missing.length)
+    warnings.push(`landmarks not seen in every boot (boot with --dmesg or --initcall-debug for guest-side ones): ${missing.join(', ')}`);
   const consoleCost = estimateConsoleCost(boots);
   if (consoleCost && consoleCost.percentOfMarker > CONSOLE_WARN_PERCENT) {
     warnings.push(
@@ -164,7 +172,8 @@ export function consoleRate(lines: readonly ConsoleLine[], gapMs = 30): { usPerC
   const chunks: { ms: number; chars: number }[] = [];
   for (const l of seg) {
     const last = chunks[chunks.length - 1];
-    if (last && last.ms === l.ms) last.chars += l.text.length + 2; // CR LF
+    if (last && last.ms === l.ms)
+      last.chars += l.text.length + 2; // CR LF
     else chunks.push({ ms: l.ms, chars: l.text.length + 2 });
   }
   let ms = 0;

@@ -15,7 +15,15 @@ import { interruption } from '../process.js';
 import { summarizeOrNull, type Summary } from '../stats/summary.js';
 import type { Logger } from '../ui/log.js';
 import { buildInitramfs, defaultInitramfsDeps, DMESG_FLAG, MARKERS, type InitramfsDeps } from './initramfs.js';
-import { between, guestLandmarks, hostLandmarks, parseFree, type FreeMemory, type GuestLandmarks, type HostLandmarks } from './landmarks.js';
+import {
+  between,
+  guestLandmarks,
+  hostLandmarks,
+  parseFree,
+  type FreeMemory,
+  type GuestLandmarks,
+  type HostLandmarks,
+} from './landmarks.js';
 import { defaultQemuDeps, runQemu, type Accel, type BootEnding, type ConsoleLine, type QemuDeps } from './qemu.js';
 
 export interface BootRequest {
@@ -144,7 +152,12 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   const timeoutS = positive(req.timeoutS, DEFAULTS.timeoutS, '--timeout');
   const initrd = req.initrd
     ? resolve(req.initrd)
-    : (await buildInitramfs({ testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir }, deps.initramfs)).path;
+    : (
+        await buildInitramfs(
+          { testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir },
+          deps.initramfs,
+        )
+      ).path;
   const append = composeAppend(req);
 
   let rawLog: WriteStream | undefined;
@@ -236,8 +249,18 @@ export const METRICS = {
   initMs: { label: '/init started (start marker)', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.initMs },
   markerMs: { label: 'end marker', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.markerMs },
   wallMs: { label: 'qemu wall time', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.wallMs },
-  guestInitUptimeMs: { label: '/init started (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootFigures) => us2ms(r.guest.initUptimeUs) },
-  guestMarkerUptimeMs: { label: 'end marker (guest uptime)', unit: 'ms', clock: 'guest', get: (r: BootFigures) => us2ms(r.guest.markerUptimeUs) },
+  guestInitUptimeMs: {
+    label: '/init started (guest uptime)',
+    unit: 'ms',
+    clock: 'guest',
+    get: (r: BootFigures) => us2ms(r.guest.initUptimeUs),
+  },
+  guestMarkerUptimeMs: {
+    label: 'end marker (guest uptime)',
+    unit: 'ms',
+    clock: 'guest',
+    get: (r: BootFigures) => us2ms(r.guest.markerUptimeUs),
+  },
   qemuPeakRssMb: { label: 'qemu peak RSS (VmHWM)', unit: 'MiB', clock: '', get: (r: BootFigures) => kb2mb(r.memory.qemuPeakRssKb) },
   guestUsedMb: { label: 'guest used (free -m)', unit: 'MiB', clock: '', get: (r: BootFigures) => r.memory.guest?.usedMb },
   guestTotalMb: { label: 'guest total (free -m)', unit: 'MiB', clock: '', get: (r: BootFigures) => r.memory.guest?.totalMb },
@@ -282,7 +305,10 @@ export function summarizeBoots(boots: readonly BootFigures[]): Partial<Record<Me
 export async function withInitramfs(req: BootRequest, deps: BootDeps): Promise<BootRequest> {
   if (req.initrd) return req;
   if (req.testScript && !existsSync(req.testScript)) throw new InputError('test script not found', req.testScript);
-  const { path } = await buildInitramfs({ testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir }, deps.initramfs);
+  const { path } = await buildInitramfs(
+    { testScript: req.testScript, modules: req.modules, extraFiles: req.extraFiles, cacheDir: deps.cacheDir },
+    deps.initramfs,
+  );
   return { ...req, initrd: path, testScript: undefined, modules: undefined, extraFiles: undefined, expectTest: Boolean(req.testScript) };
 }
 

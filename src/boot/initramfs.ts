@@ -81,11 +81,7 @@ export function initScript(opts: { hasTest: boolean; modules: string[] }): strin
   ];
   for (const m of opts.modules) lines.push(`insmod /lib/modules/ktrim/${m} || echo "KTRIM-INSMOD-FAILED ${m}"`);
   if (opts.hasTest) {
-    lines.push(
-      `echo ${MARKERS.testBegin}`,
-      '/bin/sh /ktrim-test.sh',
-      `echo "${MARKERS.testEnd} rc=$?"`,
-    );
+    lines.push(`echo ${MARKERS.testBegin}`, '/bin/sh /ktrim-test.sh', `echo "${MARKERS.testEnd} rc=$?"`);
   }
   lines.push(
     'read up idle < /proc/uptime',
@@ -161,7 +157,10 @@ export async function buildInitramfs(opts: InitramfsOptions = {}, deps: Initramf
     (opts.modules ?? []).map(async (p) => ({ name: basename(p), data: await readInput(p, 'kernel module') })),
   );
   const extraFiles = await Promise.all(
-    Object.entries(opts.extraFiles ?? {}).map(async ([path, host]) => ({ path: path.replace(/^\/+/, ''), data: await readInput(host, 'extra file') })),
+    Object.entries(opts.extraFiles ?? {}).map(async ([path, host]) => ({
+      path: path.replace(/^\/+/, ''),
+      data: await readInput(host, 'extra file'),
+    })),
   );
   const testScript = opts.testScript ? await readInput(opts.testScript, 'test script') : undefined;
   const init = initScript({ hasTest: Boolean(testScript), modules: modules.map((m) => m.name) });

@@ -109,7 +109,10 @@ export function between(lines: readonly ConsoleLine[], begin: string, end: strin
 
 /** busybox `free -m`: the `Mem:` row. */
 export function parseFree(lines: readonly string[]): FreeMemory | undefined {
-  const header = lines.find((l) => /\btotal\b/.test(l))?.trim().split(/\s+/);
+  const header = lines
+    .find((l) => /\btotal\b/.test(l))
+    ?.trim()
+    .split(/\s+/);
   const mem = lines.find((l) => /^\s*Mem:/.test(l));
   if (!header || !mem) return undefined;
   const values = mem.trim().split(/\s+/).slice(1).map(Number);

@@ -177,7 +177,13 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
   for (const k of req.kernels) await checkBzImage(k.path);
   const common = await withInitramfs({ ...req.common, kernel: req.kernels[0].path }, deps); // built once for all cells
   // What makes a journaled boot reusable: the cell and everything the boots share.
-  const shared = { initrd: common.initrd, timeoutS: common.timeoutS, accel: common.accel, extraQemuArgs: common.extraQemuArgs, expectTest: common.expectTest };
+  const shared = {
+    initrd: common.initrd,
+    timeoutS: common.timeoutS,
+    accel: common.accel,
+    extraQemuArgs: common.extraQemuArgs,
+    expectTest: common.expectTest,
+  };
   const journaled = req.journal ? readJournal(req.journal) : new Map<string, BootFigures>();
   let resumed = 0;
   for (const cell of flat) {
@@ -210,7 +216,11 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
           append: cell.append,
           smp: cell.smp,
           memoryMb: cell.memoryMb,
-          logName: `${cell.kernel.label}-smp${cell.smp}-m${cell.memoryMb}-a${req.appends.indexOf(cell.append)}-${isWarmup ? 'warmup' : 'boot'}-${round + 1}`.replace(/[^\w.-]+/g, '_'),
+          logName:
+            `${cell.kernel.label}-smp${cell.smp}-m${cell.memoryMb}-a${req.appends.indexOf(cell.append)}-${isWarmup ? 'warmup' : 'boot'}-${round + 1}`.replace(
+              /[^\w.-]+/g,
+              '_',
+            ),
         },
         deps,
       );
@@ -233,11 +243,18 @@ export async function benchmarkRange(req: RangeRequest, deps: BootDeps): Promise
       .map((a) => axisLabel(a, row[0]))
       .join(', ');
     const base = row[0];
-    const baseSamples = boots.get(base)!.map(get).filter((x): x is number => x !== undefined);
+    const baseSamples = boots
+      .get(base)!
+      .map(get)
+      .filter((x): x is number => x !== undefined);
     const cellsOut: RangeCell[] = row.map((c, i) => {
-      const samples = boots.get(c)!.map(get).filter((x): x is number => x !== undefined);
+      const samples = boots
+        .get(c)!
+        .map(get)
+        .filter((x): x is number => x !== undefined);
       const summary = summarizeOrNull(samples);
-      if (!summary) throw new InputError(`no "${METRICS[metric].label}" figure in the boots of ${c.kernel.path} (is it printed on this console?)`);
+      if (!summary)
+        throw new InputError(`no "${METRICS[metric].label}" figure in the boots of ${c.kernel.path} (is it printed on this console?)`);
       const out: RangeCell = { ...c, samples, summary, all: summarizeBoots(boots.get(c)!), verdict: 'baseline' };
       if (i > 0) {
         out.vsBaseline = welchTTest(baseSamples, samples, alpha);
@@ -265,7 +282,11 @@ export function formatRangeTable(r: RangeResult): string {
   ]);
   const all = [head, ...body];
   const widths = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return (
     `${m.label} (${m.clock ? m.clock + ' clock, ' : ''}${m.unit}), mean ± sd of ${r.runs} boots; ` +
     `"improves/degrades" only where Welch's t-test against the first column gives p < ${r.alpha}\n` +

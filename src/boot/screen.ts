@@ -107,7 +107,9 @@ export async function screenCandidates(req: ScreenRequest, deps: BootDeps): Prom
   await checkBzImage(kernel);
   const cfgFile = req.kernelConfig?.file ?? 'the kernel config';
   if (req.kernelConfig && !configHasKallsyms(req.kernelConfig)) {
-    throw new InputError(`${kernel} is built without CONFIG_KALLSYMS (${cfgFile}): initcall_blacklist= matches names, so it would skip nothing; rebuild with CONFIG_KALLSYMS=y`);
+    throw new InputError(
+      `${kernel} is built without CONFIG_KALLSYMS (${cfgFile}): initcall_blacklist= matches names, so it would skip nothing; rebuild with CONFIG_KALLSYMS=y`,
+    );
   }
   if (!req.candidates.length) throw new InputError('nothing to screen: no candidate initcalls');
   for (const c of req.candidates) {
@@ -137,10 +139,14 @@ export async function screenCandidates(req: ScreenRequest, deps: BootDeps): Prom
 
   const base = await bootVariant('baseline', userAppend);
   if (base.failed) {
-    throw new BootError(`the baseline boot of ${kernel} did not reach the end marker (${base.failed.ending}: ${base.failed.endingDetail}): nothing to compare with`);
+    throw new BootError(
+      `the baseline boot of ${kernel} did not reach the end marker (${base.failed.ending}: ${base.failed.endingDetail}): nothing to compare with`,
+    );
   }
   if (bootLacksKallsyms(base.boots[0])) {
-    throw new InputError(`${kernel} prints initcalls as bare addresses: it has no CONFIG_KALLSYMS, so initcall_blacklist= would skip nothing; rebuild with CONFIG_KALLSYMS=y`);
+    throw new InputError(
+      `${kernel} prints initcalls as bare addresses: it has no CONFIG_KALLSYMS, so initcall_blacklist= would skip nothing; rebuild with CONFIG_KALLSYMS=y`,
+    );
   }
   const baseTotals = base.boots.map((b) => b.totalInitcallUs);
   const baseToInit = base.boots.map((b) => b.landmarks.runInitUs).filter((x): x is number => x !== undefined);
@@ -148,7 +154,9 @@ export async function screenCandidates(req: ScreenRequest, deps: BootDeps): Prom
   const out: ScreenedCandidate[] = [];
   for (const c of req.candidates) {
     const names = new Set(c.initcalls);
-    const perBootBaseline = base.boots.map((b) => b.initcalls.filter((r) => names.has(r.fn) && !r.async).reduce((t, r) => t + (r.durationUs ?? 0), 0));
+    const perBootBaseline = base.boots.map((b) =>
+      b.initcalls.filter((r) => names.has(r.fn) && !r.async).reduce((t, r) => t + (r.durationUs ?? 0), 0),
+    );
     const notInBaseline = c.initcalls.filter((f) => !base.boots.some((b) => b.initcalls.some((r) => r.fn === f)));
     const append = `${userAppend} initcall_blacklist=${c.initcalls.join(',')}`;
     const v = await bootVariant(`screen-${out.length + 1}`, append);
@@ -184,17 +192,27 @@ const f1 = (x: number | null | undefined) => (x === null || x === undefined ? '-
 
 export function formatScreenText(r: ScreenResult): string {
   const b = r.baseline.totalInitcallMs;
-  const out = [`baseline: ${r.baseline.boots} boot(s) of ${r.kernel}, total initcall time ${f1(b.medianMs)}${b.sdMs === null ? ' ms (median; one boot: no sd)' : ` ± ${f1(b.sdMs)} ms (median ± sd)`}`, ''];
+  const out = [
+    `baseline: ${r.baseline.boots} boot(s) of ${r.kernel}, total initcall time ${f1(b.medianMs)}${b.sdMs === null ? ' ms (median; one boot: no sd)' : ` ± ${f1(b.sdMs)} ms (median ± sd)`}`,
+    '',
+  ];
   out.push('candidate                          predicted  baseline   screened  p       skipped  boot');
   for (const c of r.candidates) {
     const boot = c.breaksBoot ? `BREAKS (${c.ending})` : 'ok';
-    const skipped = c.skipped ? 'yes' : c.breaksBoot && c.boots === 1 && c.stillCalled.length === 0 ? '?' : `no: ${c.stillCalled.join(',') || '-'}`;
+    const skipped = c.skipped
+      ? 'yes'
+      : c.breaksBoot && c.boots === 1 && c.stillCalled.length === 0
+        ? '?'
+        : `no: ${c.stillCalled.join(',') || '-'}`;
     out.push(
       `${c.id.padEnd(34)} ${f1(c.predictedMs).padStart(9)}  ${f1(c.baselineMs?.medianMs).padStart(8)}  ${f1(c.screenedMs).padStart(9)}  ${(c.welch ? c.welch.p.toFixed(3) : '-').padEnd(6)}  ${skipped.padEnd(7)}  ${boot}`,
     );
     if (c.breaksBoot) out.push(`    ${c.endingDetail}`);
     if (c.notInBaseline.length) out.push(`    not called in the baseline boots: ${c.notInBaseline.join(', ')}`);
   }
-  out.push('', 'ms; predicted: from propose; baseline: these initcalls in this run; screened: baseline total initcall time minus the candidate\'s (medians)');
+  out.push(
+    '',
+    "ms; predicted: from propose; baseline: these initcalls in this run; screened: baseline total initcall time minus the candidate's (medians)",
+  );
   return out.join('\n') + '\n';
 }

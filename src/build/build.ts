@@ -58,7 +58,14 @@ async function readStored(buildDir: string): Promise<StoredResult | undefined> {
 
 function fromStored(r: StoredResult, t0: number): BuildResult {
   const { version: _v, builtAt: _b, ...rest } = r;
-  return { ...rest, reusedFrom: undefined, reusedDistance: undefined, cacheHit: true, makeCommands: [], seconds: (performance.now() - t0) / 1000 };
+  return {
+    ...rest,
+    reusedFrom: undefined,
+    reusedDistance: undefined,
+    cacheHit: true,
+    makeCommands: [],
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** Complete builds of a source (those with a result.json), other than `except`. */
@@ -75,7 +82,11 @@ async function completeBuilds(root: string, except: string): Promise<string[]> {
 }
 
 /** The complete build whose .config is closest to `config`. */
-export async function nearestBuild(root: string, except: string, config: DotConfig): Promise<{ dir: string; distance: number } | undefined> {
+export async function nearestBuild(
+  root: string,
+  except: string,
+  config: DotConfig,
+): Promise<{ dir: string; distance: number } | undefined> {
   let best: { dir: string; distance: number } | undefined;
   for (const dir of await completeBuilds(root, except)) {
     const other = parseDotConfig(await readFile(join(dir, 'obj', '.config'), 'utf8'), join(dir, 'obj', '.config'), { strict: false });
@@ -129,7 +140,10 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
       );
     }
   }
-  const request = readConfigRequest(abs(req.config), req.base === undefined || (BASE_TARGETS as readonly string[]).includes(req.base) ? req.base : abs(req.base));
+  const request = readConfigRequest(
+    abs(req.config),
+    req.base === undefined || (BASE_TARGETS as readonly string[]).includes(req.base) ? req.base : abs(req.base),
+  );
   // ARCH as plain make would set it (--arch, then $ARCH, then SUBARCH); passed to make explicitly.
   const arch = resolveMakeArch({ arch: req.arch, makeVars: req.makeVars, env, machine: deps.machine ?? machine() }).ARCH;
   const target = req.target ?? (srcArch(arch) === 'x86' ? 'bzImage' : 'Image');

@@ -9,14 +9,25 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheRoot } from '../cache.js';
-import { loadKconfigSync, makefileKernelVersion, type KconfigEnv, type KconfigHost, type KconfigTree, type LoadOptions } from '../kconfig/tree.js';
+import {
+  loadKconfigSync,
+  makefileKernelVersion,
+  type KconfigEnv,
+  type KconfigHost,
+  type KconfigTree,
+  type LoadOptions,
+} from '../kconfig/tree.js';
 import { hostMakeArch, type MakeArch } from './arch.js';
 import { createShellRunner, type CachedShellRunner } from './shell-cache.js';
 
 /** First line of `LC_ALL=C <cmd> --version 2>/dev/null` ('' when it fails), as the Makefile's CC_VERSION_TEXT. */
 export function versionLine(cmd: string): string {
   try {
-    return execFileSync(cmd, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } }).split('\n')[0];
+    return execFileSync(cmd, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, LC_ALL: 'C' },
+    }).split('\n')[0];
   } catch {
     return '';
   }
@@ -36,7 +47,9 @@ function clangFlags(a: MakeArch, env: Record<string, string | undefined>): strin
     s390: 's390x-linux-gnu',
     x86: 'x86_64-linux-gnu',
   };
-  const target = a.CROSS_COMPILE ? a.CROSS_COMPILE.replace(/-$/, '').split('/').pop()! : (targets[a.SRCARCH === 'um' ? a.SUBARCH : a.SRCARCH] ?? '');
+  const target = a.CROSS_COMPILE
+    ? a.CROSS_COMPILE.replace(/-$/, '').split('/').pop()!
+    : (targets[a.SRCARCH === 'um' ? a.SUBARCH : a.SRCARCH] ?? '');
   const flags = target ? [`--target=${target}`] : [];
   flags.push(env.LLVM_IAS === '0' ? '-fno-integrated-as' : '-fintegrated-as');
   flags.push('-Werror=unknown-warning-option', '-Werror=ignored-optimization-argument');

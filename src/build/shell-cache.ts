@@ -51,7 +51,12 @@ export interface ShellOutcome {
 }
 
 /** Run one command the way do_shell() does, without cache; also says whether it ended cleanly. */
-export function runShellCommandOutcome(cmd: string, env: Record<string, string | undefined>, cwd: string, timeoutMs = 60_000): ShellOutcome {
+export function runShellCommandOutcome(
+  cmd: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  timeoutMs = 60_000,
+): ShellOutcome {
   const r = spawnSync('/bin/sh', ['-c', cmd], {
     cwd,
     env: env as NodeJS.ProcessEnv,

@@ -48,7 +48,11 @@ export function kernelVersionOf(dir: string): { version: string; lines: string }
     throw new InputError('not a kernel source tree (no top-level Makefile and Kconfig)', dir);
   }
   const text = readFileSync(makefile, 'utf8').split('\n').slice(0, 20);
-  const get = (k: string) => text.find((l) => l.startsWith(`${k} =`))?.slice(k.length + 2).trim();
+  const get = (k: string) =>
+    text
+      .find((l) => l.startsWith(`${k} =`))
+      ?.slice(k.length + 2)
+      .trim();
   const [v, p, s, e] = ['VERSION', 'PATCHLEVEL', 'SUBLEVEL', 'EXTRAVERSION'].map(get);
   if (v === undefined || p === undefined) throw new InputError('no VERSION/PATCHLEVEL lines: not a kernel Makefile', makefile);
   return { version: makefileKernelVersion(text.join('\n')), lines: `${v} ${p} ${s} ${e}` };

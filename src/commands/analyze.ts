@@ -33,7 +33,10 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
     y
       .positional('logs', { type: 'string', array: true, describe: '*.console.ts.log files kept by ktrim boot --keep-logs' })
       .option('kernel', { type: 'string', describe: 'bzImage to boot and analyze' })
-      .option('append', { type: 'string', describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)" })
+      .option('append', {
+        type: 'string',
+        describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)",
+      })
       .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })
@@ -45,7 +48,9 @@ export const analyzeCommand: CommandModule<GlobalArgs, AnalyzeArgs> = {
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
     // Checked before any boot: a bad --svg must not cost minutes of qemu first.
-    const svgReal = argv.svg ? await checkOutput(argv.svg, { inputs: [argv.kernel, ...(argv.logs ?? []), ...bootInputs(argv)], flag: '--svg' }) : undefined;
+    const svgReal = argv.svg
+      ? await checkOutput(argv.svg, { inputs: [argv.kernel, ...(argv.logs ?? []), ...bootInputs(argv)], flag: '--svg' })
+      : undefined;
     let boots: AnalyzableBoot[];
     if (argv.kernel) {
       if (argv.logs?.length) throw new InputError('give either --kernel or log files, not both');

@@ -9,7 +9,16 @@ import { basename, resolve } from 'node:path';
 import { buildKernel } from '../build/build.js';
 import { realMakeRunner } from '../build/make.js';
 import { defaultBootDeps, METRICS, type MetricName } from '../boot/boot.js';
-import { AXES, benchmarkRange, formatRangeTable, kernelsInDirectory, labelKernels, axisLabel, type Axis, type KernelChoice } from '../boot/range.js';
+import {
+  AXES,
+  benchmarkRange,
+  formatRangeTable,
+  kernelsInDirectory,
+  labelKernels,
+  axisLabel,
+  type Axis,
+  type KernelChoice,
+} from '../boot/range.js';
 import { InputError } from '../errors.js';
 import { bootInputs, bootOptions, commonBootRequest, describeBoot, warnAccel, type CommonBootArgs } from './boot.js';
 import { checkOutput } from '../output.js';
@@ -35,7 +44,9 @@ export interface BenchRangeArgs extends GlobalArgs, CommonBootArgs {
 
 /** "1,4" → [1, 4]; a one-line InputError naming the flag otherwise. */
 export function parseList(flag: string, text: string): number[] {
-  const parts = String(text).split(',').map((s) => s.trim());
+  const parts = String(text)
+    .split(',')
+    .map((s) => s.trim());
   const out = parts.map(Number);
   if (!parts.length || out.some((n) => !Number.isInteger(n) || n <= 0)) {
     throw new InputError(`--${flag} ${JSON.stringify(text)}: expected positive integers separated by commas (e.g. 1,4)`);
@@ -49,7 +60,11 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
   builder: (y) =>
     y
       .option('kernel', { type: 'string', array: true, describe: 'bzImage, or a directory of them (repeatable)' })
-      .option('config', { type: 'string', array: true, describe: 'config (or fragment with --base) to build first (repeatable; needs --source)' })
+      .option('config', {
+        type: 'string',
+        array: true,
+        describe: 'config (or fragment with --base) to build first (repeatable; needs --source)',
+      })
       .option('source', { type: 'string', describe: 'kernel source tree for --config' })
       .option('base', { type: 'string', describe: 'base for --config fragments: tinyconfig, defconfig, ... or a .config' })
       .option('append-variant', { type: 'string', array: true, describe: 'kernel parameters to compare (repeatable; "" for none)' })
@@ -61,17 +76,25 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
       .option('alpha', { type: 'number', default: 0.05, describe: 'significance level of the t-test' })
       .option('columns', { choices: AXES, describe: 'axis across the table (default: the first that varies)' })
       .option('keep-logs', { type: 'string', describe: 'directory for every boot’s console and dmesg logs' })
-      .option('journal', { type: 'string', describe: 'record finished boots here (JSON lines); rerun with the same file to resume a killed run' })
+      .option('journal', {
+        type: 'string',
+        describe: 'record finished boots here (JSON lines); rerun with the same file to resume a killed run',
+      })
       .options(bootOptions) as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
-    if (!Number.isInteger(argv.runs) || argv.runs < 2) throw new InputError(`--runs must be an integer ≥ 2 for a t-test (got ${argv.runs})`);
+    if (!Number.isInteger(argv.runs) || argv.runs < 2)
+      throw new InputError(`--runs must be an integer ≥ 2 for a t-test (got ${argv.runs})`);
     if (!(argv.alpha > 0 && argv.alpha < 1)) throw new InputError(`--alpha must be between 0 and 1 (got ${argv.alpha})`);
     const smp = parseList('smp', argv.smp);
     const memoryMb = parseList('memory', argv.memory);
     // The journal is read back and appended to: a regular file (or new), never an input, never in the kernel tree.
     const journal = argv.journal
-      ? await checkOutput(argv.journal, { inputs: [...(argv.kernel ?? []), ...(argv.config ?? []), argv.base, ...bootInputs(argv)], trees: [argv.source], flag: '--journal' })
+      ? await checkOutput(argv.journal, {
+          inputs: [...(argv.kernel ?? []), ...(argv.config ?? []), argv.base, ...bootInputs(argv)],
+          trees: [argv.source],
+          flag: '--journal',
+        })
       : undefined;
     const kernels: KernelChoice[] = [];
     const files: string[] = [];
@@ -83,10 +106,7 @@ export const benchRangeCommand: CommandModule<GlobalArgs, BenchRangeArgs> = {
     if (argv.config?.length) {
       if (!argv.source) throw new InputError('--config needs --source DIR (the kernel tree to build it from)');
       for (const config of argv.config) {
-        const built = await buildKernel(
-          { source: argv.source, config, base: argv.base, jobs: 2 },
-          { make: realMakeRunner, logger },
-        );
+        const built = await buildKernel({ source: argv.source, config, base: argv.base, jobs: 2 }, { make: realMakeRunner, logger });
         logger.info(`built ${config}: ${built.bzImage}${built.cacheHit ? ' (cache hit)' : ''}`);
         kernels.push({ label: basename(config), path: built.bzImage });
       }

@@ -44,7 +44,9 @@ export function commonBootRequest(argv: CommonBootArgs) {
 
 /** Files the boot flags read: an output (--svg, --journal) may be none of them. */
 export function bootInputs(argv: CommonBootArgs): string[] {
-  return [argv.initrd, argv.test, ...(argv.module ?? []), ...Object.values(parseAddFiles(argv['add-file']) ?? {})].filter((p): p is string => p !== undefined);
+  return [argv.initrd, argv.test, ...(argv.module ?? []), ...Object.values(parseAddFiles(argv['add-file']) ?? {})].filter(
+    (p): p is string => p !== undefined,
+  );
 }
 
 export interface BootArgs extends GlobalArgs, CommonBootArgs {
@@ -68,7 +70,11 @@ export const bootOptions = {
   json: { type: 'boolean', describe: 'Print results as JSON' },
   module: { type: 'string', array: true, describe: 'Kernel module (.ko) to insmod in the guest after the start marker (repeatable)' },
   'add-file': { type: 'string', array: true, describe: 'Extra initramfs file GUEST_PATH=HOST_FILE (repeatable)' },
-  'qemu-arg': { type: 'string', array: true, describe: 'Extra qemu argument, one per flag (repeatable): --qemu-arg=-icount --qemu-arg=shift=0,sleep=off' },
+  'qemu-arg': {
+    type: 'string',
+    array: true,
+    describe: 'Extra qemu argument, one per flag (repeatable): --qemu-arg=-icount --qemu-arg=shift=0,sleep=off',
+  },
 } as const;
 
 /** `--add-file /etc/x=./x` → { '/etc/x': './x' }; InputError on anything else. */
@@ -126,7 +132,10 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   builder: (y) =>
     y
       .option('kernel', { type: 'string', demandOption: true, describe: 'bzImage to boot' })
-      .option('append', { type: 'string', describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)" })
+      .option('append', {
+        type: 'string',
+        describe: "Kernel parameters after ktrim's console=ttyS0 panic=-1 (default: loglevel=6, a quiet console that keeps the banner)",
+      })
       .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })
@@ -138,7 +147,8 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
     if (!Number.isInteger(argv.runs) || argv.runs < 1) throw new InputError(`--runs must be a positive integer (got ${argv.runs})`);
-    if (!Number.isInteger(argv.warmup) || argv.warmup < 0) throw new InputError(`--warmup must be a non-negative integer (got ${argv.warmup})`);
+    if (!Number.isInteger(argv.warmup) || argv.warmup < 0)
+      throw new InputError(`--warmup must be a non-negative integer (got ${argv.warmup})`);
     const wantsDmesg = Boolean(argv['initcall-debug'] || argv.dmesg);
     const logDir =
       argv['keep-logs'] ??

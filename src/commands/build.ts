@@ -60,7 +60,11 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
   describe: 'Build a kernel out of tree (O=) under the cache; a cached config builds nothing',
   builder: (y) =>
     y
-      .option('source', { type: 'string', demandOption: true, describe: 'kernel source: a git tree or an unpacked tarball (never written to)' })
+      .option('source', {
+        type: 'string',
+        demandOption: true,
+        describe: 'kernel source: a git tree or an unpacked tarball (never written to)',
+      })
       .option('config', { type: 'string', demandOption: true, describe: 'a full .config, or with --base a merge_config.sh-style fragment' })
       .option('base', { type: 'string', describe: 'base for a fragment: tinyconfig, defconfig, allnoconfig or a .config file' })
       .option('out', { type: 'string', describe: 'also copy bzImage, System.map, .config and build.log here' })
@@ -68,15 +72,22 @@ export const buildCommand: CommandModule<GlobalArgs, BuildArgs> = {
       .option('jobs', { alias: 'j', type: 'number', describe: 'make -j (default: CPUs, or the distcc host slots)' })
       .option('cc', { type: 'string', describe: 'CC= for make, e.g. "distcc gcc" (default: "ccache gcc" when ccache is installed)' })
       .option('ccache', { type: 'boolean', default: true, describe: 'wrap gcc in ccache when installed (--no-ccache: never)' })
-      .option('make-var', { type: 'string', array: true, describe: 'extra make variable K=V (repeatable): LLVM=1, CROSS_COMPILE=..., KCFLAGS=...' })
+      .option('make-var', {
+        type: 'string',
+        array: true,
+        describe: 'extra make variable K=V (repeatable): LLVM=1, CROSS_COMPILE=..., KCFLAGS=...',
+      })
       .option('target', { type: 'string', describe: 'make target (default bzImage on x86)' })
       .option('strict', { type: 'boolean', describe: 'fail if olddefconfig changes a requested symbol' })
       .option('json', { type: 'boolean', describe: 'print the build result as JSON' }),
   handler: async (argv) => {
     const ctx = contextFrom(argv);
-    if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1)) throw new InputError(`--jobs ${argv.jobs}: expected a positive integer`);
+    if (argv.jobs !== undefined && (!Number.isInteger(argv.jobs) || argv.jobs < 1))
+      throw new InputError(`--jobs ${argv.jobs}: expected a positive integer`);
     const outRules: OutputRules = { inputs: [argv.config, argv.base], trees: [argv.source], flag: '--out' };
-    const outDir = argv.out ? await checkOut(argv.out, [argv.target ?? 'bzImage', 'System.map', '.config', 'build.log'], outRules) : undefined;
+    const outDir = argv.out
+      ? await checkOut(argv.out, [argv.target ?? 'bzImage', 'System.map', '.config', 'build.log'], outRules)
+      : undefined;
     let result = await buildKernel(
       {
         source: argv.source,

@@ -25,7 +25,10 @@ export async function readDotConfigFile(path: string): Promise<DotConfig> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a .config' : `cannot read (${code})`, path);
+    throw new InputError(
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a .config' : `cannot read (${code})`,
+      path,
+    );
   }
   return parseDotConfig(text, path);
 }

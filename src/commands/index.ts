@@ -12,4 +12,15 @@ import { screenCommand } from './screen.js';
 import { proposeCommand } from './propose.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [reportCommand, diffCommand, bootCommand, analyzeCommand, benchRangeCommand, buildCommand, sourceCommand, kconfigCommand, proposeCommand, screenCommand];
+export const commands: CommandModule<any, any>[] = [
+  reportCommand,
+  diffCommand,
+  bootCommand,
+  analyzeCommand,
+  benchRangeCommand,
+  buildCommand,
+  sourceCommand,
+  kconfigCommand,
+  proposeCommand,
+  screenCommand,
+];

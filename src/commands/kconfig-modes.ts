@@ -59,7 +59,10 @@ function archDefconfig(tree: KconfigTree): string {
   const arch = tree.env.ARCH ?? 'x86_64';
   const srcarch = tree.env.SRCARCH ?? 'x86';
   if (srcarch !== 'x86') return join('arch', srcarch, 'configs', 'defconfig');
-  return join('arch/x86/configs', arch === 'i386' || (arch === 'x86' && tree.env.SUBARCH === 'i386') ? 'i386_defconfig' : 'x86_64_defconfig');
+  return join(
+    'arch/x86/configs',
+    arch === 'i386' || (arch === 'x86' && tree.env.SUBARCH === 'i386') ? 'i386_defconfig' : 'x86_64_defconfig',
+  );
 }
 
 function modeCommand(mode: ConfMode | 'tinyconfig', describe: string): CommandModule<GlobalArgs, ModeArgs> {
@@ -72,10 +75,16 @@ function modeCommand(mode: ConfMode | 'tinyconfig', describe: string): CommandMo
         alias: 'o',
         type: 'string',
         demandOption: mode !== 'listnewconfig',
-        describe: mode === 'savedefconfig' ? 'where to write the minimal defconfig' : mode === 'listnewconfig' ? 'also write the list here' : 'where to write the new .config',
+        describe:
+          mode === 'savedefconfig'
+            ? 'where to write the minimal defconfig'
+            : mode === 'listnewconfig'
+              ? 'also write the list here'
+              : 'where to write the new .config',
       });
       if (takesConfig) b = b.demandOption('config');
-      if (mode === 'defconfig') b = b.positional('file', { type: 'string', describe: 'the defconfig (default: arch/$SRCARCH/configs/$KBUILD_DEFCONFIG)' });
+      if (mode === 'defconfig')
+        b = b.positional('file', { type: 'string', describe: 'the defconfig (default: arch/$SRCARCH/configs/$KBUILD_DEFCONFIG)' });
       if (mode === 'randconfig') {
         b = b
           .option('seed', { type: 'string', describe: 'KCONFIG_SEED (default: $KCONFIG_SEED, else from the clock, as conf)' })
@@ -89,13 +98,17 @@ function modeCommand(mode: ConfMode | 'tinyconfig', describe: string): CommandMo
     handler: async (argv) => {
       const ctx = contextFrom(argv);
       const env = process.env;
-      const outReal = argv.output ? await checkOutput(argv.output, { inputs: [argv.config, argv.file], trees: [argv.source], flag: '-o' }) : undefined;
+      const outReal = argv.output
+        ? await checkOutput(argv.output, { inputs: [argv.config, argv.file], trees: [argv.source], flag: '-o' })
+        : undefined;
       const input = takesConfig ? await readDotConfigFile(argv.config!) : undefined;
       const tree = await loadKconfigTree(ctx, argv);
       const srctree = tree.srctree;
       let res: ConfResult;
       if (mode === 'tinyconfig') {
-        const frags = ['kernel/configs/tiny.config', join('arch', tree.env.SRCARCH ?? 'x86', 'configs/tiny.config')].map((f) => join(srctree, f)).filter((f) => existsSync(f));
+        const frags = ['kernel/configs/tiny.config', join('arch', tree.env.SRCARCH ?? 'x86', 'configs/tiny.config')]
+          .map((f) => join(srctree, f))
+          .filter((f) => existsSync(f));
         res = tinyconfig(tree, readConf(join(srctree, 'kernel/configs/tiny-base.config')), frags.map(readConf));
         for (const m of res.merge ?? []) ctx.logger.info(formatMergeMessage(m).trim().replace(/\n/g, ' | '));
       } else if (mode === 'defconfig') {
@@ -106,7 +119,10 @@ function modeCommand(mode: ConfMode | 'tinyconfig', describe: string): CommandMo
       } else {
         res = runConfMode(tree, mode, {
           input,
-          allconfig: mode.startsWith('all') || mode === 'randconfig' ? readAllconfig(mode, argv.allconfig ?? env.KCONFIG_ALLCONFIG, srctree) : undefined,
+          allconfig:
+            mode.startsWith('all') || mode === 'randconfig'
+              ? readAllconfig(mode, argv.allconfig ?? env.KCONFIG_ALLCONFIG, srctree)
+              : undefined,
           seed: argv.seed ?? env.KCONFIG_SEED,
           probability: argv.probability ?? env.KCONFIG_PROBABILITY,
         });
@@ -114,7 +130,13 @@ function modeCommand(mode: ConfMode | 'tinyconfig', describe: string): CommandMo
       for (const w of res.warnings) ctx.logger.warn(w);
       if (outReal) await writeOutput(outReal, res.text, argv.output);
       if (argv.json) {
-        ctx.stdout.write(JSON.stringify({ mode, output: argv.output ?? null, lines: res.text.split('\n').length - 1, seed: res.seed, warnings: res.warnings }, null, 2) + '\n');
+        ctx.stdout.write(
+          JSON.stringify(
+            { mode, output: argv.output ?? null, lines: res.text.split('\n').length - 1, seed: res.seed, warnings: res.warnings },
+            null,
+            2,
+          ) + '\n',
+        );
         return;
       }
       if (res.stdout) ctx.stdout.write(res.stdout);

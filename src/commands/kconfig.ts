@@ -52,8 +52,15 @@ export function checkSourceTree(dir: string, kernelVersion?: string): string {
 async function loadTree(ctx: CommandContext, argv: KconfigArgs): Promise<KconfigTree> {
   const src = checkSourceTree(argv.source, argv.kernelVersion);
   const t0 = Date.now();
-  const tree = loadKernelKconfig({ srctree: src, arch: argv.arch, kernelVersion: argv.kernelVersion, onWarning: (w) => ctx.logger.warn(w) });
-  ctx.logger.debug(`parsed ${tree.files.length} Kconfig files, ${tree.byName.size} symbols in ${Date.now() - t0} ms (ARCH=${tree.env.ARCH ?? '?'})`);
+  const tree = loadKernelKconfig({
+    srctree: src,
+    arch: argv.arch,
+    kernelVersion: argv.kernelVersion,
+    onWarning: (w) => ctx.logger.warn(w),
+  });
+  ctx.logger.debug(
+    `parsed ${tree.files.length} Kconfig files, ${tree.byName.size} symbols in ${Date.now() - t0} ms (ARCH=${tree.env.ARCH ?? '?'})`,
+  );
   return tree;
 }
 
@@ -90,14 +97,18 @@ const common = (y: Argv<GlobalArgs>) =>
   y
     .option('source', { alias: 's', type: 'string', demandOption: true, describe: 'kernel source tree' })
     .option('config', { alias: 'c', type: 'string', describe: 'input .config' })
-    .option('arch', { type: 'string', describe: 'ARCH= as given to make (default: $ARCH, else what plain make uses on this host: x86 on x86_64)' })
+    .option('arch', {
+      type: 'string',
+      describe: 'ARCH= as given to make (default: $ARCH, else what plain make uses on this host: x86 on x86_64)',
+    })
     .option('kernel-version', { type: 'string', describe: 'KERNELVERSION, for a bare Kconfig directory without a Makefile (e.g. 6.1)' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' });
 
 const why: CommandModule<GlobalArgs, KconfigArgs> = {
   command: 'why <symbol>',
-  describe: 'Explain a symbol\'s value: user, default (which, under what condition), select, imply, depends on',
-  builder: (y) => common(y).positional('symbol', { type: 'string', demandOption: true }).demandOption('config') as unknown as Argv<KconfigArgs>,
+  describe: "Explain a symbol's value: user, default (which, under what condition), select, imply, depends on",
+  builder: (y) =>
+    common(y).positional('symbol', { type: 'string', demandOption: true }).demandOption('config') as unknown as Argv<KconfigArgs>,
   handler: async (argv) => {
     const ctx = contextFrom(argv);
     const config = await readDotConfigFile(argv.config!);
@@ -139,7 +150,7 @@ const off: CommandModule<GlobalArgs, KconfigArgs> = {
 
 const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
   command: 'olddefconfig',
-  describe: 'conf --olddefconfig with ktrim\'s engine: fill in every new symbol with its default (merge fragments first with --fragment)',
+  describe: "conf --olddefconfig with ktrim's engine: fill in every new symbol with its default (merge fragments first with --fragment)",
   builder: (y) =>
     common(y)
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'where to write the new .config' })
@@ -161,7 +172,12 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
       // Entries keep their own line numbers; origin maps each symbol to the file that set it last.
       config = { file: `${argv.config} + ${frags.join(' + ')}`, entries: merged.entries, values: merged.values, warnings: [] };
       for (const [i, f] of fragments.entries()) for (const n of f.values.keys()) origin.set(n, frags[i]);
-      requested = { file: config.file, entries: fragments.flatMap((f) => f.entries), values: new Map(fragments.flatMap((f) => [...f.values])), warnings: [] };
+      requested = {
+        file: config.file,
+        entries: fragments.flatMap((f) => f.entries),
+        values: new Map(fragments.flatMap((f) => [...f.values])),
+        warnings: [],
+      };
     }
     const tree = await loadTree(ctx, argv);
     const state = olddefconfig(tree, config);
@@ -171,19 +187,33 @@ const olddef: CommandModule<GlobalArgs, KconfigArgs> = {
     const out = parseDotConfig(text, argv.output);
     if (requested) {
       for (const m of checkRequested(requested, out)) {
-        ctx.logger.warn(`value requested for CONFIG_${m.name} not in final .config: requested ${m.requested}, actual ${m.actual || '(not written)'}`);
+        ctx.logger.warn(
+          `value requested for CONFIG_${m.name} not in final .config: requested ${m.requested}, actual ${m.actual || '(not written)'}`,
+        );
       }
     }
     if (argv.json) {
-      ctx.stdout.write(JSON.stringify({ output: argv.output, symbols: out.values.size, unknown: state.read.unknown, warnings: state.read.warnings }, null, 2) + '\n');
+      ctx.stdout.write(
+        JSON.stringify(
+          { output: argv.output, symbols: out.values.size, unknown: state.read.unknown, warnings: state.read.warnings },
+          null,
+          2,
+        ) + '\n',
+      );
     } else ctx.logger.info(`${argv.output}: ${out.values.size} symbols written`);
   },
 };
 
 export const kconfigCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'kconfig <command>',
-  describe: 'ktrim\'s Kconfig engine: why, off, olddefconfig, and conf\'s other modes (allnoconfig, randconfig, savedefconfig, ...)',
-  builder: (y) => y.command(why).command(off).command(olddef).command(modeCommands as unknown as CommandModule<GlobalArgs, KconfigArgs>[]).demandCommand(1),
+  describe: "ktrim's Kconfig engine: why, off, olddefconfig, and conf's other modes (allnoconfig, randconfig, savedefconfig, ...)",
+  builder: (y) =>
+    y
+      .command(why)
+      .command(off)
+      .command(olddef)
+      .command(modeCommands as unknown as CommandModule<GlobalArgs, KconfigArgs>[])
+      .demandCommand(1),
   handler: () => {},
 };
 

@@ -38,8 +38,10 @@ export const proposeCommand: CommandModule<GlobalArgs, ProposeArgs> = {
     const { logger, stdout } = contextFrom(argv);
     const format = argv.json ? 'json' : (argv.format ?? 'text');
     if (argv.json && argv.format && argv.format !== 'json') throw new InputError(`--json conflicts with --format ${argv.format}`);
-    if (!(FORMATS as readonly string[]).includes(format)) throw new InputError(`unknown --format "${format}": use one of ${FORMATS.join(', ')}`);
-    if (!Number.isFinite(argv['min-ms']) || argv['min-ms'] < 0) throw new InputError(`--min-ms takes a number ≥ 0, not "${argv['min-ms']}"`);
+    if (!(FORMATS as readonly string[]).includes(format))
+      throw new InputError(`unknown --format "${format}": use one of ${FORMATS.join(', ')}`);
+    if (!Number.isFinite(argv['min-ms']) || argv['min-ms'] < 0)
+      throw new InputError(`--min-ms takes a number ≥ 0, not "${argv['min-ms']}"`);
     const res = await runPropose({
       source: argv.source,
       config: argv.config,

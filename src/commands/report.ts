@@ -236,7 +236,12 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
     if (compare.length > 0) throw new InputError(`--group-by ${groupBy} works without --compare`);
     // Loaded only when asked for: attribution reads the source tree.
     const { groupReportFromSource } = await import('../propose/run.js');
-    const g = await groupReportFromSource(report, before, groupBy as AttributedGroupBy, { source: args.source, config: args.config, systemMap: args.systemMap, logger: ctx.logger });
+    const g = await groupReportFromSource(report, before, groupBy as AttributedGroupBy, {
+      source: args.source,
+      config: args.config,
+      systemMap: args.systemMap,
+      logger: ctx.logger,
+    });
     for (const w of g.warnings) ctx.logger.warn(w);
     report = g.report;
   }
@@ -263,12 +268,7 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
     const { renderHtml } = await import('../report/html.js');
     result = renderHtml(report, before);
   } else {
-    result =
-      format === 'json'
-        ? renderJson(report, view)
-        : format === 'md'
-          ? renderMarkdown(report, view)
-          : renderText(report, view);
+    result = format === 'json' ? renderJson(report, view) : format === 'md' ? renderMarkdown(report, view) : renderText(report, view);
   }
 
   if (args.output && outReal) {
@@ -299,7 +299,12 @@ export const reportCommand: CommandModule<GlobalArgs, ReportArgs> = {
       // yargs drops a lone `-` (stdin) from positionals and array options unless unknown
       // options pass as arguments; runReport() then refuses those itself (checkInputNames).
       .parserConfiguration({ 'unknown-options-as-args': true })
-      .positional('logs', { type: 'string', array: true, demandOption: true, describe: 'boot logs (serial capture or dmesg), one per boot' })
+      .positional('logs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'boot logs (serial capture or dmesg), one per boot',
+      })
       .option('format', { alias: 'f', type: 'string', describe: 'output format: text, json, md, svg or html (default text)' })
       .option('json', { type: 'boolean', describe: 'same as --format json' })
       .option('top', { alias: 'n', type: 'string', requiresArg: true, describe: 'show only the N most expensive initcalls (or groups)' })

@@ -44,8 +44,15 @@ export const screenCommand: CommandModule<GlobalArgs, ScreenArgs> = {
   describe: 'Test candidate removals without a rebuild: boot with initcall_blacklist= and measure the saving (needs CONFIG_KALLSYMS)',
   builder: (y) =>
     y
-      .option('kernel', { type: 'string', demandOption: true, describe: 'bzImage to boot (the current kernel, built with CONFIG_KALLSYMS)' })
-      .option('kernel-config', { type: 'string', describe: "The kernel's .config (default: the one beside the bzImage in its build directory, if any)" })
+      .option('kernel', {
+        type: 'string',
+        demandOption: true,
+        describe: 'bzImage to boot (the current kernel, built with CONFIG_KALLSYMS)',
+      })
+      .option('kernel-config', {
+        type: 'string',
+        describe: "The kernel's .config (default: the one beside the bzImage in its build directory, if any)",
+      })
       .option('from', { type: 'string', describe: '`ktrim propose --format json` output: screen its top candidates' })
       .option('top', { type: 'number', default: 5, describe: 'How many candidates of --from to screen' })
       .option('initcall', { type: 'string', array: true, describe: 'A candidate by hand: fn or fn1,fn2 (repeatable)' })
@@ -54,24 +61,34 @@ export const screenCommand: CommandModule<GlobalArgs, ScreenArgs> = {
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('keep-logs', { type: 'string', describe: 'Directory for each boot’s console and dmesg logs' })
       .options(bootOptions)
-      .example('ktrim propose --source linux --config .config boot-*.log --format json > p.json && ktrim screen --kernel bzImage --from p.json', '') as never,
+      .example(
+        'ktrim propose --source linux --config .config boot-*.log --format json > p.json && ktrim screen --kernel bzImage --from p.json',
+        '',
+      ) as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
     if (!Number.isInteger(argv.runs) || argv.runs < 1) throw new InputError(`--runs must be a positive integer (got ${argv.runs})`);
     if (!Number.isInteger(argv.top) || argv.top < 1) throw new InputError(`--top must be a positive integer (got ${argv.top})`);
     const candidates: ScreenCandidate[] = [];
-    if (argv.from) candidates.push(...candidatesFromPropose((await readInputFile(argv.from, 'propose JSON')).toString('utf8'), argv.from, argv.top));
+    if (argv.from)
+      candidates.push(...candidatesFromPropose((await readInputFile(argv.from, 'propose JSON')).toString('utf8'), argv.from, argv.top));
     for (const spec of argv.initcall ?? []) {
-      const fns = spec.split(',').map((s) => s.trim()).filter(Boolean);
+      const fns = spec
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       candidates.push({ id: fns.join(','), initcalls: fns });
     }
     if (!candidates.length) throw new InputError('nothing to screen: give --from PROPOSE.json or --initcall FN');
     const cfgPath = argv['kernel-config'] ?? configBesideKernel(argv.kernel);
     if (cfgPath) logger.info(`kernel config: ${cfgPath}`);
-    const kernelConfig = cfgPath ? parseDotConfig((await readInputFile(cfgPath, 'a .config')).toString('utf8'), cfgPath, { strict: false }) : undefined;
+    const kernelConfig = cfgPath
+      ? parseDotConfig((await readInputFile(cfgPath, 'a .config')).toString('utf8'), cfgPath, { strict: false })
+      : undefined;
     const deps = defaultBootDeps(logger);
     warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
-    const logDir = argv['keep-logs'] ?? join(cacheRoot(), 'boots', `screen-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+    const logDir =
+      argv['keep-logs'] ?? join(cacheRoot(), 'boots', `screen-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
     const res = await screenCandidates(
       {
         boot: { ...commonBootRequest(argv), kernel: argv.kernel, append: argv.append, memoryMb: argv.memory, logDir },

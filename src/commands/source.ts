@@ -18,7 +18,7 @@ interface SourceArgs extends GlobalArgs {
 
 export const sourceCommand: CommandModule<GlobalArgs, SourceArgs> = {
   command: 'source <what> [dir]',
-  describe: 'Kernel sources: `source debian` unpacks Debian\'s linux-source into the cache; `source id DIR` prints a tree\'s cache identity',
+  describe: "Kernel sources: `source debian` unpacks Debian's linux-source into the cache; `source id DIR` prints a tree's cache identity",
   builder: (y) =>
     y
       .positional('what', { type: 'string', choices: ['debian', 'id'], demandOption: true })

@@ -12,7 +12,15 @@
  * A function that stays ambiguous or is found nowhere is listed as
  * unresolved with its candidates: never guessed. Pure: no I/O.
  */
-import { kbuildConditions, kbuildState, type ConfigValue, type KbuildAlternative, type KbuildMap, type KbuildNeed, type KbuildObject } from '../kconfig/kbuild.js';
+import {
+  kbuildConditions,
+  kbuildState,
+  type ConfigValue,
+  type KbuildAlternative,
+  type KbuildMap,
+  type KbuildNeed,
+  type KbuildObject,
+} from '../kconfig/kbuild.js';
 import type { DotConfig } from '../kconfig/dotconfig.js';
 import { levelFromId } from './levels.js';
 import type { InitcallLevel, ParsedBoot } from './types.js';
@@ -192,7 +200,10 @@ function negateNeed(need: KbuildNeed): KbuildNeed | undefined {
 
 /** `#if` expression → CONFIG terms when it is a conjunction of plain tests. */
 function readIf(kind: string, expr: string): { terms: PreprocTerm[]; unsure: boolean; dead: boolean } {
-  expr = expr.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').trim();
+  expr = expr
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\/\/.*$/, '')
+    .trim();
   if (kind === 'ifdef' || kind === 'ifndef') {
     const m = /^(?:CONFIG_(\w+)|(MODULE))$/.exec(expr);
     if (!m) return { terms: [], unsure: true, dead: false };
@@ -206,7 +217,10 @@ function readIf(kind: string, expr: string): { terms: PreprocTerm[]; unsure: boo
   const terms: PreprocTerm[] = [];
   let unsure = false;
   for (const raw of expr.split('&&')) {
-    const c = raw.trim().replace(/^\((.*)\)$/, '$1').trim();
+    const c = raw
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim();
     const m = /^(!?)\s*(defined|IS_ENABLED|IS_BUILTIN|IS_MODULE|IS_REACHABLE)?\s*\(?\s*(?:CONFIG_(\w+)|(MODULE))\s*\)?$/.exec(c);
     if (!m) {
       unsure = true;
@@ -262,7 +276,9 @@ interface Site {
 
 /** Names that may be registrations or helpers generating one (checked later against the macros found). */
 function maybeRegistrar(name: string): boolean {
-  return name.includes('initcall') || name.includes('module_') || name.includes('builtin_') || name.includes('driver') || name === 'module_init';
+  return (
+    name.includes('initcall') || name.includes('module_') || name.includes('builtin_') || name.includes('driver') || name === 'module_init'
+  );
 }
 
 const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)/y;
@@ -321,7 +337,7 @@ export class SourceIndexBuilder {
         pos = nl + 1;
       }
     };
-    for (let ls = 0; ls < len; ) {
+    for (let ls = 0; ls < len;) {
       let nl = text.indexOf('\n', ls);
       if (nl < 0) nl = len;
       let i = ls;
@@ -410,7 +426,10 @@ export class SourceIndexBuilder {
     if (!m || DEFINE_RE.lastIndex > end) return;
     const body = text.slice(DEFINE_RE.lastIndex, end).replace(/\\\r?\n/g, ' ');
     if (!/initcall|module_|builtin_|driver/.test(body)) return;
-    const params = m[2].split(',').map((p) => p.trim()).filter(Boolean);
+    const params = m[2]
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const calls: RawMacro['calls'] = [];
     CALL_RE.lastIndex = 0;
     for (let c = CALL_RE.exec(body); c; c = CALL_RE.exec(body)) {
@@ -581,7 +600,8 @@ export function deserializeSourceIndex(text: string): SourceIndex | undefined {
 
 // ------------------------------------------------------------- attribution
 
-export type AttributionMethod = 'system-map' | 'registration' | 'module-tag' | 'arch' | 'config' | 'ifdef' | 'level' | 'definition' | 'unresolved';
+export type AttributionMethod =
+  'system-map' | 'registration' | 'module-tag' | 'arch' | 'config' | 'ifdef' | 'level' | 'definition' | 'unresolved';
 
 export interface InitcallAttribution {
   fn: string;
@@ -653,7 +673,9 @@ export function versionMismatch(boot: ParsedBoot, treeVersion: string): string |
     return `${boot.source}: the log is from kernel ${boot.kernelRelease}, the tree is ${treeVersion}: attribution may be wrong`;
   }
   // Distribution releases (6.1.0-28-amd64) carry the upstream version elsewhere (`Debian 6.1.192-2`).
-  const full = [...(boot.kernelVersion ?? '').matchAll(/\b(\d+)\.(\d+)\.(\d+)\b/g)].filter((m) => m[1] === tree[1] && m[2] === tree[2] && m[3] !== '0');
+  const full = [...(boot.kernelVersion ?? '').matchAll(/\b(\d+)\.(\d+)\.(\d+)\b/g)].filter(
+    (m) => m[1] === tree[1] && m[2] === tree[2] && m[3] !== '0',
+  );
   if (tree[3] && full.length && !full.some((m) => m[3] === tree[3])) {
     return `${boot.source}: the log is from kernel ${full[0][0]}, the tree is ${treeVersion}: line numbers and some functions may differ`;
   }
@@ -670,7 +692,12 @@ function moduleOf(index: SourceIndex, file: string): string | undefined {
 }
 
 /** Narrow registrations of `fn` from the source alone. */
-function fromSource(ctx: Ctx, fn: string, tag: string | undefined, knownLevel: InitcallLevel | undefined): Omit<InitcallAttribution, 'index' | 'boot' | 'durationUs' | 'async'> {
+function fromSource(
+  ctx: Ctx,
+  fn: string,
+  tag: string | undefined,
+  knownLevel: InitcallLevel | undefined,
+): Omit<InitcallAttribution, 'index' | 'boot' | 'durationUs' | 'async'> {
   const { index } = ctx;
   const regs = index.registrations.get(fn) ?? [];
   const candidates = regs.map((r) => ({ file: r.file, line: r.line, macro: r.macro }));
@@ -739,7 +766,16 @@ function fromSource(ctx: Ctx, fn: string, tag: string | undefined, knownLevel: I
     if (tagged.length >= 1) dpool = tagged;
   }
   if (dpool.length === 1) {
-    return { fn, module: tag, file: dpool[0].file, line: dpool[0].line, level: knownLevel, kbuildModule: moduleOf(index, dpool[0].file), candidates: defs, how: 'definition' };
+    return {
+      fn,
+      module: tag,
+      file: dpool[0].file,
+      line: dpool[0].line,
+      level: knownLevel,
+      kbuildModule: moduleOf(index, dpool[0].file),
+      candidates: defs,
+      how: 'definition',
+    };
   }
   return {
     fn,
@@ -748,7 +784,9 @@ function fromSource(ctx: Ctx, fn: string, tag: string | undefined, knownLevel: I
     level: knownLevel,
     candidates: defs,
     how: 'unresolved',
-    unresolvedReason: defs.length ? `ambiguous: ${dpool.length} definitions, no registration found` : 'not found in the tree (no registration or __init definition of that name)',
+    unresolvedReason: defs.length
+      ? `ambiguous: ${dpool.length} definitions, no registration found`
+      : 'not found in the tree (no registration or __init definition of that name)',
   };
 }
 
@@ -777,7 +815,15 @@ export function attributeInitcalls(boots: readonly ParsedBoot[], index: SourceIn
     boot.initcalls.forEach((rec, i) => {
       const base = { index: i, boot: boot.source, durationUs: rec.durationUs, async: rec.async };
       if (rec.async) {
-        items.push({ ...base, fn: rec.fn, module: rec.module, file: null, candidates: [], how: 'unresolved', unresolvedReason: 'async work, not an initcall' });
+        items.push({
+          ...base,
+          fn: rec.fn,
+          module: rec.module,
+          file: null,
+          candidates: [],
+          how: 'unresolved',
+          unresolvedReason: 'async work, not an initcall',
+        });
         return;
       }
       const entries = rec.module ? undefined : mapEntries.get(rec.fn);
@@ -786,11 +832,24 @@ export function attributeInitcalls(boots: readonly ParsedBoot[], index: SourceIn
       const e = entries?.[Math.min(k, entries.length - 1)];
       if (e && e.object !== undefined && e.line !== undefined) {
         const level = e.level ?? rec.level;
-        const regs = (index.registrations.get(rec.fn) ?? []).filter((r) => r.line === e.line && index.kbuild.files.get(r.file)?.alternatives.some((a) => a.module === e.object));
+        const regs = (index.registrations.get(rec.fn) ?? []).filter(
+          (r) => r.line === e.line && index.kbuild.files.get(r.file)?.alternatives.some((a) => a.module === e.object),
+        );
         const byLine = regs.length ? regs : (index.registrations.get(rec.fn) ?? []).filter((r) => r.line === e.line);
         if (byLine.length === 1) {
           const r = byLine[0];
-          items.push({ ...base, fn: rec.fn, file: r.file, line: r.line, macro: r.macro, level, levelId: e.id, kbuildModule: e.object, candidates: [{ file: r.file, line: r.line, macro: r.macro }], how: 'system-map' });
+          items.push({
+            ...base,
+            fn: rec.fn,
+            file: r.file,
+            line: r.line,
+            macro: r.macro,
+            level,
+            levelId: e.id,
+            kbuildModule: e.object,
+            candidates: [{ file: r.file, line: r.line, macro: r.macro }],
+            how: 'system-map',
+          });
           return;
         }
         // The registration was not understood: the module's files that define the function.
@@ -798,7 +857,17 @@ export function attributeInitcalls(boots: readonly ParsedBoot[], index: SourceIn
         const defs = (index.definitions.get(rec.fn) ?? []).filter((d) => files.includes(d.file));
         if (defs.length === 1 || files.length === 1) {
           const file = defs.length === 1 ? defs[0].file : files[0];
-          items.push({ ...base, fn: rec.fn, file, line: e.line, level, levelId: e.id, kbuildModule: e.object, candidates: [{ file, line: e.line }], how: 'system-map' });
+          items.push({
+            ...base,
+            fn: rec.fn,
+            file,
+            line: e.line,
+            level,
+            levelId: e.id,
+            kbuildModule: e.object,
+            candidates: [{ file, line: e.line }],
+            how: 'system-map',
+          });
           return;
         }
         const r = fromSource(ctx, rec.fn, rec.module, level);
@@ -821,7 +890,18 @@ export function attributeInitcalls(boots: readonly ParsedBoot[], index: SourceIn
   return { items, warnings, rates };
 }
 
-const LEVEL_RANK: Record<string, number> = { early: 0, pure: 1, core: 2, postcore: 3, arch: 4, subsys: 5, fs: 6, rootfs: 7, device: 8, late: 9 };
+const LEVEL_RANK: Record<string, number> = {
+  early: 0,
+  pure: 1,
+  core: 2,
+  postcore: 3,
+  arch: 4,
+  subsys: 5,
+  fs: 6,
+  rootfs: 7,
+  device: 8,
+  late: 9,
+};
 
 function rankOf(levelId: string): number | undefined {
   if (levelId === 'con') return -1; // console_init(), before every level
@@ -842,17 +922,36 @@ function narrowByLevelOrder(items: InitcallAttribution[], boots: readonly Parsed
     seq.forEach((a, i) => {
       if (a.file || a.candidates.length < 2 || !a.unresolvedReason?.startsWith('ambiguous')) return;
       let lo = -1;
-      for (let j = i - 1; j >= 0; j--) if (ranks[j] !== undefined) { lo = ranks[j]!; break; }
+      for (let j = i - 1; j >= 0; j--)
+        if (ranks[j] !== undefined) {
+          lo = ranks[j]!;
+          break;
+        }
       let hi = 99;
-      for (let j = i + 1; j < seq.length; j++) if (ranks[j] !== undefined) { hi = ranks[j]!; break; }
-      const pool = (index.registrations.get(a.fn) ?? []).filter((r) => a.candidates.some((c) => c.file === r.file && c.line === r.line) && index.kbuild.files.has(r.file));
+      for (let j = i + 1; j < seq.length; j++)
+        if (ranks[j] !== undefined) {
+          hi = ranks[j]!;
+          break;
+        }
+      const pool = (index.registrations.get(a.fn) ?? []).filter(
+        (r) => a.candidates.some((c) => c.file === r.file && c.line === r.line) && index.kbuild.files.has(r.file),
+      );
       const fit = pool.filter((r) => {
         const k = rankOf(r.levelId);
         return k !== undefined && k >= lo && k <= hi;
       });
       if (fit.length !== 1) return;
       const r = fit[0];
-      Object.assign(a, { file: r.file, line: r.line, macro: r.macro, levelId: r.levelId, level: levelOfId(r.levelId, false), kbuildModule: moduleOf(index, r.file), how: 'level' as const, unresolvedReason: undefined });
+      Object.assign(a, {
+        file: r.file,
+        line: r.line,
+        macro: r.macro,
+        levelId: r.levelId,
+        level: levelOfId(r.levelId, false),
+        kbuildModule: moduleOf(index, r.file),
+        how: 'level' as const,
+        unresolvedReason: undefined,
+      });
       delete a.unresolvedReason;
     });
   }

@@ -75,11 +75,7 @@ function checkDurations(b: FramedBoot, spanUs: number | undefined, warn: (w: Par
     if (d === undefined) continue;
     const diff = rec.startTimeUs !== undefined && rec.endTimeUs !== undefined ? rec.endTimeUs - rec.startTimeUs : undefined;
     const limit =
-      diff !== undefined && diff >= 0
-        ? diff * 1.5 + JIFFY_SLACK_US
-        : spanUs !== undefined
-          ? spanUs * 1.5 + JIFFY_SLACK_US
-          : undefined;
+      diff !== undefined && diff >= 0 ? diff * 1.5 + JIFFY_SLACK_US : spanUs !== undefined ? spanUs * 1.5 + JIFFY_SLACK_US : undefined;
     if (limit === undefined || d <= limit) continue;
     markGarbled(rec, 'durationUs');
     dropped++;
@@ -91,7 +87,9 @@ function checkDurations(b: FramedBoot, spanUs: number | undefined, warn: (w: Par
       line: rec.returnLine ?? rec.callLine,
       message:
         `${rec.fn}: "after ${d} usecs" contradicts the log's timestamps ` +
-        (diff !== undefined && diff >= 0 ? `(${diff} µs between calling and returned): estimated from them` : `(the log spans ${spanUs} µs): left out`),
+        (diff !== undefined && diff >= 0
+          ? `(${diff} µs between calling and returned): estimated from them`
+          : `(the log spans ${spanUs} µs): left out`),
     });
   }
   return dropped;
@@ -136,7 +134,13 @@ export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
   for (const rec of initcalls) {
     if (rec.pid !== 0 || rec.async || rec.module !== undefined) continue;
     rec.console = true;
-    if (rec.complete && rec.durationUs === 0 && rec.startTimeUs !== undefined && rec.endTimeUs !== undefined && rec.endTimeUs > rec.startTimeUs) {
+    if (
+      rec.complete &&
+      rec.durationUs === 0 &&
+      rec.startTimeUs !== undefined &&
+      rec.endTimeUs !== undefined &&
+      rec.endTimeUs > rec.startTimeUs
+    ) {
       rec.durationUs = rec.endTimeUs - rec.startTimeUs;
       rec.durationEstimated = true;
     }

@@ -159,7 +159,6 @@ export function recognize(body: string): Parsed | undefined {
   return undefined;
 }
 
-
 /** A record read by the fast path, prefix included. */
 export interface FastRecord {
   kind: 'call' | 'ret';

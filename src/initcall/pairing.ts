@@ -5,15 +5,7 @@
  * records from the framing stage (framing.ts) one at a time, in line order;
  * holds the state of one boot. Pure: no I/O.
  */
-import type {
-  AsyncWaitRecord,
-  BootLandmarks,
-  InitcallLevel,
-  InitcallRecord,
-  ParseWarning,
-  ProbeRecord,
-  SymbolMap,
-} from './types.js';
+import type { AsyncWaitRecord, BootLandmarks, InitcallLevel, InitcallRecord, ParseWarning, ProbeRecord, SymbolMap } from './types.js';
 import { levelFromName, parseInitcallSymbol } from './levels.js';
 import type { Parsed } from './grammar.js';
 

@@ -190,4 +190,3 @@ export function splitMessages(line: string): Prefix[] {
 export function stripAnsi(s: string): string {
   return s.indexOf('\x1b') >= 0 ? s.replace(ANSI_RE, '') : s;
 }
-

@@ -474,9 +474,7 @@ export function compareReports(before: InitcallReport, after: InitcallReport): I
     if (a.module) row.module = a.module;
     rows.push(row);
   }
-  rows.sort(
-    (x, y) => Math.abs(y.deltaUs) - Math.abs(x.deltaUs) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
-  );
+  rows.sort((x, y) => Math.abs(y.deltaUs) - Math.abs(x.deltaUs) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   return {
     before,
     after,

@@ -8,18 +8,7 @@
  */
 
 /** Kernel initcall levels in run order, as in init/main.c's initcall_level_names. */
-export const INITCALL_LEVELS = [
-  'early',
-  'pure',
-  'core',
-  'postcore',
-  'arch',
-  'subsys',
-  'fs',
-  'rootfs',
-  'device',
-  'late',
-] as const;
+export const INITCALL_LEVELS = ['early', 'pure', 'core', 'postcore', 'arch', 'subsys', 'fs', 'rootfs', 'device', 'late'] as const;
 export type InitcallLevel = (typeof INITCALL_LEVELS)[number] | 'module';
 
 /** A diagnostic about the input, always tied to a line of it. */

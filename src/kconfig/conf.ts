@@ -106,7 +106,9 @@ export function randconfigSeed(env: string | undefined, now?: () => { sec: numbe
     const r = strtoX(env, 0, false);
     if (r.end === env.length) return Number(BigInt.asUintN(32, r.value));
   }
-  const t = now ? now() : { sec: Math.floor(Date.now() / 1000), usec: Math.floor(((performance.timeOrigin + performance.now()) % 1000) * 1000) };
+  const t = now
+    ? now()
+    : { sec: Math.floor(Date.now() / 1000), usec: Math.floor(((performance.timeOrigin + performance.now()) % 1000) * 1000) };
   return Number(BigInt.asUintN(32, BigInt(t.sec + 1) * BigInt(t.usec + 1)));
 }
 

@@ -9,7 +9,14 @@
 import { unescapeStringValue, type DotConfig } from './dotconfig.js';
 import { triOr, type Tristate } from './expr.js';
 import type { KconfigTree, KSymbol } from './symbol.js';
-import { KconfigState, SYMBOL_DEF_USER as DEF_USER, SYMBOL_VALID as VALID, SYMBOL_WRITE as WRITE, stringValidFor, type Values } from './value.js';
+import {
+  KconfigState,
+  SYMBOL_DEF_USER as DEF_USER,
+  SYMBOL_VALID as VALID,
+  SYMBOL_WRITE as WRITE,
+  stringValidFor,
+  type Values,
+} from './value.js';
 
 export interface ReadInfo {
   /** conf_warnings + unknown symbols + unsaved: `.config` would be rewritten. */
@@ -207,7 +214,13 @@ export function unsavedShare(v: Values, sym: KSymbol, v611: boolean): number {
 }
 
 /** A copy of the values right after reading (writeConfig mutates a state), for olddefconfigFrom. */
-export function takeSnapshot(state: KconfigState, config: () => DotConfig | null, userDef: Uint8Array, unsaved: number, confWarnings: number): Snapshot {
+export function takeSnapshot(
+  state: KconfigState,
+  config: () => DotConfig | null,
+  userDef: Uint8Array,
+  unsaved: number,
+  confWarnings: number,
+): Snapshot {
   let cfg: DotConfig | null | undefined;
   return {
     config: () => (cfg === undefined ? (cfg = config()) : cfg),

@@ -68,7 +68,9 @@ export function formatDiffconfigMerge(entries: DiffEntry[]): string {
 
 /** Counts for a one-line summary. */
 export function summarizeDiff(entries: DiffEntry[]): { removed: number; changed: number; added: number } {
-  let removed = 0, changed = 0, added = 0;
+  let removed = 0,
+    changed = 0,
+    added = 0;
   for (const e of entries) {
     if (e.op === '-') removed++;
     else if (e.op === '+') added++;

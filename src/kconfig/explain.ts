@@ -61,16 +61,7 @@ export interface DefaultInfo {
 }
 
 export type ReasonKind =
-  | 'user'
-  | 'default'
-  | 'selected'
-  | 'implied'
-  | 'choice'
-  | 'no-default'
-  | 'not-visible'
-  | 'limited-by-depends'
-  | 'range'
-  | 'not-written';
+  'user' | 'default' | 'selected' | 'implied' | 'choice' | 'no-default' | 'not-visible' | 'limited-by-depends' | 'range' | 'not-written';
 
 export interface Reason {
   kind: ReasonKind;
@@ -171,14 +162,18 @@ export function explainSymbol(state: KconfigState, sym: KSymbol, config?: DotCon
   }));
   const prompts = symbolPrompts(sym).map((p) => ({ text: p.text ?? '', condition: exprValue(state, p.cond) }));
   const choice = sym.choice
-    ? { name: sym.choice.name ?? symbolPrompts(sym.choice)[0]?.text ?? '<choice>', selected: state.choiceSelection(sym.choice)?.name ?? null }
+    ? {
+        name: sym.choice.name ?? symbolPrompts(sym.choice)[0]?.text ?? '<choice>',
+        selected: state.choiceSelection(sym.choice)?.name ?? null,
+      }
     : null;
 
   const reasons: Reason[] = [];
   const isTri = sym.type === 'bool' || sym.type === 'tristate';
   const sel = selectedBy.filter((s) => s.active);
   const imp = impliedBy.filter((s) => s.active);
-  const fmtSel = (s: SelectInfo) => `${s.by}=${s.byValue}${s.condition ? ` if ${showExpr(s.condition)}` : ''} (${s.where.file}:${s.where.line})`;
+  const fmtSel = (s: SelectInfo) =>
+    `${s.by}=${s.byValue}${s.condition ? ` if ${showExpr(s.condition)}` : ''} (${s.where.file}:${s.where.line})`;
   const activeDefault = defaults.find((d) => d.active);
   const fmtDefault = (d: DefaultInfo) =>
     `default ${d.value.expr}${d.condition ? ` if ${showExpr(d.condition)}` : ''} (${d.where.file}:${d.where.line})` +
@@ -187,25 +182,37 @@ export function explainSymbol(state: KconfigState, sym: KSymbol, config?: DotCon
   if (sym.type === 'unknown') {
     reasons.push({ kind: 'not-written', text: 'the symbol has no type (never defined with config/menuconfig)' });
   } else if (isTri && choice && visible === 'y') {
-    const userChose = config && [...config.values.values()].some((e) => e.raw === 'y' && sym.choice!.choiceMembers.some((m) => m.name === e.name));
+    const userChose =
+      config && [...config.values.values()].some((e) => e.raw === 'y' && sym.choice!.choiceMembers.some((m) => m.name === e.name));
     reasons.push({
       kind: 'choice',
       text: `member of choice "${choice.name}": ${choice.selected ?? 'nothing'} is selected${userChose ? ' (the user picked a member)' : ' (the choice default)'}`,
     });
   } else if (visible !== 'n' && state.hasUserValue(sym) && entry) {
     reasons.push({ kind: 'user', text: `set by the user: ${user!.raw} at ${config?.file ?? '.config'}:${entry.line}` });
-    if (isTri && visible !== 'y' && entry.raw === 'y') reasons.push({ kind: 'limited-by-depends', text: `visibility is only ${visible}: ${prompts.map((p) => showExpr(p.condition)).join(' || ')}` });
+    if (isTri && visible !== 'y' && entry.raw === 'y')
+      reasons.push({
+        kind: 'limited-by-depends',
+        text: `visibility is only ${visible}: ${prompts.map((p) => showExpr(p.condition)).join(' || ')}`,
+      });
   } else {
     if (visible === 'n') {
-      const why = prompts.length === 0 ? 'has no prompt, so the user cannot set it' : `not visible: prompt condition ${prompts.map((p) => showExpr(p.condition)).join(' || ')}`;
-      reasons.push({ kind: 'not-visible', text: why + (entry ? `; the value at ${config?.file ?? '.config'}:${entry.line} is ignored` : '') });
+      const why =
+        prompts.length === 0
+          ? 'has no prompt, so the user cannot set it'
+          : `not visible: prompt condition ${prompts.map((p) => showExpr(p.condition)).join(' || ')}`;
+      reasons.push({
+        kind: 'not-visible',
+        text: why + (entry ? `; the value at ${config?.file ?? '.config'}:${entry.line} is ignored` : ''),
+      });
     }
     if (activeDefault) reasons.push({ kind: 'default', text: `${fmtDefault(activeDefault)}` });
     else if (!sym.isChoice) reasons.push({ kind: 'no-default', text: defaults.length ? 'no default condition holds' : 'no default' });
     for (const s of imp) reasons.push({ kind: 'implied', text: `implied by ${fmtSel(s)}` });
   }
   if (sel.length === 1) reasons.push({ kind: 'selected', text: `selected by ${fmtSel(sel[0])}` });
-  else if (sel.length > 1) reasons.push({ kind: 'selected', text: `selected by ${sel.length} symbols: ${sel.map((s) => `${s.by}=${s.byValue}`).join(', ')}` });
+  else if (sel.length > 1)
+    reasons.push({ kind: 'selected', text: `selected by ${sel.length} symbols: ${sel.map((s) => `${s.by}=${s.byValue}`).join(', ')}` });
   if (dependsOn && dependsOn.value !== 'y' && isTri) {
     reasons.push({ kind: 'limited-by-depends', text: `limited by depends on ${showExpr(dependsOn)}` });
   }
@@ -244,15 +251,22 @@ export function formatWhy(r: WhyReport): string {
   out.push(`${head}  (${r.type}, visible ${r.visible}, defined at ${r.definedAt.map((w) => `${w.file}:${w.line}`).join(', ')})`);
   for (const reason of r.reasons) out.push(`  ${reason.kind}: ${reason.text}`);
   if (r.dependsOn) out.push(`  depends on: ${showExpr(r.dependsOn)}`);
-  for (const [what, list] of [['selected by', r.selectedBy], ['implied by', r.impliedBy]] as const) {
+  for (const [what, list] of [
+    ['selected by', r.selectedBy],
+    ['implied by', r.impliedBy],
+  ] as const) {
     if (!list.length) continue;
     const on = list.filter((s) => s.active);
     out.push(`  ${what}: ${on.length} active of ${list.length}${on.length ? ':' : ''}`);
-    for (const s of on) out.push(`    ${s.by}=${s.byValue}${s.condition ? ` if ${showExpr(s.condition)}` : ''}  (${s.where.file}:${s.where.line})`);
+    for (const s of on)
+      out.push(`    ${s.by}=${s.byValue}${s.condition ? ` if ${showExpr(s.condition)}` : ''}  (${s.where.file}:${s.where.line})`);
   }
   if (r.defaults.length && r.reasons.every((x) => x.kind !== 'default')) {
     const d = r.defaults.find((x) => x.active);
-    if (d) out.push(`  default in effect when the user value does not apply: ${d.value.expr}${d.condition ? ` if ${showExpr(d.condition)}` : ''}`);
+    if (d)
+      out.push(
+        `  default in effect when the user value does not apply: ${d.value.expr}${d.condition ? ` if ${showExpr(d.condition)}` : ''}`,
+      );
   }
   return out.join('\n') + '\n';
 }
@@ -337,7 +351,9 @@ function stepsToTurnOff(state: KconfigState, sym: KSymbol): Step[] {
   for (const p of symbolPrompts(sym)) {
     const need = exprFlatten(p.cond, 'and').filter((e) => state.evalExpr(e) === 0);
     if (need.length && need.every((e) => e.k === 'sym' && !e.sym.isConst && state.visibility(e.sym) !== 0)) {
-      for (const e of need) if (e.k === 'sym') steps.push({ sym: e.sym, to: 'y', because: `makes the prompt of ${name} visible (${p.file}:${p.line})`, force: true });
+      for (const e of need)
+        if (e.k === 'sym')
+          steps.push({ sym: e.sym, to: 'y', because: `makes the prompt of ${name} visible (${p.file}:${p.line})`, force: true });
       steps.push({ sym, to: 'n', because: `${name} set n`, force: true });
       return steps;
     }
@@ -347,7 +363,8 @@ function stepsToTurnOff(state: KconfigState, sym: KSymbol): Step[] {
   const d = state.activeDefault(sym);
   const candidates: KSymbol[] = [];
   const consider = (e: Expr | null) => {
-    for (const part of exprFlatten(e, 'and')) if (part.k === 'sym' && !part.sym.isConst && state.tristate(part.sym) !== 0) candidates.push(part.sym);
+    for (const part of exprFlatten(e, 'and'))
+      if (part.k === 'sym' && !part.sym.isConst && state.tristate(part.sym) !== 0) candidates.push(part.sym);
   };
   if (d) {
     consider(d.cond);
@@ -373,7 +390,9 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], o
   // out, new ones appended: applyConfigChanges). olddefconfigFrom the user's config's state gives
   // exactly olddefconfig's result, re-evaluating only the symbols downstream of what changed.
   const evaluate = (changes: Map<string, string>): Evaluated =>
-    evaluated(opts.incremental === false ? olddefconfig(tree, applyConfigChanges(config, changes)) : olddefconfigFrom(before.state, changes));
+    evaluated(
+      opts.incremental === false ? olddefconfig(tree, applyConfigChanges(config, changes)) : olddefconfigFrom(before.state, changes),
+    );
   const changes = new Map<string, string>();
   const why = new Map<string, OffChange>();
   let cur = before;
@@ -428,7 +447,10 @@ export function planOff(tree: KconfigTree, config: DotConfig, names: string[], o
   // Keep only changes that still matter: drop a change whose symbol ends up n anyway is wrong (it is what
   // turns it off), so keep all; but report them in a stable order.
   const changeList = [...why.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const blastRadius = diffConfigs(parseDotConfig(before.text(), 'before', { strict: false }), parseDotConfig(cur.text(), 'after', { strict: false }));
+  const blastRadius = diffConfigs(
+    parseDotConfig(before.text(), 'before', { strict: false }),
+    parseDotConfig(cur.text(), 'after', { strict: false }),
+  );
   return { targets: targets.map((t) => t.name!), changes: changeList, stuck, blastRadius, newConfig: cur.text() };
 }
 
@@ -438,10 +460,14 @@ export function formatOffPlan(p: OffPlan): string {
   out.push(`To turn off ${p.targets.join(', ')}: change ${p.changes.length} user-settable symbol(s):`);
   for (const c of p.changes) out.push(`  CONFIG_${c.name}: ${c.from} -> ${c.to}   (${c.because})`);
   for (const s of p.stuck) out.push(`  STUCK: ${s.name} stays ${s.value}: ${s.why}`);
-  const off = p.blastRadius.filter((d) => (d.op === '->' && d.after === 'n') || (d.op === '-' && (d.before === 'y' || d.before === 'm'))).length;
+  const off = p.blastRadius.filter(
+    (d) => (d.op === '->' && d.after === 'n') || (d.op === '-' && (d.before === 'y' || d.before === 'm')),
+  ).length;
   out.push(`Blast radius: ${p.blastRadius.length} symbol(s) change (${off} go off):`);
   for (const d of p.blastRadius) {
-    out.push(d.op === '-' ? `  -${d.name} ${d.before}` : d.op === '+' ? `  +${d.name} ${d.after}` : `   ${d.name} ${d.before} -> ${d.after}`);
+    out.push(
+      d.op === '-' ? `  -${d.name} ${d.before}` : d.op === '+' ? `  +${d.name} ${d.after}` : `   ${d.name} ${d.before} -> ${d.after}`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -167,8 +167,7 @@ function symText(s: KSymbol): string {
 
 /** Print an expression the way expr_print does (parentheses by precedence). */
 export function exprToString(e: Expr | null): string {
-  const prec = (x: Expr): number =>
-    x.k === 'or' ? 1 : x.k === 'and' ? 2 : x.k === 'not' ? 4 : 5;
+  const prec = (x: Expr): number => (x.k === 'or' ? 1 : x.k === 'and' ? 2 : x.k === 'not' ? 4 : 5);
   const go = (x: Expr, parent: number): string => {
     let s: string;
     switch (x.k) {

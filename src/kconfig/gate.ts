@@ -101,7 +101,14 @@ export interface GateContext {
 }
 
 export function gateContext(tree: KconfigTree, config: DotConfig, state?: KconfigState, opts: GateOptions = {}): GateContext {
-  return { tree, config, state: state ?? olddefconfig(tree, config), essential: new Set(opts.essential ?? BOOT_ESSENTIAL), maxChanges: opts.maxChanges ?? 8, plans: new Map() };
+  return {
+    tree,
+    config,
+    state: state ?? olddefconfig(tree, config),
+    essential: new Set(opts.essential ?? BOOT_ESSENTIAL),
+    maxChanges: opts.maxChanges ?? 8,
+    plans: new Map(),
+  };
 }
 
 /** y/m/n of a symbol in an evaluated config (n for undefined and non-tristate symbols). */
@@ -139,7 +146,9 @@ function planFor(ctx: GateContext, targets: string[]): OffPlan {
 
 /** Essential symbols that are on now and that the plan turns off. */
 function essentialLost(ctx: GateContext, p: OffPlan): string[] {
-  const lost = p.blastRadius.filter((d) => d.before !== 'n' && d.before !== undefined && (d.op === '-' || d.after === 'n')).map((d) => d.name);
+  const lost = p.blastRadius
+    .filter((d) => d.before !== 'n' && d.before !== undefined && (d.op === '-' || d.after === 'n'))
+    .map((d) => d.name);
   const changed = p.changes.filter((c) => c.to === 'n').map((c) => c.name);
   return [...new Set([...lost, ...changed])].filter((n) => ctx.essential.has(n)).sort();
 }
@@ -178,7 +187,10 @@ interface Trial {
  * without taking an essential symbol along and without a rewrite of the
  * config; else the nearest risky one; else the nearest entangled one.
  */
-function chooseTarget(ctx: GateContext, a: KbuildAlternative): { ok?: Trial; risky?: Trial; big?: Trial; stuck?: { because: CannotDisable; reason: string } } {
+function chooseTarget(
+  ctx: GateContext,
+  a: KbuildAlternative,
+): { ok?: Trial; risky?: Trial; big?: Trial; stuck?: { because: CannotDisable; reason: string } } {
   let risky: Trial | undefined;
   let big: Trial | undefined;
   let stuck: { because: CannotDisable; reason: string } | undefined;
@@ -243,7 +255,13 @@ export function gateFile(ctx: GateContext, file: string, obj: KbuildObject | und
     }
     const c = chooseTarget(ctx, a);
     const pick = c.ok ?? c.risky ?? c.big;
-    if (!pick) return { ...out, verdict: 'cannot-disable', because: c.stuck?.because ?? 'stuck', reason: c.stuck?.reason ?? 'no gating symbol can be turned off' };
+    if (!pick)
+      return {
+        ...out,
+        verdict: 'cannot-disable',
+        because: c.stuck?.because ?? 'stuck',
+        reason: c.stuck?.reason ?? 'no gating symbol can be turned off',
+      };
     if (!c.ok && c.risky) {
       // Every way off takes an essential symbol along. When the target itself is not essential, an essential symbol selects it.
       const selectedByEssential = !ctx.essential.has(c.risky.target) && c.risky.plan.changes.some((ch) => ctx.essential.has(ch.name));

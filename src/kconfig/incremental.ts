@@ -143,7 +143,8 @@ export function olddefconfigFrom(base: KconfigState, changes: ConfigChanges | Do
     if (!setUserValueQuiet(state, sym, raw)) return fromConfig(base, candidate());
     const id = sym.id;
     userDef[id] = state.hasUserValue(sym) ? 1 : 0;
-    if (userDef[id] === snap.userDef[id] && v.userTri[id] === snap.values.userTri[id] && v.userVal[id] === snap.values.userVal[id]) continue;
+    if (userDef[id] === snap.userDef[id] && v.userTri[id] === snap.values.userTri[id] && v.userVal[id] === snap.values.userVal[id])
+      continue;
     if (!marked[id]) {
       marked[id] = 1;
       queue.push(id);
@@ -163,7 +164,8 @@ function choiceOrderChanges(state: KconfigState, snap: Snapshot): number[] {
   const mine = state.values.choiceOrder;
   const theirs = snap.values.choiceOrder;
   const out: number[] = [];
-  const same = (a: KSymbol[] | undefined, b: KSymbol[] | undefined) => a === b || (!!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]));
+  const same = (a: KSymbol[] | undefined, b: KSymbol[] | undefined) =>
+    a === b || (!!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]));
   for (const id of new Set([...mine.keys(), ...theirs.keys()])) {
     if (!same(mine.get(id), theirs.get(id))) out.push(id);
   }
@@ -200,7 +202,12 @@ function fromConfig(base: KconfigState, config: DotConfig): KconfigState {
     if (v.flags[id] & DEF_USER) userDef[id] = 1;
     // Reading cleared VALID (and reset DEF_USER): back to base's evaluated flags, the seeds get recomputed.
     v.flags[id] = was.flags[id];
-    if (userDef[id] !== snap.userDef[id] || v.userTri[id] !== was.userTri[id] || v.userVal[id] !== was.userVal[id] || v.userChoice[id] !== was.userChoice[id])
+    if (
+      userDef[id] !== snap.userDef[id] ||
+      v.userTri[id] !== was.userTri[id] ||
+      v.userVal[id] !== was.userVal[id] ||
+      v.userChoice[id] !== was.userChoice[id]
+    )
       seed(id);
   }
   for (const id of choiceOrderChanges(state, snap)) seed(id);

@@ -174,10 +174,14 @@ function expand(s: string, vars: Map<string, string>, unknown: string[], depth =
       const words = (x: string | undefined) => (x ?? '').trim().split(/\s+/).filter(Boolean);
       switch (fm[1]) {
         case 'addprefix':
-          out += words(args[1]).map((w) => args[0].trim() + w).join(' ');
+          out += words(args[1])
+            .map((w) => args[0].trim() + w)
+            .join(' ');
           break;
         case 'addsuffix':
-          out += words(args[1]).map((w) => w + args[0].trim()).join(' ');
+          out += words(args[1])
+            .map((w) => w + args[0].trim())
+            .join(' ');
           break;
         case 'subst':
           out += (args[2] ?? '').split(args[0]).join(args[1] ?? '');
@@ -186,7 +190,11 @@ function expand(s: string, vars: Map<string, string>, unknown: string[], depth =
           const [pre, post] = args[0].trim().split('%');
           const [rpre, rpost] = (args[1] ?? '').trim().split('%');
           out += words(args[2])
-            .map((w) => (post !== undefined && w.startsWith(pre) && w.endsWith(post) ? rpre + w.slice(pre.length, w.length - post.length) + (rpost ?? '') : w))
+            .map((w) =>
+              post !== undefined && w.startsWith(pre) && w.endsWith(post)
+                ? rpre + w.slice(pre.length, w.length - post.length) + (rpost ?? '')
+                : w,
+            )
             .join(' ');
           break;
         }
@@ -317,7 +325,9 @@ function parseMakefile(path: string, text: string, baseVars: Map<string, string>
       continue;
     }
     // obj-$(subst m,y,$(CONFIG_X)) means obj-$(CONFIG_X), built in (the name must not keep the spaces).
-    const am = /^([^\s=:+?!]+)\s*(\+=|:=|::=|\?=|=)\s*(.*)$/.exec(t.replace(/^([^\s=]*)\$\(subst m,y,(\$\(CONFIG_[A-Za-z0-9_]+\))\)/, '$1$2'));
+    const am = /^([^\s=:+?!]+)\s*(\+=|:=|::=|\?=|=)\s*(.*)$/.exec(
+      t.replace(/^([^\s=]*)\$\(subst m,y,(\$\(CONFIG_[A-Za-z0-9_]+\))\)/, '$1$2'),
+    );
     if (!am) continue;
     const [, lhsRaw, op, rhs] = am;
     // Variables of this file (for later $(VAR) uses); object lists are also kept as statements.
@@ -351,7 +361,8 @@ function parseMakefile(path: string, text: string, baseVars: Map<string, string>
         // obj-$(VAR) with a variable of this file: expand it (y/m/empty)
         const v = expand(suf, vars, unknownL).trim();
         if (v === 'y' || v === 'm') suffix = v;
-        else if (v === '' && unknownL.length === 0) continue; // obj- : never built
+        else if (v === '' && unknownL.length === 0)
+          continue; // obj- : never built
         else reasons.push(`${where}: ${lhsRaw} (unknown variable)`);
       } else {
         for (const s of syms) terms.push({ symbol: s, need: 'ym', where });
@@ -472,12 +483,20 @@ export function kbuildConditions(makefiles: Iterable<{ path: string; text: strin
       reasons,
     });
     // `$(foo-y)` in a list: the statements `foo-y`/`foo-$(CONFIG_X)`, each under its own condition.
-    const expandRefs = (toks: string[], terms: KbuildTerm[], reasons: string[], skip: string | undefined, visit: (tok: string, terms: KbuildTerm[], reasons: string[]) => void, depth = 0) => {
+    const expandRefs = (
+      toks: string[],
+      terms: KbuildTerm[],
+      reasons: string[],
+      skip: string | undefined,
+      visit: (tok: string, terms: KbuildTerm[], reasons: string[]) => void,
+      depth = 0,
+    ) => {
       for (const tok of toks) {
         if (tok.startsWith('\u0001')) {
           const base = tok.slice(1).replace(/-(y|m|objs)$/, '');
           if (base === skip || depth > 5) continue;
-          for (const g of groups.get(base) ?? []) expandRefs(g.tokens, [...terms, ...g.terms], [...reasons, ...g.reasons], skip, visit, depth + 1);
+          for (const g of groups.get(base) ?? [])
+            expandRefs(g.tokens, [...terms, ...g.terms], [...reasons, ...g.reasons], skip, visit, depth + 1);
         } else visit(tok, terms, reasons);
       }
     };
@@ -498,7 +517,9 @@ export function kbuildConditions(makefiles: Iterable<{ path: string; text: strin
             const sub = m.slice(0, -2) !== stem ? groups.get(m.slice(0, -2)) : undefined;
             if (!sub) return onFile(resolve(m.slice(0, -2)) + '.c', alt(mterms, mreasons, module, modular));
             for (const q of sub)
-              for (const mm of q.tokens) if (mm.endsWith('.o')) onFile(resolve(mm.slice(0, -2)) + '.c', alt([...mterms, ...q.terms], [...mreasons, ...q.reasons], module, modular));
+              for (const mm of q.tokens)
+                if (mm.endsWith('.o'))
+                  onFile(resolve(mm.slice(0, -2)) + '.c', alt([...mterms, ...q.terms], [...mreasons, ...q.reasons], module, modular));
           });
         }
       });
@@ -512,13 +533,16 @@ export function kbuildConditions(makefiles: Iterable<{ path: string; text: strin
   const chainKeys = (c: Chain) => new Set(c.terms.map((t) => `${t.symbol}=${t.need}`));
   const addDirChain: OnDir = (dir, chain) => {
     const seen = new Set<string>();
-    chain = { terms: chain.terms.filter((t) => (seen.has(`${t.symbol}=${t.need}`) ? false : (seen.add(`${t.symbol}=${t.need}`), true))), reasons: chain.reasons };
+    chain = {
+      terms: chain.terms.filter((t) => (seen.has(`${t.symbol}=${t.need}`) ? false : (seen.add(`${t.symbol}=${t.need}`), true))),
+      reasons: chain.reasons,
+    };
     const mine = chainKeys(chain);
     const list = dirChains.get(dir) ?? [];
     const unsure = chain.reasons.length > 0;
     const subset = (a: Set<string>, b: Set<string>) => [...a].every((k) => b.has(k));
-    if (list.some((c) => (c.reasons.length > 0) === unsure && subset(chainKeys(c), mine))) return;
-    const kept = list.filter((c) => !((c.reasons.length > 0) === unsure && subset(mine, chainKeys(c))));
+    if (list.some((c) => c.reasons.length > 0 === unsure && subset(chainKeys(c), mine))) return;
+    const kept = list.filter((c) => !(c.reasons.length > 0 === unsure && subset(mine, chainKeys(c))));
     if (kept.length >= MAX_ALTERNATIVES) return;
     kept.push(chain);
     dirChains.set(dir, kept);

@@ -9,12 +9,55 @@ import { InputError } from '../errors.js';
 import type { Preprocessor } from './preprocess.js';
 
 export type TokenType =
-  | 'EOL' | 'EOF' | 'WORD' | 'WORD_QUOTE' | 'ASSIGN_VAL' | 'HELPTEXT'
-  | 'bool' | 'choice' | 'comment' | 'config' | 'def_bool' | 'def_tristate' | 'default' | 'depends'
-  | 'endchoice' | 'endif' | 'endmenu' | 'help' | 'hex' | 'if' | 'imply' | 'int' | 'mainmenu' | 'menu'
-  | 'menuconfig' | 'modules' | 'on' | 'optional' | 'prompt' | 'range' | 'select' | 'source' | 'string'
-  | 'tristate' | 'visible' | 'transitional'
-  | '||' | '&&' | '=' | '!=' | '<' | '<=' | '>' | '>=' | '!' | '(' | ')' | ':=' | '+=';
+  | 'EOL'
+  | 'EOF'
+  | 'WORD'
+  | 'WORD_QUOTE'
+  | 'ASSIGN_VAL'
+  | 'HELPTEXT'
+  | 'bool'
+  | 'choice'
+  | 'comment'
+  | 'config'
+  | 'def_bool'
+  | 'def_tristate'
+  | 'default'
+  | 'depends'
+  | 'endchoice'
+  | 'endif'
+  | 'endmenu'
+  | 'help'
+  | 'hex'
+  | 'if'
+  | 'imply'
+  | 'int'
+  | 'mainmenu'
+  | 'menu'
+  | 'menuconfig'
+  | 'modules'
+  | 'on'
+  | 'optional'
+  | 'prompt'
+  | 'range'
+  | 'select'
+  | 'source'
+  | 'string'
+  | 'tristate'
+  | 'visible'
+  | 'transitional'
+  | '||'
+  | '&&'
+  | '='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '!'
+  | '('
+  | ')'
+  | ':='
+  | '+=';
 
 export interface Token {
   type: TokenType;
@@ -25,9 +68,35 @@ export interface Token {
 }
 
 const KEYWORDS = new Set<string>([
-  'bool', 'choice', 'comment', 'config', 'def_bool', 'def_tristate', 'default', 'depends', 'endchoice',
-  'endif', 'endmenu', 'help', 'hex', 'if', 'imply', 'int', 'mainmenu', 'menu', 'menuconfig', 'modules',
-  'on', 'optional', 'prompt', 'range', 'select', 'source', 'string', 'tristate', 'visible',
+  'bool',
+  'choice',
+  'comment',
+  'config',
+  'def_bool',
+  'def_tristate',
+  'default',
+  'depends',
+  'endchoice',
+  'endif',
+  'endmenu',
+  'help',
+  'hex',
+  'if',
+  'imply',
+  'int',
+  'mainmenu',
+  'menu',
+  'menuconfig',
+  'modules',
+  'on',
+  'optional',
+  'prompt',
+  'range',
+  'select',
+  'source',
+  'string',
+  'tristate',
+  'visible',
 ]);
 
 const isN = (c: string | undefined): boolean =>
@@ -58,7 +127,10 @@ export class Lexer {
   stmtFile = '<none>';
   stmtLine = 0;
 
-  constructor(private readonly pp: Preprocessor, private readonly opts: LexerOptions = {}) {
+  constructor(
+    private readonly pp: Preprocessor,
+    private readonly opts: LexerOptions = {},
+  ) {
     this.keywords = new Set([...KEYWORDS, ...(opts.keywords ?? [])]);
   }
 

@@ -62,7 +62,10 @@ export function mergeFragments(base: DotConfig, fragments: DotConfig[], opts: Me
       const prev = current.filter((e) => e.name === fe.name);
       if (prev.length === 0) continue;
       const prevText = prev.map(formatEntry).join(' ');
-      const newText = frag.entries.filter((e) => e.name === fe.name).map(formatEntry).join(' ');
+      const newText = frag.entries
+        .filter((e) => e.name === fe.name)
+        .map(formatEntry)
+        .join(' ');
       const prevLast = prev[prev.length - 1];
       let keepPrevious = false;
       if (opts.builtin && fe.raw === 'm' && !fe.unset && prevLast.raw === 'y' && !prevLast.unset) {

@@ -8,7 +8,16 @@ import { InputError } from '../errors.js';
 import { exprAnd, exprSym, type CompareOp, type Expr } from './expr.js';
 import type { Lexer, Token, TokenType } from './lexer.js';
 import type { Preprocessor } from './preprocess.js';
-import { SymbolTable, type KconfigDialect, type KSymbol, type MenuKind, type MenuNode, type PropKind, type Property, type SymbolType } from './symbol.js';
+import {
+  SymbolTable,
+  type KconfigDialect,
+  type KSymbol,
+  type MenuKind,
+  type MenuNode,
+  type PropKind,
+  type Property,
+  type SymbolType,
+} from './symbol.js';
 
 export interface ParserIO {
   /** Read a Kconfig file named as in `source` (relative to cwd, else srctree); null if absent. */
@@ -49,8 +58,17 @@ export class Parser {
   ) {
     this.table = new SymbolTable(opts.hashSize);
     this.root = {
-      kind: 'root', sym: null, prompt: null, dep: null, visibility: null, parent: null, list: null, next: null,
-      help: undefined, file: '', line: 0,
+      kind: 'root',
+      sym: null,
+      prompt: null,
+      dep: null,
+      visibility: null,
+      parent: null,
+      list: null,
+      next: null,
+      help: undefined,
+      file: '',
+      line: 0,
     };
     this.currentMenu = this.currentEntry = this.root;
     this.lastEntryNode = this.root;
@@ -86,8 +104,17 @@ export class Parser {
 
   private addEntry(kind: MenuKind, sym: KSymbol | null): MenuNode {
     const menu: MenuNode = {
-      kind, sym, prompt: null, dep: null, visibility: null, parent: this.currentMenu, list: null, next: null,
-      help: undefined, file: this.lexer.stmtFile, line: this.lexer.stmtLine,
+      kind,
+      sym,
+      prompt: null,
+      dep: null,
+      visibility: null,
+      parent: this.currentMenu,
+      list: null,
+      next: null,
+      help: undefined,
+      file: this.lexer.stmtFile,
+      line: this.lexer.stmtLine,
     };
     this.lastEntryNode[this.lastEntryField] = menu;
     this.lastEntryNode = menu;
@@ -118,7 +145,14 @@ export class Parser {
   private addProp(kind: PropKind, expr: Expr | null, cond: Expr | null): Property {
     // All fields at creation (text too) so every property has one object shape.
     const prop: Property = {
-      id: this.props.length, kind, text: undefined, expr, cond, menu: this.currentEntry, file: this.lexer.stmtFile, line: this.lexer.stmtLine,
+      id: this.props.length,
+      kind,
+      text: undefined,
+      expr,
+      cond,
+      menu: this.currentEntry,
+      file: this.lexer.stmtFile,
+      line: this.lexer.stmtLine,
     };
     this.props.push(prop);
     if (this.currentEntry.sym) this.currentEntry.sym.props.push(prop);
@@ -304,7 +338,9 @@ export class Parser {
     const t = this.lexer.readHelp();
     const entry = this.currentEntry;
     if (entry.help !== undefined) {
-      this.warnings.push(`${t.file}:${t.line}: warning: '${entry.sym?.name ?? '<choice>'}' defined with more than one help text -- only the last one will be used`);
+      this.warnings.push(
+        `${t.file}:${t.line}: warning: '${entry.sym?.name ?? '<choice>'}' defined with more than one help text -- only the last one will be used`,
+      );
     }
     entry.help = t.text!;
   }

@@ -95,24 +95,36 @@ export class Preprocessor {
 
   private functionExpand(name: string, args: string[]): string | null {
     const table: Record<string, [number, number, (a: string[]) => string]> = {
-      'error-if': [2, 2, (a) => {
-        if (a[0] === 'y') this.error(a[1]);
-        return '';
-      }],
+      'error-if': [
+        2,
+        2,
+        (a) => {
+          if (a[0] === 'y') this.error(a[1]);
+          return '';
+        },
+      ],
       filename: [0, 0, () => this.hooks.where().file],
-      info: [1, 1, (a) => {
-        this.hooks.info?.(a[0]);
-        return '';
-      }],
+      info: [
+        1,
+        1,
+        (a) => {
+          this.hooks.info?.(a[0]);
+          return '';
+        },
+      ],
       lineno: [0, 0, () => String(this.hooks.where().line)],
       shell: [1, 1, (a) => this.hooks.shell.run(a[0])],
-      'warning-if': [2, 2, (a) => {
-        if (a[0] === 'y') {
-          const w = this.hooks.where();
-          this.hooks.warn?.(`${w.file}:${w.line}: ${a[1]}`);
-        }
-        return '';
-      }],
+      'warning-if': [
+        2,
+        2,
+        (a) => {
+          if (a[0] === 'y') {
+            const w = this.hooks.where();
+            this.hooks.warn?.(`${w.file}:${w.line}: ${a[1]}`);
+          }
+          return '';
+        },
+      ],
     };
     const f = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
     if (!f) return null;

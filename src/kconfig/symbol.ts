@@ -346,7 +346,9 @@ export interface RecursiveDependency {
 }
 
 const RESOLUTION =
-  'For a resolution refer to Documentation/kbuild/kconfig-language.rst\n' + 'subsection "Kconfig recursive dependency limitations"\n' + '\n';
+  'For a resolution refer to Documentation/kbuild/kconfig-language.rst\n' +
+  'subsection "Kconfig recursive dependency limitations"\n' +
+  '\n';
 
 /**
  * sym_check_deps for every symbol in conf_parse's order (≤ 6.10: for_all_symbols,
@@ -549,7 +551,12 @@ export function checkRecursiveDependencies(tree: Pick<KconfigTree, 'dialect' | '
   if (!found.length) return;
   const first = found[0];
   const more = found.length > 1 ? ` (and ${found.length - 1} more)` : '';
-  throw new InputError(`recursive dependency detected: ${first.loop.map((s) => s.name ?? '<choice>').join(' -> ')}${more}`, first.file || undefined, first.line || undefined, {
-    report: found.map((f) => f.report).join(''),
-  });
+  throw new InputError(
+    `recursive dependency detected: ${first.loop.map((s) => s.name ?? '<choice>').join(' -> ')}${more}`,
+    first.file || undefined,
+    first.line || undefined,
+    {
+      report: found.map((f) => f.report).join(''),
+    },
+  );
 }

@@ -12,7 +12,16 @@ import { exprAnd, exprContainsSymbol, exprDependsSymbol, exprEqual, exprFlatten,
 import { Lexer } from './lexer.js';
 import { Parser } from './parser.js';
 import { Preprocessor, type ShellRunner } from './preprocess.js';
-import { checkRecursiveDependencies, SYMBOL_HASHSIZE, SYMBOL_HASHSIZE_V611, type KconfigDialect, type KconfigTree, type KSymbol, type MenuNode, type Property } from './symbol.js';
+import {
+  checkRecursiveDependencies,
+  SYMBOL_HASHSIZE,
+  SYMBOL_HASHSIZE_V611,
+  type KconfigDialect,
+  type KconfigTree,
+  type KSymbol,
+  type MenuNode,
+  type Property,
+} from './symbol.js';
 
 /** sym_get_choice_menu (6.11+): up from the first prompted definition to the nearest symbol menu. */
 function choiceMenuOf(sym: KSymbol): MenuNode | null {
@@ -140,16 +149,21 @@ export function loadKconfigSync(opts: LoadOptions): KconfigTree {
   const dialect: KconfigDialect = maj > 6 || (maj === 6 && min >= 11) ? 'v6.11' : 'v6.1';
   const lexer = (at.lexer = new Lexer(pp, { keywords: newer ? ['transitional'] : [], warn: (t) => warnings.push(t) }));
   const parserOpts = { dialect, hashSize: dialect === 'v6.11' ? SYMBOL_HASHSIZE_V611 : SYMBOL_HASHSIZE };
-  const parser = new Parser(lexer, pp, {
-    open: (name) => {
-      const path = isAbsolute(name) ? name : join(srctree, name);
-      try {
-        return { path, text: readFile(path) };
-      } catch {
-        return null;
-      }
+  const parser = new Parser(
+    lexer,
+    pp,
+    {
+      open: (name) => {
+        const path = isAbsolute(name) ? name : join(srctree, name);
+        try {
+          return { path, text: readFile(path) };
+        } catch {
+          return null;
+        }
+      },
     },
-  }, parserOpts);
+    parserOpts,
+  );
   const res = parser.parseFile(top);
   shell.flush?.();
   const table = res.table;
@@ -374,7 +388,16 @@ class Finalizer {
             prop.cond = exprAnd(basedep, prop.cond);
           }
         }
-        const p: Property = { id: this.props.length, kind: 'choice', text: undefined, expr: exprSym(sym), cond: null, menu, file: menu.file, line: menu.line };
+        const p: Property = {
+          id: this.props.length,
+          kind: 'choice',
+          text: undefined,
+          expr: exprSym(sym),
+          cond: null,
+          menu,
+          file: menu.file,
+          line: menu.line,
+        };
         this.props.push(p);
         value.props.push(p);
         sym.choiceMembers.push(value);

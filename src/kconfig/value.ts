@@ -770,7 +770,6 @@ export class KconfigState {
     }
     return false;
   }
-
 }
 
 /** Defaults of a symbol with their conditions, for explanations. */

@@ -158,12 +158,7 @@ export function listNewConfig(state: KconfigState): string {
   const check = (menu: MenuNode): void => {
     if (!state.menuIsVisible(menu)) return;
     const sym = menu.sym;
-    if (
-      sym &&
-      !state.hasUserValue(sym) &&
-      (state.isChangeable(sym) || (!v611 && sym.isChoice && state.tristate(sym) === 2)) &&
-      sym.name
-    ) {
+    if (sym && !state.hasUserValue(sym) && (state.isChangeable(sym) || (!v611 && sym.isChoice && state.tristate(sym) === 2)) && sym.name) {
       out.push(listLine(state, sym));
     }
     for (let c = menu.list; c; c = c.next) check(c);

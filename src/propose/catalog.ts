@@ -71,7 +71,12 @@ export function parseCmdlineHints(text: string, file: string): CmdlineHint[] {
     for (const k of ['param', 'saves', 'risks']) {
       if (typeof h?.[k] !== 'string' || !h[k]) throw new InputError(`hint ${i + 1}: "${k}" missing`, file);
     }
-    return { param: h.param as string, saves: h.saves as string, risks: h.risks as string, source: typeof h.source === 'string' ? h.source : undefined };
+    return {
+      param: h.param as string,
+      saves: h.saves as string,
+      risks: h.risks as string,
+      source: typeof h.source === 'string' ? h.source : undefined,
+    };
   });
 }
 

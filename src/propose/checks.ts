@@ -43,7 +43,12 @@ export function checkConfigAgainstTree(state: KconfigState, config: DotConfig, c
   if (total === 0) return { error: `${file}: sets no CONFIG_ symbol: not a kernel .config`, warnings, unknown, total };
   if ((share >= FOREIGN_SHARE && unknown >= 20) || (otherSeries && share >= SUSPECT_SHARE)) {
     const from = header ? `written for Linux ${header}` : 'not written for this tree';
-    return { error: `${file}: ${from}, the tree is ${treeVersion}: ${what}; pass the .config the logged kernel was built from`, warnings, unknown, total };
+    return {
+      error: `${file}: ${from}, the tree is ${treeVersion}: ${what}; pass the .config the logged kernel was built from`,
+      warnings,
+      unknown,
+      total,
+    };
   }
   if (otherSeries) warnings.push(`${file}: written for Linux ${header}, the tree is ${treeVersion} (${what})`);
   else if (share >= SUSPECT_SHARE) warnings.push(`${file}: ${what}: is it the config of this tree?`);

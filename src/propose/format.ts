@@ -21,7 +21,9 @@ export function formatProposeText(r: ProposeResult, opts: { blastLines?: number 
     out.push('Candidate removals (saving: median over the boots of the per-boot sum ± sd):');
     r.candidates.forEach((c, i) => {
       const cat = c.catalog.length ? `  [catalog: ${c.catalog.join(', ')}]` : '';
-      out.push(`${String(i + 1).padStart(3)}. ${pm(c.saving.medianMs, c.saving.sdMs).padEnd(18)} ${c.id}${cat}  confidence ${c.confidence}`);
+      out.push(
+        `${String(i + 1).padStart(3)}. ${pm(c.saving.medianMs, c.saving.sdMs).padEnd(18)} ${c.id}${cat}  confidence ${c.confidence}`,
+      );
       if (c.risky.length) out.push(`       RISKY: turns off ${c.risky.join(', ')} (needed to boot to a shell)`);
       for (const why of c.confidenceWhy) if (!why.startsWith('turns off')) out.push(`       note: ${why}`);
       for (const ic of c.initcalls) out.push(`       - ${ic.key} ${pm(ic.medianMs, ic.sdMs)}${where(ic)}`);
@@ -55,12 +57,15 @@ export function formatProposeMarkdown(r: ProposeResult): string {
     r.candidates.forEach((c, i) => {
       const ics = c.initcalls.map((x) => `\`${x.key}\` ${f1(x.medianMs)} ms`).join(', ');
       const conf = c.confidence + (c.risky.length ? ` (risky: ${c.risky.join(', ')})` : '');
-      out.push(`| ${i + 1} | ${pm(c.saving.medianMs, c.saving.sdMs)} | \`${c.id}\` | ${mdCell(ics)} | ${c.blastRadius.length} | ${c.catalog.join(', ')} | ${conf} |`);
+      out.push(
+        `| ${i + 1} | ${pm(c.saving.medianMs, c.saving.sdMs)} | \`${c.id}\` | ${mdCell(ics)} | ${c.blastRadius.length} | ${c.catalog.join(', ')} | ${conf} |`,
+      );
     });
   } else out.push('No candidate removals.');
   if (r.fixed.length) {
     out.push('', '**Cannot be disabled**', '', '| initcall | time | file | why |', '|---|---:|---|---|');
-    for (const x of r.fixed) out.push(`| \`${x.key}\` | ${pm(x.medianMs, x.sdMs)} | ${x.file ?? ''} | ${mdCell(`${x.because}: ${x.reason}`)} |`);
+    for (const x of r.fixed)
+      out.push(`| \`${x.key}\` | ${pm(x.medianMs, x.sdMs)} | ${x.file ?? ''} | ${mdCell(`${x.because}: ${x.reason}`)} |`);
   }
   if (r.unresolved.length || r.notBuilt.length) {
     out.push('', '**Unresolved**', '', '| initcall | time | why |', '|---|---:|---|');

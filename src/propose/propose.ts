@@ -18,7 +18,10 @@ import type { Summary } from '../stats/summary.js';
 import { catalogEntriesFor, type Catalog } from './catalog.js';
 
 /** What attribution says about one initcall of one boot (the fields propose reads). */
-export type AttributedInitcall = Pick<InitcallAttribution, 'fn' | 'module' | 'index' | 'boot' | 'file' | 'line' | 'how' | 'unresolvedReason'>;
+export type AttributedInitcall = Pick<
+  InitcallAttribution,
+  'fn' | 'module' | 'index' | 'boot' | 'file' | 'line' | 'how' | 'unresolvedReason'
+>;
 
 /** Attribution methods that pick among candidates by inference rather than by name or link order. */
 const INFERRED = new Set(['config', 'ifdef', 'level', 'definition']);
@@ -140,7 +143,14 @@ function costOf(r: RankedInitcall, a: AttributedInitcall | undefined): InitcallC
   };
 }
 
-function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: string[]; gates: FileGate[]; blastOff: number; changes: OffChange[] }): { confidence: Confidence; why: string[] } {
+function confidenceOf(c: {
+  initcalls: InitcallCost[];
+  saving: Summary;
+  risky: string[];
+  gates: FileGate[];
+  blastOff: number;
+  changes: OffChange[];
+}): { confidence: Confidence; why: string[] } {
   const why: string[] = [];
   let score = 2;
   if (c.risky.length) {
@@ -170,7 +180,9 @@ function confidenceOf(c: { initcalls: InitcallCost[]; saving: Summary; risky: st
   const switches = c.changes.filter((x) => x.to !== 'n');
   if (switches.length) {
     score--;
-    why.push(`not only removals: sets ${switches.map((x) => `${x.name}=${x.to}`).join(', ')} (another choice member or a prompt made visible)`);
+    why.push(
+      `not only removals: sets ${switches.map((x) => `${x.name}=${x.to}`).join(', ')} (another choice member or a prompt made visible)`,
+    );
   }
   if (c.blastOff > 50) {
     score -= c.blastOff > 200 ? 2 : 1;
@@ -236,7 +248,14 @@ export function proposeRemovals(input: ProposeInput): ProposeResult {
     const initcalls = gone.map((r) => costOf(r, attr.get(r.key)));
     const risky = [...new Set(p.gates.flatMap((g) => g.risky))].sort();
     const names = [...p.plan.changes.map((c) => c.name), ...p.targets];
-    const conf = confidenceOf({ initcalls, saving: group.stats, risky, gates: p.gates, blastOff: goesOff(p.plan.blastRadius), changes: p.plan.changes });
+    const conf = confidenceOf({
+      initcalls,
+      saving: group.stats,
+      risky,
+      gates: p.gates,
+      blastOff: goesOff(p.plan.blastRadius),
+      changes: p.plan.changes,
+    });
     candidates.push({
       id,
       changes: p.plan.changes,
@@ -259,5 +278,15 @@ export function proposeRemovals(input: ProposeInput): ProposeResult {
       `${notBuilt.length} initcall(s) come from files this config does not build (e.g. ${notBuilt[0].fn} in ${notBuilt[0].file}): the config may not be the one the logged kernel was built from`,
     );
   }
-  return { kernels: report.kernels, boots: report.boots.length, minMs, considered: considered.length, candidates, fixed, unresolved, notBuilt, warnings };
+  return {
+    kernels: report.kernels,
+    boots: report.boots.length,
+    minMs,
+    considered: considered.length,
+    candidates,
+    fixed,
+    unresolved,
+    notBuilt,
+    warnings,
+  };
 }

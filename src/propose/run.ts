@@ -54,7 +54,8 @@ export interface LoadedInputs {
 function checkTree(dir: string): string {
   const abs = resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InputError('no such directory', dir);
-  if (!existsSync(join(abs, 'Makefile'))) throw new InputError('not a kernel source tree: no Makefile at its top (Kbuild conditions come from the Makefiles)', dir);
+  if (!existsSync(join(abs, 'Makefile')))
+    throw new InputError('not a kernel source tree: no Makefile at its top (Kbuild conditions come from the Makefiles)', dir);
   if (!existsSync(join(abs, 'Kconfig'))) throw new InputError('not a kernel source tree: no Kconfig at its top', dir);
   return abs;
 }
@@ -89,8 +90,13 @@ export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> 
     warnings.push(...check.warnings);
     gate = gateContext(tree, config, state);
   }
-  const loaded = await loadSourceIndex(srctree, { cacheDir: f.cacheDir, arch: arch === 'x86_64' || arch === 'i386' ? 'x86' : arch, logger: f.logger });
-  if (loaded.index.kbuild.files.size === 0) throw new InputError('no Kbuild object found in the tree\'s Makefiles: nothing to attribute to', f.source);
+  const loaded = await loadSourceIndex(srctree, {
+    cacheDir: f.cacheDir,
+    arch: arch === 'x86_64' || arch === 'i386' ? 'x86' : arch,
+    logger: f.logger,
+  });
+  if (loaded.index.kbuild.files.size === 0)
+    throw new InputError("no Kbuild object found in the tree's Makefiles: nothing to attribute to", f.source);
   f.logger?.debug(`source index ${loaded.cached ? 'from the cache' : 'built'} in ${Math.round(loaded.ms)} ms`);
   const attribution = attributeInitcalls(boots, loaded.index, { systemMap: symbols, config, treeVersion: loaded.kernelVersion });
   warnings.push(...attribution.warnings);
@@ -122,5 +128,8 @@ export async function groupReportFromSource(
 ): Promise<{ report: InitcallReport; warnings: string[] }> {
   if (by === 'symbol' && !f.config) throw new InputError('--group-by symbol needs --config: the .config the logged kernel was built from');
   const inputs = await loadProposeInputs({ ...f, logs: [], boots });
-  return { report: groupReportByAttribution(report, boots, by, inputs.attribution.items, inputs.index.kbuild, inputs.gate), warnings: inputs.warnings };
+  return {
+    report: groupReportByAttribution(report, boots, by, inputs.attribution.items, inputs.index.kbuild, inputs.gate),
+    warnings: inputs.warnings,
+  };
 }

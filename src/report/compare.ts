@@ -31,7 +31,11 @@ export function selectCompared(rows: readonly ComparedInitcall[], options: ViewO
 
 function side(label: string, r: InitcallReport): string {
   const n = r.boots.length;
-  const sources = nameList(r.boots.map((b) => b.source), 20, (s) => cleanText(s, NAME_MAX));
+  const sources = nameList(
+    r.boots.map((b) => b.source),
+    20,
+    (s) => cleanText(s, NAME_MAX),
+  );
   return `${label}: ${n} boot${n === 1 ? '' : 's'} of ${cleanText(kernelRelease(r), 64)} (${sources})`;
 }
 
@@ -78,7 +82,14 @@ export function renderCompareText(cmp: InitcallComparison, options: ViewOptions 
     columns(
       [
         ['before ms', 'after ms', 'delta ms', 'delta %', 'initcall', ''],
-        ...shown.map((r) => [cell(r.beforeUs), cell(r.afterUs), signedMs(r.deltaUs), signedPercent(r.deltaRatio), nameCell(r.key), statusNote(r)]),
+        ...shown.map((r) => [
+          cell(r.beforeUs),
+          cell(r.afterUs),
+          signedMs(r.deltaUs),
+          signedPercent(r.deltaRatio),
+          nameCell(r.key),
+          statusNote(r),
+        ]),
       ],
       ['right', 'right', 'right', 'right', 'left', 'left'],
     ),
@@ -96,7 +107,11 @@ export function renderCompareMarkdown(cmp: InitcallComparison, options: ViewOpti
     ['After', cmp.after],
   ] as const) {
     const n = r.boots.length;
-    const sources = nameList(r.boots.map((b) => b.source), 20, (p) => mdText(p.split('/').pop() ?? p, 60));
+    const sources = nameList(
+      r.boots.map((b) => b.source),
+      20,
+      (p) => mdText(p.split('/').pop() ?? p, 60),
+    );
     pushLines(out, wrap(`- ${label}: ${n} boot${n === 1 ? '' : 's'} (${sources})`, MD_WIDTH, '  '));
   }
   for (const w of [...cmp.before.warnings.map((w) => `before: ${w}`), ...cmp.after.warnings.map((w) => `after: ${w}`)])

@@ -17,8 +17,9 @@
  * U+2066–U+2069, the marks U+200E/U+200F/U+061C), line and paragraph
  * separators, U+FFFE/U+FFFF, and lone surrogates.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** What an unsafe code point becomes: visible, harmless, one column wide. */
 export const REPLACEMENT = '\uFFFD';
@@ -50,9 +51,7 @@ export function elide(s: string, max: number): string {
  */
 export function cleanText(value: string | number, max = TEXT_MAX): string {
   // Replacement keeps lengths, so cutting first is exact.
-  return elide(String(value), max)
-    .replace(/\t/g, ' ')
-    .replace(UNSAFE, REPLACEMENT);
+  return elide(String(value), max).replace(/\t/g, ' ').replace(UNSAFE, REPLACEMENT);
 }
 
 const ENTITIES: Record<string, string> = {
@@ -110,8 +109,5 @@ export function safeJson(value: unknown, indent?: number): string {
  * as \u escapes so no log text can close the script element or open a comment.
  */
 export function jsonForScript(value: unknown): string {
-  return safeJson(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026');
+  return safeJson(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }

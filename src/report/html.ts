@@ -72,13 +72,18 @@ const COLUMNS: { key: string; label: string; type: 'num' | 'text'; title: string
 function initcallRow(r: RankedInitcall, rank: number, bootCount: number): string {
   const s = r.stats;
   // The first 100 boots: a title of 2,000 numbers per row would make the page megabytes long.
-  const perBoot = r.durationsUs.slice(0, 100).map((d) => (d === null ? '—' : ms(d))).join(', ') + (r.durationsUs.length > 100 ? ', …' : '');
+  const perBoot =
+    r.durationsUs
+      .slice(0, 100)
+      .map((d) => (d === null ? '—' : ms(d)))
+      .join(', ') + (r.durationsUs.length > 100 ? ', …' : '');
   const medianTitle = `per boot (ms): ${perBoot}${r.jiffyUs ? `; every duration is a multiple of ${r.jiffyUs} µs (jiffy-quantized)` : ''}`;
   const medianText = s ? `${r.jiffyUs ? '≈' : ''}${ms(s.median)}` : '—';
   let name = r.occurrence > 0 ? `${elide(r.fn, NAME_MAX)}#${r.occurrence + 1}` : r.fn;
   if (r.async) name += ' (async)';
   const ret: string[] = [];
-  if (r.errorCodes.length > 0) ret.push(`${r.errorCodes.slice(0, 10).join(', ')}${r.errorCodes.length > 10 ? ', …' : ''} (${r.errorBoots}/${bootCount})`);
+  if (r.errorCodes.length > 0)
+    ret.push(`${r.errorCodes.slice(0, 10).join(', ')}${r.errorCodes.length > 10 ? ', …' : ''} (${r.errorBoots}/${bootCount})`);
   if (r.incomplete > 0) ret.push(`never returned (${r.incomplete}/${bootCount})`);
   const cls = [r.incomplete > 0 ? 'incomplete' : '', r.errorCodes.length > 0 ? 'error' : '', r.async ? 'async' : '']
     .filter(Boolean)
@@ -355,9 +360,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
 
   o.push('<!DOCTYPE html>');
   o.push('<html lang="en"><head><meta charset="utf-8">');
-  o.push(
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`,
-  );
+  o.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`);
   o.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
   o.push(`<title>${esc(title)}</title>`);
   o.push(`<style>${CSS}</style></head><body>`);
@@ -365,9 +368,18 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   // Header: the figures a kernel engineer looks at first.
   o.push(`<header><h1>${esc(title)}</h1><dl class="figures">`);
   const fig = (dt: string, dd: string, cls = '') => o.push(`<dt>${esc(dt)}</dt><dd${cls ? ` class="${cls}"` : ''}>${dd}</dd>`);
-  fig(kernels.length > 1 ? 'Kernels' : 'Kernel', capped(kernels, MAX_TIMELINES).shown.map((s) => esc(s, 256)).join('<br>'), 'kernel');
+  fig(
+    kernels.length > 1 ? 'Kernels' : 'Kernel',
+    capped(kernels, MAX_TIMELINES)
+      .shown.map((s) => esc(s, 256))
+      .join('<br>'),
+    'kernel',
+  );
   const sources = capped(report.boots, MAX_TIMELINES);
-  fig('Boots', esc(`${n}: ${sources.shown.map((b) => elide(b.source, NAME_MAX)).join(', ')}${sources.omitted ? ` and ${sources.omitted} more` : ''}`));
+  fig(
+    'Boots',
+    esc(`${n}: ${sources.shown.map((b) => elide(b.source, NAME_MAX)).join(', ')}${sources.omitted ? ` and ${sources.omitted} more` : ''}`),
+  );
   fig('Initcalls', esc(`${report.initcalls.length} distinct`));
   fig('Total initcall time', esc(`${summaryText(report.totalInitcallUs)} (synchronous calls)`));
   fig('Time to /init', esc(report.timeToInitUs ? summaryText(report.timeToInitUs) : 'unknown (no timestamps or no "Run /init" line)'));
@@ -380,7 +392,13 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     ),
   );
   if (cmdlines.length > 0)
-    fig(cmdlines.length > 1 ? 'Command lines' : 'Command line', capped(cmdlines, MAX_TIMELINES).shown.map((s) => esc(s, 4096)).join('<br>'), 'cmdline');
+    fig(
+      cmdlines.length > 1 ? 'Command lines' : 'Command line',
+      capped(cmdlines, MAX_TIMELINES)
+        .shown.map((s) => esc(s, 4096))
+        .join('<br>'),
+      'cmdline',
+    );
   o.push('</dl>');
   const warnings = [...report.warnings];
   boots.forEach((b) => {
@@ -403,7 +421,9 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
     const drawn = capped(boots, MAX_TIMELINES);
     if (boots.length > 1) {
       o.push('<div class="controls"><label>Boot <select id="boot-select">');
-      drawn.shown.forEach((b, i) => o.push(`<option value="${i}"${i === 0 ? ' selected' : ''}>${esc(`${i + 1}: ${elide(b.source, NAME_MAX)}`)}</option>`));
+      drawn.shown.forEach((b, i) =>
+        o.push(`<option value="${i}"${i === 0 ? ' selected' : ''}>${esc(`${i + 1}: ${elide(b.source, NAME_MAX)}`)}</option>`),
+      );
       o.push('</select></label>');
       if (drawn.omitted > 0) o.push(`<span>timelines of the first ${MAX_TIMELINES} boots; ${drawn.omitted} more not drawn</span>`);
       o.push('</div>');
@@ -436,7 +456,18 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   // Groups, when asked for (--group-by module|level).
   if (report.groupBy !== 'fn' && report.groups.length > 0) {
     o.push(`<section id="groups"><h2>By ${esc(report.groupBy)}</h2><table id="group-table"><thead><tr>`);
-    for (const h of ['#', report.groupBy, 'initcalls', 'median ms', 'sd ms', 'min ms', 'max ms', '% share', 'never returned', 'error boots']) {
+    for (const h of [
+      '#',
+      report.groupBy,
+      'initcalls',
+      'median ms',
+      'sd ms',
+      'min ms',
+      'max ms',
+      '% share',
+      'never returned',
+      'error boots',
+    ]) {
       o.push(`<th>${esc(h)}</th>`);
     }
     o.push('</tr></thead><tbody>');
@@ -461,7 +492,19 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
 
   // Per boot.
   o.push('<section id="boots"><h2>Boots</h2><table id="boot-table"><thead><tr>');
-  for (const h of ['#', 'log', 'kernel', 'initcalls', 'total initcall ms', 'time to /init ms', 'never returned', 'errors', 'timestamps', 'lines', 'warnings']) {
+  for (const h of [
+    '#',
+    'log',
+    'kernel',
+    'initcalls',
+    'total initcall ms',
+    'time to /init ms',
+    'never returned',
+    'errors',
+    'timestamps',
+    'lines',
+    'warnings',
+  ]) {
     o.push(`<th>${esc(h)}</th>`);
   }
   o.push('</tr></thead><tbody>');

@@ -55,15 +55,23 @@ export function summaryBullets(report: InitcallReport): string[] {
   const kernels = capped(report.kernels, 20);
   for (const k of kernels.shown) pushLines(out, bullet('Kernel', mdText(k, KERNEL_MAX)));
   if (kernels.omitted > 0) out.push(`- and ${kernels.omitted} more kernels`);
-  pushLines(out, bullet('Boots', `${n} (${nameList(report.boots.map((b) => b.source), 20, fileName)})`));
+  pushLines(
+    out,
+    bullet(
+      'Boots',
+      `${n} (${nameList(
+        report.boots.map((b) => b.source),
+        20,
+        fileName,
+      )})`,
+    ),
+  );
   const incomplete = report.initcalls.filter((r) => r.incomplete > 0).length;
   const errors = report.initcalls.filter((r) => r.errorBoots > 0).length;
   out.push(
     ...bullet(
       'Initcalls',
-      `${report.initcalls.length}` +
-        (incomplete ? `, ${incomplete} never returned` : '') +
-        (errors ? `, ${errors} returned an error` : ''),
+      `${report.initcalls.length}` + (incomplete ? `, ${incomplete} never returned` : '') + (errors ? `, ${errors} returned an error` : ''),
     ),
   );
   pushLines(out, bullet('Initcall time', describeSummary(report.totalInitcallUs)));
@@ -73,8 +81,7 @@ export function summaryBullets(report: InitcallReport): string[] {
   out.push(
     ...bullet(
       'Long tail',
-      `${t.count} initcalls under ${ms(t.thresholdUs, 0)} ms add up to ${duration(t.totalUs)} ` +
-        `(${percent(t.share)} of initcall time)`,
+      `${t.count} initcalls under ${ms(t.thresholdUs, 0)} ms add up to ${duration(t.totalUs)} ` + `(${percent(t.share)} of initcall time)`,
     ),
   );
   for (const w of report.warnings) pushLines(out, bullet('Warning', mdText(w)));
@@ -117,13 +124,7 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
   out.push('');
   if (n > 1) {
     // The widest per-boot columns that still fit in 80: no kernel (it is in the title), short names.
-    const rows = perBootRows(report, (p) => mdText(elideKey(p.split('/').pop() ?? p, 26))).map((r) => [
-      r[0],
-      r[3],
-      r[4],
-      r[5],
-      r[6],
-    ]);
+    const rows = perBootRows(report, (p) => mdText(elideKey(p.split('/').pop() ?? p, 26))).map((r) => [r[0], r[3], r[4], r[5], r[6]]);
     rows[0] = ['log', 'initcall time', 'to /init', 'outside', 'no ret'];
     pushLines(out, pipeTable(rows, ['left', 'right', 'right', 'right', 'right']));
     out.push('');
@@ -156,7 +157,11 @@ export function renderMarkdown(report: InitcallReport, options: MarkdownOptions 
     out.push('', 'Never returned:', '');
     const { shown, omitted } = capped(never, MAX_NAMES);
     for (const r of shown) {
-      const where = nameList(r.incompleteAt.map((p) => `${fileName(p.source)}:${p.line}`), 20, String);
+      const where = nameList(
+        r.incompleteAt.map((p) => `${fileName(p.source)}:${p.line}`),
+        20,
+        String,
+      );
       pushLines(out, wrap(`- ${code(elideKey(r.key, NAME_MAX))} at ${where}`, MD_WIDTH, '  '));
     }
     if (omitted > 0) out.push(`- and ${omitted} more`);

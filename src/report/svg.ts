@@ -264,12 +264,16 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         return;
       }
       const row = rowFor(r.pid, r.async);
-      const endUs = r.complete
-        ? r.durationUs !== undefined
-          ? r.startTimeUs + r.durationUs
-          : r.endTimeUs
-        : undefined;
-      pending.push({ kind: 'initcall', index, row, startUs: r.startTimeUs, endUs, durationUs: r.durationUs, complete: r.complete && endUs !== undefined });
+      const endUs = r.complete ? (r.durationUs !== undefined ? r.startTimeUs + r.durationUs : r.endTimeUs) : undefined;
+      pending.push({
+        kind: 'initcall',
+        index,
+        row,
+        startUs: r.startTimeUs,
+        endUs,
+        durationUs: r.durationUs,
+        complete: r.complete && endUs !== undefined,
+      });
     });
     // Waits of PIDs that ran no initcall (kworkers, insmod) share one row:
     // dozens of rows holding a 2 µs wait each would bury the picture.
@@ -352,12 +356,12 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
     label: r.otherPids
       ? `${r.otherPids} more PIDs`
       : r.waitPids
-      ? `waits, ${r.waitPids.length} PID${r.waitPids.length > 1 ? 's' : ''}`
-      : r.pid === 0
-        ? 'PID 0 (boot)'
-        : r.async && r.pid !== undefined
-          ? `PID ${r.pid} async`
-          : r.label,
+        ? `waits, ${r.waitPids.length} PID${r.waitPids.length > 1 ? 's' : ''}`
+        : r.pid === 0
+          ? 'PID 0 (boot)'
+          : r.async && r.pid !== undefined
+            ? `PID ${r.pid} async`
+            : r.label,
     y: plotTop + i * ROW_H,
   }));
 
@@ -374,9 +378,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
   let notDrawnMaxUs = 0;
   if (pending.length > MAX_BARS) {
     const span = (p: Pending) => (p.endUs ?? t1) - p.startUs;
-    const byWeight = pending
-      .slice()
-      .sort((a, b) => Number(a.complete) - Number(b.complete) || span(b) - span(a) || a.index - b.index);
+    const byWeight = pending.slice().sort((a, b) => Number(a.complete) - Number(b.complete) || span(b) - span(a) || a.index - b.index);
     drawn = byWeight.slice(0, MAX_BARS);
     for (const p of byWeight.slice(MAX_BARS)) notDrawnMaxUs = Math.max(notDrawnMaxUs, span(p));
   }
@@ -406,9 +408,7 @@ export function layoutTimeline(boot: ParsedBoot, options: SvgOptions = {}): Time
         fill = level === 'unknown' ? (unknownParity++ % 2 === 0 ? LEVEL_COLOURS.unknown : UNKNOWN_ALT) : LEVEL_COLOURS[level];
         name = displayName(r);
         key = keys[p.index];
-        const what = p.complete
-          ? `${formatDuration(p.durationUs ?? endUs - p.startUs)}`
-          : 'never returned';
+        const what = p.complete ? `${formatDuration(p.durationUs ?? endUs - p.startUs)}` : 'never returned';
         const details: string[] = [];
         details.push(level === 'unknown' ? 'level unknown' : `level ${level}`);
         if (r.async) details.push('async');
@@ -496,7 +496,9 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
   o.push(
     `<svg${options.xmlns ? ' xmlns="http://www.w3.org/2000/svg"' : ''} class="ktrim-timeline" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" data-t0="${L.t0Us}" data-t1="${L.t1Us}" data-left="${L.plotLeft}" data-plot-width="${L.plotWidth}" data-timed="${L.timed}" role="img" aria-labelledby="${id('title')}" ${FONT} font-size="11">`,
   );
-  o.push(`<title id="${id('title')}">${escapeXml(title)}${L.timed ? '' : ' (no printk timestamps: calls laid end to end by duration)'}</title>`);
+  o.push(
+    `<title id="${id('title')}">${escapeXml(title)}${L.timed ? '' : ' (no printk timestamps: calls laid end to end by duration)'}</title>`,
+  );
   o.push(
     `<defs><pattern id="${id('hatch')}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">` +
       `<rect width="6" height="6" fill="#f6d5d1"/><line x1="0" y1="0" x2="0" y2="6" stroke="${INCOMPLETE_STROKE}" stroke-width="2"/></pattern>` +
@@ -516,10 +518,16 @@ export function renderSvgElement(boot: ParsedBoot, options: SvgElementOptions = 
     lx += 18 + text.length * LABEL_CHAR_W + 14;
   };
   for (const level of L.levels) {
-    legend(`<rect class="swatch" x="X" y="${ly}" width="14" height="14" fill="${LEVEL_COLOURS[level]}" stroke="#333" stroke-width="0.5"/>`, level === 'unknown' ? 'level unknown' : level);
+    legend(
+      `<rect class="swatch" x="X" y="${ly}" width="14" height="14" fill="${LEVEL_COLOURS[level]}" stroke="#333" stroke-width="0.5"/>`,
+      level === 'unknown' ? 'level unknown' : level,
+    );
   }
   if (L.hasIncomplete) {
-    legend(`<rect class="swatch" x="X" y="${ly}" width="14" height="14" fill="url(#${id('hatch')})" stroke="${INCOMPLETE_STROKE}"/>`, 'never returned');
+    legend(
+      `<rect class="swatch" x="X" y="${ly}" width="14" height="14" fill="url(#${id('hatch')})" stroke="${INCOMPLETE_STROKE}"/>`,
+      'never returned',
+    );
   }
   if (L.hasWaits) {
     legend(`<rect class="swatch" x="X" y="${ly + 4}" width="14" height="6" fill="${WAIT_COLOUR}"/>`, 'async_waiting');

@@ -75,7 +75,14 @@ export function headerLines(report: InitcallReport): [string, string][] {
       ? '(unknown: no "Linux version" line)'
       : kernels.shown.map((k) => cleanText(k, KERNEL_MAX)).join(' | ') + (kernels.omitted ? ` | and ${kernels.omitted} more` : ''),
   ]);
-  rows.push(['Boots', `${n}: ${nameList(report.boots.map((b) => b.source), SOURCES_MAX, (s) => cleanText(s, NAME_MAX))}`]);
+  rows.push([
+    'Boots',
+    `${n}: ${nameList(
+      report.boots.map((b) => b.source),
+      SOURCES_MAX,
+      (s) => cleanText(s, NAME_MAX),
+    )}`,
+  ]);
   const extra: string[] = [];
   if (n > 1) extra.push(`per boot ${nameList(perBoot.map(String), SOURCES_MAX, String)}`);
   if (incomplete > 0) extra.push(`${incomplete} never returned`);
@@ -171,14 +178,21 @@ export function renderText(report: InitcallReport, options: TextOptions = {}): s
   out.push('');
   if (n > 1) {
     out.push('Per boot:');
-    for (const l of columns(perBootRows(report, (s) => s), PER_BOOT_ALIGN)) out.push(`  ${l}`);
+    for (const l of columns(
+      perBootRows(report, (s) => s),
+      PER_BOOT_ALIGN,
+    ))
+      out.push(`  ${l}`);
     out.push('');
   }
 
   if (report.groupBy === 'fn') {
     const shown = selectRanked(report.initcalls, options);
     const head = ['#', 'median', 'sd', 'share', 'boots', 'initcall', 'notes'];
-    pushLines(out, columns([head, ...initcallRows(shown, report.initcalls, n)], ['right', 'right', 'right', 'right', 'right', 'left', 'left']));
+    pushLines(
+      out,
+      columns([head, ...initcallRows(shown, report.initcalls, n)], ['right', 'right', 'right', 'right', 'right', 'left', 'left']),
+    );
     const hidden = report.initcalls.length - shown.length;
     if (hidden > 0) out.push(`… ${hidden} more initcall${hidden === 1 ? '' : 's'} not shown (${hiddenReason(shown.length, options)})`);
   } else {
@@ -194,12 +208,21 @@ export function renderText(report: InitcallReport, options: TextOptions = {}): s
     out.push('', 'Never returned (calling without returned: a hang, or the log ends):');
     const { shown, omitted } = capped(never, MAX_NAMES);
     for (const r of shown)
-      out.push(`  ${nameCell(r.key)}  at ${nameList(r.incompleteAt.map((p) => `${p.source}:${p.line}`), SOURCES_MAX, (s) => cleanText(s, NAME_MAX))}`);
+      out.push(
+        `  ${nameCell(r.key)}  at ${nameList(
+          r.incompleteAt.map((p) => `${p.source}:${p.line}`),
+          SOURCES_MAX,
+          (s) => cleanText(s, NAME_MAX),
+        )}`,
+      );
     if (omitted > 0) out.push(`  … and ${omitted} more`);
   }
   const failed = report.initcalls.filter((r) => r.errorBoots > 0);
   if (failed.length > 0) {
-    out.push('', `Returned an error (${failed.length} initcall${failed.length === 1 ? '' : 's'}${n > 1 ? '; in every boot unless noted' : ''}):`);
+    out.push(
+      '',
+      `Returned an error (${failed.length} initcall${failed.length === 1 ? '' : 's'}${n > 1 ? '; in every boot unless noted' : ''}):`,
+    );
     const byCode = capped(errorsByCode(report), MAX_NAMES);
     for (const [code, names] of byCode.shown)
       for (const l of wrap(`${errnoName(code)}: ${nameList(names, MAX_NAMES, nameCell)}`, 98, '  ')) out.push(`  ${l}`);

@@ -24,7 +24,8 @@ const tree = await ensureDebianSource('6.1', { logger });
 // Built once per tree into the cache (~10 s of CPU), then read back (< 1 s).
 const loaded = await loadSourceIndex(tree, { logger });
 const { index } = loaded;
-const boot = (name: string, symbols?: ReturnType<typeof parseSystemMap>) => parseBootLog(readFileSync(join(FIX, name), 'utf8'), { source: name, symbols });
+const boot = (name: string, symbols?: ReturnType<typeof parseSystemMap>) =>
+  parseBootLog(readFileSync(join(FIX, name), 'utf8'), { source: name, symbols });
 
 function rates(label: string, r: AttributionResult): void {
   const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '-');
@@ -101,7 +102,14 @@ describe('attribution on Debian linux-source-6.1', () => {
       const a = r.items.find((x) => x.fn === fn);
       // The symbol must gate the file (a term of one of the ways Kbuild builds it); null: no CONFIG term at all.
       const terms = a?.file ? index.kbuild.files.get(a.file)?.alternatives.flatMap((alt) => alt.terms.map((t) => t.symbol)) : undefined;
-      const gate = terms === undefined ? undefined : terms.length === 0 ? null : symbol !== null && terms.includes(symbol) ? symbol : terms[terms.length - 1];
+      const gate =
+        terms === undefined
+          ? undefined
+          : terms.length === 0
+            ? null
+            : symbol !== null && terms.includes(symbol)
+              ? symbol
+              : terms[terms.length - 1];
       return [fn, a?.file, a?.line, gate, a?.level];
     });
     expect(got).toEqual(HAND_CHECKED);
@@ -111,7 +119,8 @@ describe('attribution on Debian linux-source-6.1', () => {
     const r = attributeInitcalls([boot('debian-6.1-modules.log')], index);
     const e1000 = r.items.filter((a) => a.fn === 'e1000_init_module');
     expect(e1000.length).toBeGreaterThan(0);
-    for (const a of e1000) expect([a.file, a.level, a.kbuildModule]).toEqual(['drivers/net/ethernet/intel/e1000/e1000_main.c', 'module', 'e1000']);
+    for (const a of e1000)
+      expect([a.file, a.level, a.kbuildModule]).toEqual(['drivers/net/ethernet/intel/e1000/e1000_main.c', 'module', 'e1000']);
     const vpci = r.items.find((a) => a.fn === 'virtio_pci_driver_init');
     expect([vpci?.file, vpci?.macro]).toEqual(['drivers/virtio/virtio_pci_common.c', 'module_pci_driver']);
   });
@@ -145,8 +154,11 @@ describe('attribution on Debian linux-source-6.1', () => {
 
   it('bad input: a 6.12 log on the 6.1 tree warns; functions of the other version stay unresolved, not guessed', () => {
     const r = attributeInitcalls([boot('debian-6.12-qemu-1.log')], index, { treeVersion: loaded.kernelVersion });
-    expect(r.warnings).toEqual([`debian-6.12-qemu-1.log: the log is from kernel 6.12.117+deb12-amd64, the tree is ${loaded.kernelVersion}: attribution may be wrong`]);
-    for (const a of r.items.filter((x) => !x.file)) expect(a.candidates.length === 0 || a.unresolvedReason?.startsWith('ambiguous')).toBe(true);
+    expect(r.warnings).toEqual([
+      `debian-6.12-qemu-1.log: the log is from kernel 6.12.117+deb12-amd64, the tree is ${loaded.kernelVersion}: attribution may be wrong`,
+    ]);
+    for (const a of r.items.filter((x) => !x.file))
+      expect(a.candidates.length === 0 || a.unresolvedReason?.startsWith('ambiguous')).toBe(true);
   });
 
   it('bad input: a tree without Kbuild makefiles is an input error naming the tree', async () => {

@@ -26,7 +26,21 @@ describe('ktrim boot on the tiny kernel', () => {
     'boots it 3 times to the marker and reports sane timings and memory',
     async () => {
       const logs = join(work, 'logs');
-      const r = await ktrim(['boot', '--kernel', kernel, '--runs', '3', '--warmup', '0', '--memory', String(MEMORY_MB), '--dmesg', '--keep-logs', logs, '--json']);
+      const r = await ktrim([
+        'boot',
+        '--kernel',
+        kernel,
+        '--runs',
+        '3',
+        '--warmup',
+        '0',
+        '--memory',
+        String(MEMORY_MB),
+        '--dmesg',
+        '--keep-logs',
+        logs,
+        '--json',
+      ]);
       expect(r.stderr).toMatch(/^I: \$ qemu-system-x86_64 -nodefaults -no-reboot -nographic -accel (tcg|kvm) /m);
       expect(r.exitCode).toBe(0);
       const res = JSON.parse(r.stdout);
@@ -64,9 +78,23 @@ describe('ktrim boot on the tiny kernel', () => {
   it(
     'reports a kernel panic (init exits) as a boot failure: exit 2, one line',
     async () => {
-      const r = await ktrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--append', 'loglevel=6 rdinit=/bin/false', '--timeout', '60']);
+      const r = await ktrim([
+        'boot',
+        '--kernel',
+        kernel,
+        '--runs',
+        '1',
+        '--warmup',
+        '0',
+        '--append',
+        'loglevel=6 rdinit=/bin/false',
+        '--timeout',
+        '60',
+      ]);
       expect(r.exitCode).toBe(2);
-      expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: kernel panic booting .*bzImage: Kernel panic - not syncing: Attempted to kill init!/)]);
+      expect(errorLines(r.stderr)).toEqual([
+        expect.stringMatching(/^E: kernel panic booting .*bzImage: Kernel panic - not syncing: Attempted to kill init!/),
+      ]);
     },
     3 * 60 * 1000,
   );
@@ -77,9 +105,25 @@ describe('ktrim boot on the tiny kernel', () => {
       const script = join(work, 'hang.sh');
       writeFileSync(script, 'echo about to hang\nwhile :; do sleep 3600; done\n');
       const tag = `hang-${process.pid}-${Date.now()}`;
-      const r = await ktrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--test', script, '--timeout', '20', '--append', `loglevel=6 ktrim.tag=${tag}`]);
+      const r = await ktrim([
+        'boot',
+        '--kernel',
+        kernel,
+        '--runs',
+        '1',
+        '--warmup',
+        '0',
+        '--test',
+        script,
+        '--timeout',
+        '20',
+        '--append',
+        `loglevel=6 ktrim.tag=${tag}`,
+      ]);
       expect(r.exitCode).toBe(2);
-      expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: boot of .*bzImage timed out: no end marker within 20 s \(last console line: ".*"\)$/)]);
+      expect(errorLines(r.stderr)).toEqual([
+        expect.stringMatching(/^E: boot of .*bzImage timed out: no end marker within 20 s \(last console line: ".*"\)$/),
+      ]);
       // no qemu of ours left: a /proc scan for the tag on its command line (no procps needed)
       const left = readdirSync('/proc')
         .filter((d) => /^\d+$/.test(d))
@@ -119,7 +163,17 @@ describe('ktrim analyze and bench-range on the tiny kernel', () => {
       const a = JSON.parse(r.stdout);
       expect(a.boots).toBe(2);
       const keys = a.landmarks.map((l: { key: string }) => l.key);
-      expect(keys).toEqual(['start', 'firstOutput', 'kernelEntry', 'firstInitcall', 'lastInitcall', 'freeingInitMem', 'runInit', 'marker', 'exit']);
+      expect(keys).toEqual([
+        'start',
+        'firstOutput',
+        'kernelEntry',
+        'firstInitcall',
+        'lastInitcall',
+        'freeingInitMem',
+        'runInit',
+        'marker',
+        'exit',
+      ]);
       const total = a.phases.reduce((s: number, p: { ms: { mean: number } }) => s + p.ms.mean, 0);
       expect(total).toBeCloseTo(a.totalMs.mean, 3);
       // a 16550 under qemu: a few µs per character (the seed measured ~4 under TCG)
@@ -133,7 +187,20 @@ describe('ktrim analyze and bench-range on the tiny kernel', () => {
   it(
     'compares two command lines with a t-test and prints the table',
     async () => {
-      const r = await ktrim(['bench-range', '--kernel', kernel, '--append-variant', 'loglevel=6', '--append-variant', 'loglevel=6 mitigations=off', '--runs', '2', '--warmup', '0', '--json']);
+      const r = await ktrim([
+        'bench-range',
+        '--kernel',
+        kernel,
+        '--append-variant',
+        'loglevel=6',
+        '--append-variant',
+        'loglevel=6 mitigations=off',
+        '--runs',
+        '2',
+        '--warmup',
+        '0',
+        '--json',
+      ]);
       expect(r.exitCode).toBe(0);
       const res = JSON.parse(r.stdout);
       expect(res.columns).toBe('append');
@@ -154,7 +221,9 @@ describe('ktrim analyze on kept logs', () => {
   it('prints the timeline of a real kept boot log', async () => {
     const r = await ktrim(['analyze', fixture]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^1 boot\(s\); host clock, ms since qemu was spawned \(mean ± sd\); total qemu start → exit 18068 \(sd n\/a\) ms$/m);
+    expect(r.stdout).toMatch(
+      /^1 boot\(s\); host clock, ms since qemu was spawned \(mean ± sd\); total qemu start → exit 18068 \(sd n\/a\) ms$/m,
+    );
     expect(r.stdout).toMatch(/^first initcall → last initcall +3738 \(sd n\/a\) +20\.7/m);
     expect(r.stdout).not.toContain('±');
   });
@@ -162,7 +231,9 @@ describe('ktrim analyze on kept logs', () => {
   it('names the file and line of a log it cannot read', async () => {
     const r = await ktrim(['analyze', 'package.json']);
     expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual(['E: package.json:1: expected "SECONDS TEXT" (a *.console.ts.log kept by ktrim boot --keep-logs)']);
+    expect(errorLines(r.stderr)).toEqual([
+      'E: package.json:1: expected "SECONDS TEXT" (a *.console.ts.log kept by ktrim boot --keep-logs)',
+    ]);
   });
 });
 
@@ -173,7 +244,9 @@ describe('bad input', () => {
     expect(errorLines(missing.stderr)).toEqual([`E: ${join(work, 'no-such-bzImage')}: kernel image not found`]);
     const notKernel = await ktrim(['boot', '--kernel', 'package.json']);
     expect(notKernel.exitCode).toBe(1);
-    expect(errorLines(notKernel.stderr)).toEqual([expect.stringMatching(/^E: \/.*\/package\.json: not a bzImage \(no "HdrS" boot header at offset 0x202\)/)]);
+    expect(errorLines(notKernel.stderr)).toEqual([
+      expect.stringMatching(/^E: \/.*\/package\.json: not a bzImage \(no "HdrS" boot header at offset 0x202\)/),
+    ]);
   });
 
   it('says qemu is missing in one line (exit 2)', async () => {

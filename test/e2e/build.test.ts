@@ -50,7 +50,9 @@ describe('ktrim build on Debian linux-source-6.1', () => {
     expect(tiny.imageBytes).toBe(img.length);
     expect(readFileSync(tiny.systemMap, 'utf8')).toMatch(/^[0-9a-f]{16} T start_kernel$/m);
     const config = readFileSync(tiny.config, 'utf8');
-    for (const line of readFileSync(TINY_FRAGMENT, 'utf8').split('\n').filter((l) => l.startsWith('CONFIG_'))) {
+    for (const line of readFileSync(TINY_FRAGMENT, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('CONFIG_'))) {
       expect(config).toContain(line + '\n');
     }
     expect(tiny.drift).toEqual([]);
@@ -85,11 +87,16 @@ describe('ktrim build on Debian linux-source-6.1', () => {
       expect(r.makeCommands.at(-1)).toMatch(new RegExp(`make -C ${source} O=${r.objDir} ARCH=x86_64 -j2 .*bzImage$`));
       // Only what BINFMT_MISC touches (fs/binfmt_misc.c, fs/file_table.c) is recompiled, not the ~500 objects of the tiny kernel.
       const log = readFileSync(r.buildLog, 'utf8');
-      const compiled = log.slice(log.lastIndexOf('\n$ ')).split('\n').filter((l) => /^\s+CC\s/.test(l));
+      const compiled = log
+        .slice(log.lastIndexOf('\n$ '))
+        .split('\n')
+        .filter((l) => /^\s+CC\s/.test(l));
       expect(compiled.map((l) => l.trim())).toContain('CC      fs/binfmt_misc.o');
       expect(compiled.map((l) => l.trim())).toContain('CC      fs/file_table.o');
       expect(compiled.length).toBeLessThan(20);
-      process.stderr.write(`one-symbol rebuild (CONFIG_BINFMT_MISC=y): make ${r.buildSeconds.toFixed(1)} s, ${compiled.length} objects, ${r.seconds.toFixed(1)} s in all\n`);
+      process.stderr.write(
+        `one-symbol rebuild (CONFIG_BINFMT_MISC=y): make ${r.buildSeconds.toFixed(1)} s, ${compiled.length} objects, ${r.seconds.toFixed(1)} s in all\n`,
+      );
     },
     TINY_KERNEL_TIMEOUT_MS,
   );
@@ -101,7 +108,19 @@ describe('ktrim build on Debian linux-source-6.1', () => {
       // gcc reports it at the header's file:line, and the source tree is not touched.
       const header = join(scratch, 'ktrim-broken.h');
       writeFileSync(header, '/* injected by ktrim e2e test */\nint ktrim_injected_error = ;\n');
-      const r = await ktrim('build', '--source', source, '--base', 'tinyconfig', '--config', TINY_FRAGMENT, '--arch', 'x86_64', '--make-var', `KCFLAGS=-include ${header}`);
+      const r = await ktrim(
+        'build',
+        '--source',
+        source,
+        '--base',
+        'tinyconfig',
+        '--config',
+        TINY_FRAGMENT,
+        '--arch',
+        'x86_64',
+        '--make-var',
+        `KCFLAGS=-include ${header}`,
+      );
       const dirLine = r.stderr.split('\n').find((l) => l.startsWith('I: $ ') && l.includes(' bzImage'));
       const m = dirLine && / O=(\S+)\/obj /.exec(dirLine);
       if (m) cleanup.push(m[1]!);
@@ -109,7 +128,9 @@ describe('ktrim build on Debian linux-source-6.1', () => {
       const errLines = r.stderr.split('\n').filter((l) => l.startsWith('E: '));
       expect(errLines).toContain('E: make bzImage failed (make exit 2); first errors:');
       // gcc quotes with ‘’ in a UTF-8 locale, '' in C.
-      expect(r.stderr).toMatch(new RegExp(`\\n  ${header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: error: expected expression before .;. token\\n`));
+      expect(r.stderr).toMatch(
+        new RegExp(`\\n  ${header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:28: error: expected expression before .;. token\\n`),
+      );
       expect(r.stderr).toMatch(/\nfull log: \S+\/build\.log$/);
     },
     TINY_KERNEL_TIMEOUT_MS,

@@ -51,7 +51,23 @@ describe('compiling through distcc', () => {
       const port = await freePort();
       const logFile = join(logDir, 'distccd.log');
       daemon = startChild(
-        ['distccd', '--daemon', '--no-detach', '--allow', '127.0.0.1', '--listen', '127.0.0.1', '--port', String(port), '--jobs', '2', '--log-file', logFile, '--log-level', 'info'],
+        [
+          'distccd',
+          '--daemon',
+          '--no-detach',
+          '--allow',
+          '127.0.0.1',
+          '--listen',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--jobs',
+          '2',
+          '--log-file',
+          logFile,
+          '--log-level',
+          'info',
+        ],
         {},
       );
       // Wait until it listens.
@@ -71,7 +87,9 @@ describe('compiling through distcc', () => {
       const objects = ['kernel/fork.o', 'kernel/exit.o', 'mm/mmap.o', 'fs/exec.o'];
       const source = await ensureDebianSource('6.1');
       const argv = makeArgv({ source, objDir, arch: tiny.arch, jobs: setup.jobs, cc: setup.cc, targets: objects });
-      expect(formatMakeCommand({ argv, env: {} })).toBe(`make -C ${source} O=${objDir} ARCH=x86_64 -j3 'CC=distcc gcc' ${objects.join(' ')}`);
+      expect(formatMakeCommand({ argv, env: {} })).toBe(
+        `make -C ${source} O=${objDir} ARCH=x86_64 -j3 'CC=distcc gcc' ${objects.join(' ')}`,
+      );
       const lines: string[] = [];
       const out = await realMakeRunner.run({ argv, env, onLine: (l) => lines.push(l.text) });
       if (out.exitCode !== 0) process.stderr.write(lines.slice(-30).join('\n') + '\n');

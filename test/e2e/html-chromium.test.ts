@@ -98,9 +98,7 @@ function visibleBars(page: Page): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ktrim-html-'));
-  boots = FIXTURES.map((f) =>
-    parseBootLog(readFileSync(join('test/fixtures/boots', f), 'utf8'), { source: f }),
-  );
+  boots = FIXTURES.map((f) => parseBootLog(readFileSync(join('test/fixtures/boots', f), 'utf8'), { source: f }));
   report = rankBoots(boots);
   htmlPath = join(dir, 'report.html');
   writeFileSync(htmlPath, renderHtml(report, boots));
@@ -154,7 +152,10 @@ describe('HTML report of 3 Debian 6.1 boots in Chromium', () => {
     await o.page.focus('#initcall-table th[data-key="max"]');
     await o.page.keyboard.press('Enter');
     expect(await o.page.$eval('#initcall-table th[data-key="max"]', (th) => th.getAttribute('aria-sort'))).toBe('descending');
-    expect((await firstRows(o.page, 1))[0].slice(1, 2).concat((await firstRows(o.page, 1))[0][7])).toEqual(['crypto_algapi_init', '347.976']);
+    expect((await firstRows(o.page, 1))[0].slice(1, 2).concat((await firstRows(o.page, 1))[0][7])).toEqual([
+      'crypto_algapi_init',
+      '347.976',
+    ]);
     // Back to rank order: click the # header.
     await (await o.page.$('#initcall-table th[data-key="rank"]'))!.click();
     expect((await firstRows(o.page, 1))[0][1]).toBe('crypto_algapi_init');
@@ -360,7 +361,12 @@ describe('a log that ends inside an initcall, in Chromium', () => {
         const tr = Array.from(document.querySelectorAll<HTMLTableRowElement>('#initcall-table tbody tr')).find(
           (r) => r.cells[1].textContent === 'crypto_algapi_init',
         )!;
-        return { cls: tr.className, median: tr.cells[4].textContent, ret: tr.cells[10].textContent, last: tr === tr.parentElement!.lastElementChild };
+        return {
+          cls: tr.className,
+          median: tr.cells[4].textContent,
+          ret: tr.cells[10].textContent,
+          last: tr === tr.parentElement!.lastElementChild,
+        };
       });
       expect(row).toEqual({ cls: 'incomplete', median: '—', ret: 'never returned (1/1)', last: true });
       const bar = await e.page.evaluate(() => {
@@ -395,7 +401,9 @@ describe('a log without printk timestamps in Chromium', () => {
     writeFileSync(path, renderHtml(rankBoots([boot]), [boot]));
     const e = await open(path);
     try {
-      expect(await e.page.$eval('text.subtitle', (t) => t.textContent)).toContain('no printk timestamps: calls laid end to end by duration');
+      expect(await e.page.$eval('text.subtitle', (t) => t.textContent)).toContain(
+        'no printk timestamps: calls laid end to end by duration',
+      );
       const bars = await e.page.evaluate(() =>
         Array.from(document.querySelectorAll('rect.bar'), (r) => {
           const b = r.getBoundingClientRect();
@@ -406,7 +414,8 @@ describe('a log without printk timestamps in Chromium', () => {
       // PID 1's calls follow each other: each starts where the previous one ended.
       const pid1 = bars.filter((b) => b.y === bars[bars.length - 1].y);
       expect(pid1.length).toBeGreaterThan(600);
-      for (let i = 1; i < pid1.length; i++) expect(Math.abs(pid1[i].left - (pid1[i - 1].left + Math.max(0, pid1[i - 1].right - pid1[i - 1].left)))).toBeLessThan(1.01);
+      for (let i = 1; i < pid1.length; i++)
+        expect(Math.abs(pid1[i].left - (pid1[i - 1].left + Math.max(0, pid1[i - 1].right - pid1[i - 1].left)))).toBeLessThan(1.01);
       expect(e.errors).toEqual([]);
     } finally {
       await e.page.close();

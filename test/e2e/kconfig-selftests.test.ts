@@ -60,7 +60,9 @@ function parseInit(dir: string, text: string): TestFn[] {
       const [, call, rawArgs, op, code] = m;
       const check = /^(config|stdout|stderr)_(contains|matches)$/.exec(call);
       if (check) {
-        fn.calls.at(-1)!.checks.push({ what: check[1] as Check['what'], how: check[2] as Check['how'], file: rawArgs.replace(/'/g, '').trim() });
+        fn.calls
+          .at(-1)!
+          .checks.push({ what: check[1] as Check['what'], how: check[2] as Check['how'], file: rawArgs.replace(/'/g, '').trim() });
       } else {
         const args = [...rawArgs.matchAll(/'([^']*)'/g)].map((a) => a[1]);
         fn.calls.push({ fn: call, args, op: (op as '==' | '!=') ?? '==', code: Number(code ?? 0), checks: [] });
@@ -93,7 +95,12 @@ interface RunOut {
 }
 
 /** The tree's C conf, as conftest.py runs it: cwd a temp dir, srctree the case, keys then newlines on stdin. */
-function runC(conf: string, dir: string, mode: string, opts: { dotConfig?: string; keys?: string; outFile?: string; env?: Record<string, string> }): RunOut {
+function runC(
+  conf: string,
+  dir: string,
+  mode: string,
+  opts: { dotConfig?: string; keys?: string; outFile?: string; env?: Record<string, string> },
+): RunOut {
   const tmp = mkdtempSync(join(tmpdir(), 'ktrim-kconfig-selftest-c-'));
   try {
     if (opts.dotConfig) writeFileSync(join(tmp, '.config'), readFileSync(join(dir, opts.dotConfig)));
@@ -190,7 +197,12 @@ function runKtrim(tree: KconfigTree | undefined, base: RunOut, dir: string, call
   const mode = NON_INTERACTIVE[call.fn];
   try {
     if (mode) {
-      const input = mode === 'defconfig' ? dot(dir, call.args[0]) : mode === 'allyesconfig' || mode === 'allmodconfig' || mode === 'allnoconfig' || mode === 'alldefconfig' || mode === 'randconfig' ? null : dot(dir, call.args[0]);
+      const input =
+        mode === 'defconfig'
+          ? dot(dir, call.args[0])
+          : mode === 'allyesconfig' || mode === 'allmodconfig' || mode === 'allnoconfig' || mode === 'alldefconfig' || mode === 'randconfig'
+            ? null
+            : dot(dir, call.args[0]);
       const allconfig = mode.startsWith('all') || mode === 'randconfig' ? dot(dir, call.args[0]) : null;
       const r = runConfMode(tree, mode, { input, allconfig, seed });
       out.config = r.text;
@@ -204,7 +216,9 @@ function runKtrim(tree: KconfigTree | undefined, base: RunOut, dir: string, call
     if (key && /^[ymn]$/.test(key)) {
       const sym = firstAsked(tree, r.state, call.fn === 'oldconfig');
       // A choice answered y then asks for its member; the next key (a newline) takes the current one.
-      const target = sym?.isChoice ? (r.state.choiceSelection(sym) ?? sym.choiceMembers.find((m) => r.state.visibility(m) !== 0) ?? null) : sym;
+      const target = sym?.isChoice
+        ? (r.state.choiceSelection(sym) ?? sym.choiceMembers.find((m) => r.state.visibility(m) !== 0) ?? null)
+        : sym;
       if (target?.name) {
         const text = (call.args[0] ? read(dir, call.args[0]) : '') + `\nCONFIG_${target.name}=${key}\n`;
         r = runConfMode(tree, 'olddefconfig', { input: parseDotConfig(text, '.config', { strict: false }) });
@@ -233,64 +247,93 @@ beforeAll(async () => {
 describe("the kernel's scripts/kconfig/tests through ktrim", () => {
   const rows: Row[] = [];
   for (const series of SERIES) {
-    it(`${series}: every case, judged as conftest.py would (prompt-driven calls against the C conf)`, () => {
-      const testsDir = join(sources.get(series)!, 'scripts/kconfig/tests');
-      const conf = confs.get(series)!;
-      const cases = findCases(testsDir);
-      let fnCount = 0;
-      for (const dir of cases) {
-        const rel = relative(testsDir, dir);
-        for (const fn of parseInit(dir, read(dir, '__init__.py'))) {
-          fnCount++;
-          const label = fn.name === 'test' ? rel : `${rel}::${fn.name}`;
-          const { tree, out: loadOut } = loadCase(dir, series);
-          if (fn.seedLoop) {
-            const { n, files, mustSeeAll } = fn.seedLoop;
-            const seen = new Set<string>();
-            let bad = -1;
-            for (let i = 0; i < n && bad < 0; i++) {
-              const r = runKtrim(tree, loadOut, dir, { fn: 'randconfig', args: [], op: '==', code: 0, checks: [] }, `0x${i.toString(16)}`);
-              const hit = files.find((f) => r.config === read(dir, f));
-              if (r.code !== 0 || !hit) bad = i;
-              else seen.add(hit);
-              if (mustSeeAll && seen.size === files.length) break;
+    it(
+      `${series}: every case, judged as conftest.py would (prompt-driven calls against the C conf)`,
+      () => {
+        const testsDir = join(sources.get(series)!, 'scripts/kconfig/tests');
+        const conf = confs.get(series)!;
+        const cases = findCases(testsDir);
+        let fnCount = 0;
+        for (const dir of cases) {
+          const rel = relative(testsDir, dir);
+          for (const fn of parseInit(dir, read(dir, '__init__.py'))) {
+            fnCount++;
+            const label = fn.name === 'test' ? rel : `${rel}::${fn.name}`;
+            const { tree, out: loadOut } = loadCase(dir, series);
+            if (fn.seedLoop) {
+              const { n, files, mustSeeAll } = fn.seedLoop;
+              const seen = new Set<string>();
+              let bad = -1;
+              for (let i = 0; i < n && bad < 0; i++) {
+                const r = runKtrim(
+                  tree,
+                  loadOut,
+                  dir,
+                  { fn: 'randconfig', args: [], op: '==', code: 0, checks: [] },
+                  `0x${i.toString(16)}`,
+                );
+                const hit = files.find((f) => r.config === read(dir, f));
+                if (r.code !== 0 || !hit) bad = i;
+                else seen.add(hit);
+                if (mustSeeAll && seen.size === files.length) break;
+              }
+              const ok = bad < 0 && (!mustSeeAll || seen.size === files.length);
+              rows.push({
+                series,
+                testCase: label,
+                call: `randconfig(seed=0..${n - 1})`,
+                judged: 'pytest',
+                ok,
+                detail: bad >= 0 ? `seed ${bad}: no expected_config matches` : `saw ${[...seen].join(', ')}`,
+              });
+              continue;
             }
-            const ok = bad < 0 && (!mustSeeAll || seen.size === files.length);
-            rows.push({ series, testCase: label, call: `randconfig(seed=0..${n - 1})`, judged: 'pytest', ok, detail: bad >= 0 ? `seed ${bad}: no expected_config matches` : `saw ${[...seen].join(', ')}` });
-            continue;
-          }
-          for (const call of fn.calls) {
-            const k = runKtrim(tree, loadOut, dir, call);
-            const codeOk = call.op === '==' ? k.code === call.code : k.code !== call.code;
-            const interactive = !NON_INTERACTIVE[call.fn];
-            const failed: string[] = [];
-            if (!codeOk) failed.push(`exit ${k.code}`);
-            let judged: Row['judged'] = 'pytest';
-            for (const c of call.checks) {
-              if (interactive && c.what !== 'stderr' && !judge(k, dir, c)) continue; // prompt dialogue: compared with C below
-              if (!judge(k, dir, c)) failed.push(`${c.what}_${c.how}(${c.file})`);
+            for (const call of fn.calls) {
+              const k = runKtrim(tree, loadOut, dir, call);
+              const codeOk = call.op === '==' ? k.code === call.code : k.code !== call.code;
+              const interactive = !NON_INTERACTIVE[call.fn];
+              const failed: string[] = [];
+              if (!codeOk) failed.push(`exit ${k.code}`);
+              let judged: Row['judged'] = 'pytest';
+              for (const c of call.checks) {
+                if (interactive && c.what !== 'stderr' && !judge(k, dir, c)) continue; // prompt dialogue: compared with C below
+                if (!judge(k, dir, c)) failed.push(`${c.what}_${c.how}(${c.file})`);
+              }
+              if (interactive && call.checks.some((c) => c.what !== 'stderr') && k.code === 0) {
+                judged = 'vs C';
+                const c = runC(conf, dir, `--${call.fn}`, { dotConfig: call.args[0], keys: call.args[1] });
+                if (c.code !== 0) failed.push(`C conf exit ${c.code}`);
+                else if (c.config !== k.config) failed.push('.config differs from C conf');
+              }
+              rows.push({
+                series,
+                testCase: label,
+                call: `${call.fn}(${call.args.map((a) => `'${a}'`).join(', ')})`,
+                judged,
+                ok: failed.length === 0,
+                detail: failed.join('; '),
+              });
             }
-            if (interactive && call.checks.some((c) => c.what !== 'stderr') && k.code === 0) {
-              judged = 'vs C';
-              const c = runC(conf, dir, `--${call.fn}`, { dotConfig: call.args[0], keys: call.args[1] });
-              if (c.code !== 0) failed.push(`C conf exit ${c.code}`);
-              else if (c.config !== k.config) failed.push('.config differs from C conf');
-            }
-            rows.push({ series, testCase: label, call: `${call.fn}(${call.args.map((a) => `'${a}'`).join(', ')})`, judged, ok: failed.length === 0, detail: failed.join('; ') });
           }
         }
-      }
-      const mine = rows.filter((r) => r.series === series);
-      const w = Math.max(...mine.map((r) => r.testCase.length));
-      const cw = Math.max(...mine.map((r) => r.call.length));
-      process.stdout.write(
-        `kconfig selftests ${series}: ${cases.length} case directories, ${fnCount} tests, ${mine.length} conf calls, ${mine.filter((r) => !r.ok).length} failing\n` +
-          mine.map((r) => `  ${r.testCase.padEnd(w)}  ${r.call.padEnd(cw)}  ${r.judged.padEnd(6)}  ${r.ok ? 'PASS' : 'FAIL'}${r.detail ? `  ${r.detail}` : ''}`).join('\n') +
-          '\n',
-      );
-      expect(fnCount).toBe(series === '6.1' ? 17 : 16);
-      expect(mine.filter((r) => !r.ok).map((r) => `${r.testCase} ${r.call}: ${r.detail}`)).toEqual([]);
-    }, 10 * 60_000);
+        const mine = rows.filter((r) => r.series === series);
+        const w = Math.max(...mine.map((r) => r.testCase.length));
+        const cw = Math.max(...mine.map((r) => r.call.length));
+        process.stdout.write(
+          `kconfig selftests ${series}: ${cases.length} case directories, ${fnCount} tests, ${mine.length} conf calls, ${mine.filter((r) => !r.ok).length} failing\n` +
+            mine
+              .map(
+                (r) =>
+                  `  ${r.testCase.padEnd(w)}  ${r.call.padEnd(cw)}  ${r.judged.padEnd(6)}  ${r.ok ? 'PASS' : 'FAIL'}${r.detail ? `  ${r.detail}` : ''}`,
+              )
+              .join('\n') +
+            '\n',
+        );
+        expect(fnCount).toBe(series === '6.1' ? 17 : 16);
+        expect(mine.filter((r) => !r.ok).map((r) => `${r.testCase} ${r.call}: ${r.detail}`)).toEqual([]);
+      },
+      10 * 60_000,
+    );
   }
 });
 
@@ -298,7 +341,10 @@ describe('a bare Kconfig directory through the CLI', () => {
   it('is accepted with --kernel-version (no Makefile to read it from), refused without', async () => {
     const dir = join(sources.get('6.1')!, 'scripts/kconfig/tests/no_write_if_dep_unmet');
     const out = join(mkdtempSync(join(tmpdir(), 'ktrim-selftest-cli-')), 'out.config');
-    const cli = (...args: string[]) => spawnSync('node', ['bin/ktrim', 'kconfig', 'olddefconfig', '--source', dir, '--config', join(dir, 'config'), '-o', out, ...args], { encoding: 'utf8' });
+    const cli = (...args: string[]) =>
+      spawnSync('node', ['bin/ktrim', 'kconfig', 'olddefconfig', '--source', dir, '--config', join(dir, 'config'), '-o', out, ...args], {
+        encoding: 'utf8',
+      });
     const refused = cli();
     expect([refused.status, refused.stderr.trim()]).toEqual([1, `E: ${dir}: not a kernel source tree (no top-level Makefile and Kconfig)`]);
     const r = cli('--kernel-version', '6.1');

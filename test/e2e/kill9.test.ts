@@ -109,7 +109,16 @@ describe('kill -9 of a process that started children (dist/process.js)', () => {
     });
     let out = '';
     parent.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    const pid = Number(/^child (\d+)$/m.exec(await appears(() => out, (t) => /^child \d+$/m.test(t), 10_000, 'the child pid'))![1]);
+    const pid = Number(
+      /^child (\d+)$/m.exec(
+        await appears(
+          () => out,
+          (t) => /^child \d+$/m.test(t),
+          10_000,
+          'the child pid',
+        ),
+      )![1],
+    );
     const ours = () => processes().filter((p) => p.argv[0] === tag);
     expect(await until(() => ours().length > 0, 5000)).toBe(true); // exec done: argv[0] is the tag
     expect(ours().map((p) => p.pid)).toEqual([pid]);
@@ -124,14 +133,23 @@ describe('kill -9 of a process that started children (dist/process.js)', () => {
     const tag = `ktrim-kill9-${randomUUID().slice(0, 8)}`;
     const cache = mkdtempSync(join(work, 'cache-'));
     // A grandchild that the parent-death signal does not reach (like make's compilers).
-    const parent = execa(process.execPath, ['--input-type=module', '-e', script(`['bash', '-c', '(exec -a ${tag} sleep 300) & echo $!; wait']`)], {
-      reject: false,
-      env: { KTRIM_CACHE: cache },
-      buffer: false,
-    });
+    const parent = execa(
+      process.execPath,
+      ['--input-type=module', '-e', script(`['bash', '-c', '(exec -a ${tag} sleep 300) & echo $!; wait']`)],
+      {
+        reject: false,
+        env: { KTRIM_CACHE: cache },
+        buffer: false,
+      },
+    );
     let out = '';
     parent.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    await appears(() => out, (t) => /^line \d+$/m.test(t) && /^child \d+$/m.test(t), 10_000, 'the pids');
+    await appears(
+      () => out,
+      (t) => /^line \d+$/m.test(t) && /^child \d+$/m.test(t),
+      10_000,
+      'the pids',
+    );
     const grandchild = Number(/^line (\d+)$/m.exec(out)![1]);
     const shell = Number(/^child (\d+)$/m.exec(out)![1]);
     // An unrelated process with the same argv, outside the group: must survive.
@@ -144,7 +162,10 @@ describe('kill -9 of a process that started children (dist/process.js)', () => {
     expect(await goneWithin(() => processes().filter((p) => p.pid === shell), 2000)).toEqual([]);
     expect(ours().map((p) => p.pid)).toContain(grandchild);
     // The next run (any child started) reaps it, with one W: line.
-    const next = await execa(process.execPath, ['--input-type=module', '-e', script(`['true']`)], { reject: false, env: { KTRIM_CACHE: cache } });
+    const next = await execa(process.execPath, ['--input-type=module', '-e', script(`['true']`)], {
+      reject: false,
+      env: { KTRIM_CACHE: cache },
+    });
     expect(next.exitCode).toBe(0);
     expect(next.stderr).toMatch(/^W: killed 1 process\(es\) left by ktrim pid \d+, which died without cleaning up: bash -c /m);
     expect(await goneWithin(() => ours().filter((p) => p.pid === grandchild), 2000)).toEqual([]);
@@ -168,10 +189,31 @@ describe('kill -9 of ktrim boot and ktrim build', () => {
       const hang = join(work, 'hang.sh');
       writeFileSync(hang, 'echo about to hang\nsleep 100000\n');
       const logs = mkdtempSync(join(work, 'logs-'));
-      const k = startKtrim(['boot', '--kernel', kernel, '--runs', '1', '--warmup', '0', '--test', hang, '--timeout', '300', '--keep-logs', logs, '--append', `loglevel=6 ktrim.tag=${tag}`]);
-      const qemus = () => processes().filter((p) => /qemu-system-x86_64$/.test(p.argv[0] ?? '') && p.argv.some((a) => a.includes(`ktrim.tag=${tag}`)));
+      const k = startKtrim([
+        'boot',
+        '--kernel',
+        kernel,
+        '--runs',
+        '1',
+        '--warmup',
+        '0',
+        '--test',
+        hang,
+        '--timeout',
+        '300',
+        '--keep-logs',
+        logs,
+        '--append',
+        `loglevel=6 ktrim.tag=${tag}`,
+      ]);
+      const qemus = () =>
+        processes().filter((p) => /qemu-system-x86_64$/.test(p.argv[0] ?? '') && p.argv.some((a) => a.includes(`ktrim.tag=${tag}`)));
       // The guest is up and running the hanging script: its line is in the raw console log.
-      const consoleLog = () => readdirSync(logs).filter((f) => f.endsWith('.console.log')).map((f) => readOr(join(logs, f))).join('');
+      const consoleLog = () =>
+        readdirSync(logs)
+          .filter((f) => f.endsWith('.console.log'))
+          .map((f) => readOr(join(logs, f)))
+          .join('');
       await appears(consoleLog, (t) => t.includes('about to hang'), 240_000, `"about to hang" (stderr: ${k.stderr()})`);
       expect(qemus()).toHaveLength(1);
       k.sub.kill('SIGKILL');
@@ -188,7 +230,10 @@ describe('kill -9 of ktrim boot and ktrim build', () => {
       const source = await ensureDebianSource('6.1');
       const frag = join(work, 'kill9.config');
       // A config key of this run's own (LOCALVERSION), so that it is never a cache hit and make compiles for real.
-      writeFileSync(frag, readFileSync(TINY_FRAGMENT, 'utf8') + `CONFIG_BINFMT_MISC=y\nCONFIG_LOCALVERSION="-kill9-${randomUUID().slice(0, 8)}"\n`);
+      writeFileSync(
+        frag,
+        readFileSync(TINY_FRAGMENT, 'utf8') + `CONFIG_BINFMT_MISC=y\nCONFIG_LOCALVERSION="-kill9-${randomUUID().slice(0, 8)}"\n`,
+      );
       // ARCH=x86_64 as the tiny kernel was built (tiny-kernel.ts): its objects are reused, so resuming costs a few objects, not a full build.
       const args = ['build', '--source', source, '--base', 'tinyconfig', '--config', frag, '--arch', 'x86_64'];
       const k = startKtrim(args);
@@ -198,7 +243,12 @@ describe('kill -9 of ktrim boot and ktrim build', () => {
       cleanup.push(buildDir);
       const log = join(buildDir, 'build.log');
       // Kill as soon as make compiles: the first CC line of the O= build in its log.
-      await appears(() => readOr(log), (t) => /^\s+CC\s/m.test(t.slice(t.lastIndexOf('\n$ '))), 5 * 60_000, 'a CC line');
+      await appears(
+        () => readOr(log),
+        (t) => /^\s+CC\s/m.test(t.slice(t.lastIndexOf('\n$ '))),
+        5 * 60_000,
+        'a CC line',
+      );
       k.sub.kill('SIGKILL');
       expect((await k.sub).signal).toBe('SIGKILL');
       const ofBuild = () => processes().filter((p) => p.cwd.startsWith(buildDir) || p.argv.some((a) => a.includes(buildDir)));

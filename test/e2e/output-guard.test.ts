@@ -58,9 +58,17 @@ describe('ktrim kconfig olddefconfig / off -o', () => {
     const frag = copyOf(join(KCONFIG, 'frag-fast.config'), 'frag.config');
     const hard = join(work, 'frag-hard.config');
     linkSync(frag.path, hard);
-    expectRefused(await ktrim('kconfig', 'olddefconfig', '--source', tree, '--config', input.path, '-f', frag.path, '-o', hard), hard, /^is one of the inputs \(the same file as .*frag\.config\)/);
+    expectRefused(
+      await ktrim('kconfig', 'olddefconfig', '--source', tree, '--config', input.path, '-f', frag.path, '-o', hard),
+      hard,
+      /^is one of the inputs \(the same file as .*frag\.config\)/,
+    );
     const dotted = join(work, '.', 'sub', '..', 'in2.config');
-    expectRefused(await ktrim('kconfig', 'olddefconfig', '--source', tree, '--config', input.path, '-o', dotted), dotted, /^is one of the inputs/);
+    expectRefused(
+      await ktrim('kconfig', 'olddefconfig', '--source', tree, '--config', input.path, '-o', dotted),
+      dotted,
+      /^is one of the inputs/,
+    );
     expect(readFileSync(frag.path).equals(frag.bytes)).toBe(true);
     expect(readFileSync(input.path).equals(input.bytes)).toBe(true);
   });
@@ -91,7 +99,11 @@ describe('ktrim report -o', () => {
     const log = copyOf(LOG, 'boot.log');
     const link = join(work, 'report-link.txt');
     symlinkSync(log.path, link);
-    expectRefused(await ktrim('report', log.path, '-o', link), link, /^is one of the inputs \(the same file as .*boot\.log\): refusing to overwrite it \(-o\)$/);
+    expectRefused(
+      await ktrim('report', log.path, '-o', link),
+      link,
+      /^is one of the inputs \(the same file as .*boot\.log\): refusing to overwrite it \(-o\)$/,
+    );
     const hard = join(work, 'report-hard.txt');
     linkSync(log.path, hard);
     expectRefused(await ktrim('report', log.path, '-o', hard), hard, /^is one of the inputs/);
@@ -116,7 +128,11 @@ describe('ktrim report -o', () => {
 describe('ktrim analyze --svg', () => {
   it('refuses the kept log it reads and /dev/null', async () => {
     const kept = copyOf(KEPT, 'kept.console.ts.log');
-    expectRefused(await ktrim('analyze', kept.path, '--svg', kept.path), kept.path, /^is one of the inputs: refusing to overwrite it \(--svg\)$/);
+    expectRefused(
+      await ktrim('analyze', kept.path, '--svg', kept.path),
+      kept.path,
+      /^is one of the inputs: refusing to overwrite it \(--svg\)$/,
+    );
     expectRefused(await ktrim('analyze', kept.path, '--svg', '/dev/null'), '/dev/null', /^is a character device/);
     expect(readFileSync(kept.path).equals(kept.bytes)).toBe(true);
     const svg = join(work, 'phases.svg');
@@ -130,9 +146,17 @@ describe('ktrim build --out and bench-range --journal (refused before any build 
     const tree = join(work, 'linux');
     cpSync(KCONFIG, tree, { recursive: true });
     const config = copyOf(join(KCONFIG, 'input.config'), '.config');
-    expectRefused(await ktrim('build', '--source', tree, '--config', config.path, '--out', join(tree, 'out')), join(tree, 'out'), /^is inside the kernel tree .*linux, which ktrim never writes to: refusing to write there \(--out\)$/);
+    expectRefused(
+      await ktrim('build', '--source', tree, '--config', config.path, '--out', join(tree, 'out')),
+      join(tree, 'out'),
+      /^is inside the kernel tree .*linux, which ktrim never writes to: refusing to write there \(--out\)$/,
+    );
     // --out is the directory holding the input .config: the copy of .config would overwrite it
-    expectRefused(await ktrim('build', '--source', tree, '--config', config.path, '--out', work), join(work, '.config'), /^is one of the inputs: refusing to overwrite it \(--out\)$/);
+    expectRefused(
+      await ktrim('build', '--source', tree, '--config', config.path, '--out', work),
+      join(work, '.config'),
+      /^is one of the inputs: refusing to overwrite it \(--out\)$/,
+    );
     expect(readFileSync(config.path).equals(config.bytes)).toBe(true);
   });
 
@@ -140,7 +164,11 @@ describe('ktrim build --out and bench-range --journal (refused before any build 
     const kernel = copyOf(LOG, 'bzImage'); // refused before it is ever read as a kernel
     const link = join(work, 'journal-link');
     symlinkSync(kernel.path, link);
-    expectRefused(await ktrim('bench-range', '--kernel', kernel.path, '--journal', link), link, /^is one of the inputs \(the same file as .*bzImage\): refusing to overwrite it \(--journal\)$/);
+    expectRefused(
+      await ktrim('bench-range', '--kernel', kernel.path, '--journal', link),
+      link,
+      /^is one of the inputs \(the same file as .*bzImage\): refusing to overwrite it \(--journal\)$/,
+    );
     expect(readFileSync(kernel.path).equals(kernel.bytes)).toBe(true);
   });
 });

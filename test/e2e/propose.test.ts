@@ -64,7 +64,10 @@ describe('ktrim propose on Debian 6.1 (real tree, config and logs)', () => {
       expect(zswap.initcalls.map((i) => i.fn)).toEqual(expect.arrayContaining(['init_zswap', 'init_zbud']));
       expect(zswap.catalog).toEqual(['zswap']);
       // kernel/trace/Makefile obj-$(CONFIG_KPROBE_EVENTS) += trace_kprobe.o: the 70 ms of init_kprobe_trace.
-      expect(by('KPROBE_EVENTS=n').initcalls.map((i) => [i.fn, i.file])).toContainEqual(['init_kprobe_trace', 'kernel/trace/trace_kprobe.c']);
+      expect(by('KPROBE_EVENTS=n').initcalls.map((i) => [i.fn, i.file])).toContainEqual([
+        'init_kprobe_trace',
+        'kernel/trace/trace_kprobe.c',
+      ]);
       expect(by('TCP_CONG_CUBIC=n').initcalls.map((i) => [i.fn, i.file])).toEqual([['cubictcp_register', 'net/ipv4/tcp_cubic.c']]);
       // Ranked by saving; each change is a user-settable symbol.
       const savings = res.candidates.map((c: Candidate) => c.saving.medianMs);
@@ -82,41 +85,76 @@ describe('ktrim propose on Debian 6.1 (real tree, config and logs)', () => {
 });
 
 describe('ktrim report --group-by symbol (attribution + Kbuild + Kconfig)', () => {
-  it('groups the Debian initcalls by the CONFIG symbol that gates their file', async () => {
-    const r = await ktrim(['report', ...LOGS, '--source', src, '--config', config61, '--group-by', 'symbol', '--json']);
-    expect(errorLines(r.stderr)).toEqual([]);
-    const res = JSON.parse(r.stdout);
-    const group = (name: string) => res.report.groups.find((g: { name: string }) => g.name === name);
-    expect(group('CONFIG_RTC_DRV_CMOS')).toMatchObject({ initcalls: 1 });
-    expect(group('CONFIG_RTC_DRV_CMOS').stats.median / 1000).toBeCloseTo(medianMs('cmos_init'), 6);
-    expect(group('CONFIG_ZSWAP').initcalls).toBeGreaterThanOrEqual(1);
-    const noSource = await ktrim(['report', LOGS[0], '--group-by', 'symbol']);
-    expect(errorLines(noSource.stderr)).toEqual(['E: --group-by symbol needs --source: the kernel tree the logged kernel was built from']);
-  }, 10 * 60 * 1000);
+  it(
+    'groups the Debian initcalls by the CONFIG symbol that gates their file',
+    async () => {
+      const r = await ktrim(['report', ...LOGS, '--source', src, '--config', config61, '--group-by', 'symbol', '--json']);
+      expect(errorLines(r.stderr)).toEqual([]);
+      const res = JSON.parse(r.stdout);
+      const group = (name: string) => res.report.groups.find((g: { name: string }) => g.name === name);
+      expect(group('CONFIG_RTC_DRV_CMOS')).toMatchObject({ initcalls: 1 });
+      expect(group('CONFIG_RTC_DRV_CMOS').stats.median / 1000).toBeCloseTo(medianMs('cmos_init'), 6);
+      expect(group('CONFIG_ZSWAP').initcalls).toBeGreaterThanOrEqual(1);
+      const noSource = await ktrim(['report', LOGS[0], '--group-by', 'symbol']);
+      expect(errorLines(noSource.stderr)).toEqual([
+        'E: --group-by symbol needs --source: the kernel tree the logged kernel was built from',
+      ]);
+    },
+    10 * 60 * 1000,
+  );
 });
 
 describe('ktrim propose: bad input (issue 9 §9)', () => {
-  it('refuses a config of another tree (Debian 6.12 config, 6.1 tree), naming both versions', async () => {
-    const r = await ktrim(['propose', '--source', src, '--config', config612, LOGS[0]]);
-    expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: .*config-6\.12\S*: written for Linux 6\.12\.\d+, the tree is 6\.1\.\d+: \d+ of its \d+ symbols are unknown to the tree/)]);
-  }, 5 * 60 * 1000);
+  it(
+    'refuses a config of another tree (Debian 6.12 config, 6.1 tree), naming both versions',
+    async () => {
+      const r = await ktrim(['propose', '--source', src, '--config', config612, LOGS[0]]);
+      expect(r.exitCode).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        expect.stringMatching(
+          /^E: .*config-6\.12\S*: written for Linux 6\.12\.\d+, the tree is 6\.1\.\d+: \d+ of its \d+ symbols are unknown to the tree/,
+        ),
+      ]);
+    },
+    5 * 60 * 1000,
+  );
 
-  it('warns about a log of another kernel version, and goes on', async () => {
-    // --min-ms above every initcall: the warning comes from attribution, no plan is needed (they are slow).
-    const r = await ktrim(['propose', '--source', src, '--config', config61, join(BOOTS, 'debian-6.12-qemu-1.log'), '--min-ms', '100000', '--format', 'json']);
-    expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ considered: 0, candidates: [] });
-    expect(r.stderr).toMatch(/^W: .*debian-6\.12-qemu-1\.log: the log is from kernel 6\.12\.\S+, the tree is 6\.1\.\d+/m);
-  }, 10 * 60 * 1000);
+  it(
+    'warns about a log of another kernel version, and goes on',
+    async () => {
+      // --min-ms above every initcall: the warning comes from attribution, no plan is needed (they are slow).
+      const r = await ktrim([
+        'propose',
+        '--source',
+        src,
+        '--config',
+        config61,
+        join(BOOTS, 'debian-6.12-qemu-1.log'),
+        '--min-ms',
+        '100000',
+        '--format',
+        'json',
+      ]);
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ considered: 0, candidates: [] });
+      expect(r.stderr).toMatch(/^W: .*debian-6\.12-qemu-1\.log: the log is from kernel 6\.12\.\S+, the tree is 6\.1\.\d+/m);
+    },
+    10 * 60 * 1000,
+  );
 
-  it('refuses a tree without Makefiles, and a directory that is no tree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ktrim-propose-'));
-    writeFileSync(join(dir, 'Kconfig'), 'config FOO\n\tbool "foo"\n');
-    const r = await ktrim(['propose', '--source', dir, '--config', config61, LOGS[0]]);
-    expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([`E: ${dir}: not a kernel source tree: no Makefile at its top (Kbuild conditions come from the Makefiles)`]);
-    const n = await ktrim(['propose', '--source', join(dir, 'nope'), '--config', config61, LOGS[0]]);
-    expect(errorLines(n.stderr)).toEqual([`E: ${join(dir, 'nope')}: no such directory`]);
-  }, 2 * 60 * 1000);
+  it(
+    'refuses a tree without Makefiles, and a directory that is no tree',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ktrim-propose-'));
+      writeFileSync(join(dir, 'Kconfig'), 'config FOO\n\tbool "foo"\n');
+      const r = await ktrim(['propose', '--source', dir, '--config', config61, LOGS[0]]);
+      expect(r.exitCode).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        `E: ${dir}: not a kernel source tree: no Makefile at its top (Kbuild conditions come from the Makefiles)`,
+      ]);
+      const n = await ktrim(['propose', '--source', join(dir, 'nope'), '--config', config61, LOGS[0]]);
+      expect(errorLines(n.stderr)).toEqual([`E: ${join(dir, 'nope')}: no such directory`]);
+    },
+    2 * 60 * 1000,
+  );
 });

@@ -48,15 +48,21 @@ describe('ktrim report on three real boots of Debian 6.1', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Kernel: +6\.1\.0-56-amd64 \(debian-kernel@lists\.debian\.org\)/);
     expect(lines).toContain('Initcalls:         670 (per boot 670, 670, 670; 49 returned an error)');
-    expect(lines.find((l) => l.startsWith('Initcall time:'))).toMatch(/^Initcall time: +1\.229 s median, .* range 943\.301 ms – 1\.251 s \(3 boots\)$/);
-    expect(lines.find((l) => l.startsWith('Time to /init:'))).toMatch(/^Time to \/init: +2\.529 s median, .* range 2\.041 s – 2\.749 s \(3 boots\)$/);
+    expect(lines.find((l) => l.startsWith('Initcall time:'))).toMatch(
+      /^Initcall time: +1\.229 s median, .* range 943\.301 ms – 1\.251 s \(3 boots\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('Time to /init:'))).toMatch(
+      /^Time to \/init: +2\.529 s median, .* range 2\.041 s – 2\.749 s \(3 boots\)$/,
+    );
     expect(lines).toContain('Long tail:         616 initcalls under 1 ms add up to 38.296 ms (3.1 % of initcall time)');
     expect(lines).toContain('Per boot:');
-    expect(r.stdout).toMatch(/^  test\/fixtures\/boots\/debian-6\.1-qemu-3\.log +6\.1\.0-56-amd64 +670 +927\.959 ms +2\.041 s +\S+ ms +0 +49$/m);
-    const rows = lines.filter((l) => /^ *\d+  /.test(l));
+    expect(r.stdout).toMatch(
+      /^ {2}test\/fixtures\/boots\/debian-6\.1-qemu-3\.log +6\.1\.0-56-amd64 +670 +927\.959 ms +2\.041 s +\S+ ms +0 +49$/m,
+    );
+    const rows = lines.filter((l) => /^ *\d+ {2}/.test(l));
     expect(rows).toHaveLength(25);
-    expect(rows[0]).toMatch(/^ 1  330\.924 ms  ± 81\.399  25\.8 %    3\/3  crypto_algapi_init$/);
-    expect(rows[1]).toMatch(/^ 2  168\.000 ms  ± 50\.013  +\d+\.\d % +3\/3  acpi_init +low resolution: 4 ms jiffies$/);
+    expect(rows[0]).toMatch(/^ 1 {2}330\.924 ms {2}± 81\.399 {2}25\.8 % {4}3\/3 {2}crypto_algapi_init$/);
+    expect(rows[1]).toMatch(/^ 2 {2}168\.000 ms {2}± 50\.013  +\d+\.\d % +3\/3 {2}acpi_init +low resolution: 4 ms jiffies$/);
     // aligned: every name starts in the column of the `initcall` heading
     const col = lines.find((l) => /^ *# +median/.test(l))!.indexOf('initcall');
     for (const row of rows) expect(row[col - 1]).toBe(' ');
@@ -64,7 +70,7 @@ describe('ktrim report on three real boots of Debian 6.1', () => {
     expect(lines).toContain('… 645 more initcalls not shown (--top/--min-us)');
     // error returns are never dropped, even when --top hides them
     expect(r.stdout).toMatch(/^Returned an error \(49 initcalls; in every boot unless noted\):$/m);
-    expect(r.stdout).toMatch(/^  -22 EINVAL: microcode_init, save_microcode_in_initrd$/m);
+    expect(r.stdout).toMatch(/^ {2}-22 EINVAL: microcode_init, save_microcode_in_initrd$/m);
     expect(r.stderr).toBe('');
   });
 
@@ -136,7 +142,7 @@ describe('ktrim report --system-map (a kernel without CONFIG_KALLSYMS)', () => {
     expect(bare.stderr).toMatch(/^W: .*bare-addresses\.log:1: .*--system-map/m);
     const named = await ktrim('report', `${M}/bare-addresses.log`, '--system-map', `${M}/bare-addresses.System.map`);
     expect(named.exitCode).toBe(0);
-    expect(named.stdout).toMatch(/^1 +0\.390 ms +90\.1 % +1\/1  pci_subsys_init$/m);
+    expect(named.stdout).toMatch(/^1 +0\.390 ms +90\.1 % +1\/1 {2}pci_subsys_init$/m);
     expect(named.stdout).toContain('  -19 ENODEV: xenbus_init');
   });
   it("rejects Debian's placeholder System.map in one line", async () => {
@@ -171,17 +177,23 @@ describe('ktrim report --compare (6.1 before, 6.12 after)', () => {
   it('warns when the LOGs themselves come from different kernels', async () => {
     const r = await ktrim('report', LOGS[0], LOG612, '--top', '1');
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/^W: logs come from 2 different kernels: 6\.1\.0-56-amd64 .*\(1\), 6\.12\.117\+deb12-amd64 .*\(1\); statistics mix them$/m);
+    expect(r.stderr).toMatch(
+      /^W: logs come from 2 different kernels: 6\.1\.0-56-amd64 .*\(1\), 6\.12\.117\+deb12-amd64 .*\(1\); statistics mix them$/m,
+    );
     expect(r.stdout).toMatch(/^Warning: logs come from 2 different kernels/m);
   });
 });
 
 describe('ktrim report | head', () => {
   it('ends quietly when the reader closes the pipe early', async () => {
-    const r = await execa('bash', ['-c', `set -o pipefail; node bin/ktrim report ${LOGS.join(' ')} --format html | head -c 100 >/dev/null`], {
-      reject: false,
-      env: { NO_COLOR: '1' },
-    });
+    const r = await execa(
+      'bash',
+      ['-c', `set -o pipefail; node bin/ktrim report ${LOGS.join(' ')} --format html | head -c 100 >/dev/null`],
+      {
+        reject: false,
+        env: { NO_COLOR: '1' },
+      },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
   });
@@ -228,7 +240,13 @@ describe('ktrim report: bad input is one line naming the file, exit 1', () => {
   });
   it('a file with no initcall lines (a boot without initcall_debug)', async () => {
     const p = join(tmp, 'quiet.log');
-    writeFileSync(p, readFileSync(LOGS[0], 'utf8').split('\n').filter((l) => !/calling|initcall /.test(l)).join('\n'));
+    writeFileSync(
+      p,
+      readFileSync(LOGS[0], 'utf8')
+        .split('\n')
+        .filter((l) => !/calling|initcall /.test(l))
+        .join('\n'),
+    );
     expectOneLineError(await ktrim('report', p), new RegExp(`^E: ${p}: no initcall lines .*initcall_debug`));
   });
   it('a binary file', async () => {
@@ -246,7 +264,10 @@ describe('ktrim report: bad input is one line naming the file, exit 1', () => {
     expectOneLineError(await ktrim('report', LOGS[0], '--compare', p), new RegExp(`^E: ${p}: no such file$`));
   });
   it('an unknown --format, a bad --top, a bad --group-by', async () => {
-    expectOneLineError(await ktrim('report', LOGS[0], '--format', 'xml'), /^E: unknown --format "xml": use one of text, json, md, svg, html$/);
+    expectOneLineError(
+      await ktrim('report', LOGS[0], '--format', 'xml'),
+      /^E: unknown --format "xml": use one of text, json, md, svg, html$/,
+    );
     expectOneLineError(await ktrim('report', LOGS[0], '--top', 'ten'), /^E: --top takes a whole number ≥ 0, not "ten"$/);
     expectOneLineError(await ktrim('report', LOGS[0], '--group-by', 'dir'), /^E: unknown --group-by "dir"/);
   });

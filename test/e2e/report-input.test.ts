@@ -33,9 +33,11 @@ function expectOneLineError(r: { exitCode?: number; stderr: string; stdout: stri
 }
 
 const totals = (stdout: string) =>
-  (JSON.parse(stdout) as { report: { boots: { source: string; totalInitcallUs: number; initcalls: number }[] } }).report.boots.map(
-    (b) => [b.source, b.initcalls, b.totalInitcallUs],
-  );
+  (JSON.parse(stdout) as { report: { boots: { source: string; totalInitcallUs: number; initcalls: number }[] } }).report.boots.map((b) => [
+    b.source,
+    b.initcalls,
+    b.totalInitcallUs,
+  ]);
 
 describe('ktrim report reads piped and special inputs', () => {
   it('`dmesg | ktrim report -`: a pipe on stdin', async () => {
@@ -51,7 +53,9 @@ describe('ktrim report reads piped and special inputs', () => {
     const doc = JSON.parse(r.stdout);
     // the journal copy of boot 1: same initcalls, same figures
     expect(doc.comparison.before.boots.map((b: { totalInitcallUs: number }) => b.totalInitcallUs)).toEqual([1_229_445]);
-    expect(doc.comparison.after.boots.map((b: { source: string; totalInitcallUs: number }) => [b.source, b.totalInitcallUs])).toEqual([['-', 1_229_445]]);
+    expect(doc.comparison.after.boots.map((b: { source: string; totalInitcallUs: number }) => [b.source, b.totalInitcallUs])).toEqual([
+      ['-', 1_229_445],
+    ]);
   });
 
   it('a FIFO (and so `<(cmd)` process substitution)', async () => {

@@ -27,7 +27,9 @@ describe('ktrim screen on the tiny kernel', () => {
   it('refuses a kernel whose config has no CONFIG_KALLSYMS before booting anything', async () => {
     const r = await ktrim(['screen', '--kernel', kernel, '--kernel-config', 'configs/tiny-nokallsyms.config', '--initcall', 'pty_init']);
     expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: .*bzImage is built without CONFIG_KALLSYMS \(configs\/tiny-nokallsyms\.config\): initcall_blacklist= /)]);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(/^E: .*bzImage is built without CONFIG_KALLSYMS \(configs\/tiny-nokallsyms\.config\): initcall_blacklist= /),
+    ]);
     expect(r.stderr).not.toMatch(/qemu-system/);
   });
 
@@ -35,8 +37,24 @@ describe('ktrim screen on the tiny kernel', () => {
     'skips each candidate initcall, measures it, and finds the one that breaks the boot',
     async () => {
       const r = await ktrim([
-        'screen', '--kernel', kernel, '--runs', '2', '--timeout', '60', '--memory', '128', '--keep-logs', join(work, 'logs'), '--json',
-        '--initcall', 'pty_init', '--initcall', 'i8042_init', '--initcall', 'populate_rootfs',
+        'screen',
+        '--kernel',
+        kernel,
+        '--runs',
+        '2',
+        '--timeout',
+        '60',
+        '--memory',
+        '128',
+        '--keep-logs',
+        join(work, 'logs'),
+        '--json',
+        '--initcall',
+        'pty_init',
+        '--initcall',
+        'i8042_init',
+        '--initcall',
+        'populate_rootfs',
       ]);
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toContain(`I: kernel config: ${join(buildDir, '.config')}`);

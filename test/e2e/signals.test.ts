@@ -43,14 +43,42 @@ async function appears<T>(read: () => T | Promise<T>, test: (v: T) => boolean, d
 async function interruptMidBoot(signal: 'SIGINT' | 'SIGTERM') {
   const tag = randomUUID().slice(0, 8);
   const logs = mkdtempSync(join(tmpdir(), 'ktrim-e2e-signals-'));
-  const child = execa(process.execPath, ['bin/ktrim', 'boot', '--kernel', kernel, '--runs', '5', '--warmup', '0', '--keep-logs', logs, '--append', `loglevel=6 ktrim.tag=${tag}`], {
-    reject: false,
-    env: { NO_COLOR: '1' },
-  });
+  const child = execa(
+    process.execPath,
+    [
+      'bin/ktrim',
+      'boot',
+      '--kernel',
+      kernel,
+      '--runs',
+      '5',
+      '--warmup',
+      '0',
+      '--keep-logs',
+      logs,
+      '--append',
+      `loglevel=6 ktrim.tag=${tag}`,
+    ],
+    {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    },
+  );
   try {
     // qemu runs (found by its tag), and the kernel is booting: its banner is in the raw console log.
-    expect(await appears(() => qemuPids(tag), (p) => p !== '', 120_000, 'qemu')).not.toBe('');
-    const consoleLog = () => readdirSync(logs).filter((f) => f.endsWith('.console.log')).map((f) => readFileSync(join(logs, f), 'latin1')).join('');
+    expect(
+      await appears(
+        () => qemuPids(tag),
+        (p) => p !== '',
+        120_000,
+        'qemu',
+      ),
+    ).not.toBe('');
+    const consoleLog = () =>
+      readdirSync(logs)
+        .filter((f) => f.endsWith('.console.log'))
+        .map((f) => readFileSync(join(logs, f), 'latin1'))
+        .join('');
     await appears(consoleLog, (t) => t.includes('Linux version'), 120_000, 'the kernel banner');
     child.kill(signal);
     const r = await child;

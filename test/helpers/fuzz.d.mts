@@ -26,7 +26,12 @@ export function opArbitrary(fcModule: typeof fc, big?: number): fc.Arbitrary<Rec
 export function caseArbitrary(fcModule: typeof fc, seeds: Seeds, big?: number): fc.Arbitrary<FuzzCase>;
 export function applyOp(buf: Buffer, op: Record<string, unknown>): Buffer;
 export function describeCase(c: FuzzCase): string;
-export function runInProcess(api: Record<string, unknown>, seeds: Seeds, c: FuzzCase, dir: string): Promise<{ outcome: 'ok' | 'input-error'; detail?: string }>;
+export function runInProcess(
+  api: Record<string, unknown>,
+  seeds: Seeds,
+  c: FuzzCase,
+  dir: string,
+): Promise<{ outcome: 'ok' | 'input-error'; detail?: string }>;
 export function cliArgs(seeds: Seeds, c: FuzzCase, dir: string): string[];
 export function runCli(args: string[], timeoutMs?: number): Promise<CliResult>;
 export function cliViolation(c: FuzzCase, r: CliResult, dir: string): string | undefined;

@@ -69,9 +69,15 @@ export function opArbitrary(fc, big = 1) {
     { weight: 3, arbitrary: fc.record({ t: fc.constant('insert'), at, bytes: fc.uint8Array({ maxLength: 64 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('binary'), len: fc.integer({ min: 1, max: 70000 }), seed: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('shuffle'), at, len: fc.integer({ min: 2, max: 400 }), seed: fc.nat() }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('dup'), at, len: fc.integer({ min: 1, max: 50 }), times: fc.integer({ min: 1, max: 40 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ t: fc.constant('dup'), at, len: fc.integer({ min: 1, max: 50 }), times: fc.integer({ min: 1, max: 40 }) }),
+    },
     { weight: 2, arbitrary: fc.record({ t: fc.constantFrom('cr', 'crlf', 'lfcr') }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('ansi'), at, seq: fc.constantFrom(...ANSI), every: fc.integer({ min: 1, max: 50 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ t: fc.constant('ansi'), at, seq: fc.constantFrom(...ANSI), every: fc.integer({ min: 1, max: 50 }) }),
+    },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('nul'), at, count: fc.integer({ min: 1, max: 300 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('evil'), nth: fc.nat({ max: 50 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('hugeName'), nth: fc.nat({ max: 700 }), len: logScale(fc, 300, 200_000 * big) }) },
@@ -84,9 +90,15 @@ export function inputArbitrary(fc, seedCount, big = 1) {
   return fc.record({
     seed: fc.nat({ max: seedCount - 1 }),
     from: fc.integer({ min: 0, max: 1e6 }).map((i) => i / 1e6),
-    span: fc.oneof(fc.integer({ min: 5, max: 60 }).map((i) => i / 100), fc.constant(1)),
+    span: fc.oneof(
+      fc.integer({ min: 5, max: 60 }).map((i) => i / 100),
+      fc.constant(1),
+    ),
     // Some inputs undamaged: the verbs' ordinary paths get fuzzed options and windows too.
-    ops: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(opArbitrary(fc, big), { minLength: 1, maxLength: 3 }) }),
+    ops: fc.oneof(
+      { weight: 1, arbitrary: fc.constant([]) },
+      { weight: 3, arbitrary: fc.array(opArbitrary(fc, big), { minLength: 1, maxLength: 3 }) },
+    ),
   });
 }
 
@@ -116,7 +128,10 @@ export function caseArbitrary(fc, seeds, big = 1) {
         compare: fc.array(log, { minLength: 1, maxLength: 2 }),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ verb: fc.constant('diff'), mode: fc.constantFrom('plain', 'merge', 'json'), a: config, b: config }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ verb: fc.constant('diff'), mode: fc.constantFrom('plain', 'merge', 'json'), a: config, b: config }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -126,7 +141,10 @@ export function caseArbitrary(fc, seeds, big = 1) {
         config,
         fragment: fc.option(config, { nil: undefined }),
         // Mutating the top Kconfig file itself, now and then.
-        kconfigOps: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(opArbitrary(fc, 1), { minLength: 1, maxLength: 2 }) }),
+        kconfigOps: fc.oneof(
+          { weight: 4, arbitrary: fc.constant([]) },
+          { weight: 1, arbitrary: fc.array(opArbitrary(fc, 1), { minLength: 1, maxLength: 2 }) },
+        ),
       }),
     },
   );
@@ -152,7 +170,8 @@ export const MAX_INPUT = 24 << 20;
 function pickTarget(lines, nth) {
   const hits = [];
   for (let i = 0; i < lines.length && hits.length <= nth; i++) {
-    const m = CALLING.exec(lines[i]) ?? /^(?:# )?CONFIG_([A-Za-z0-9_]+)/.exec(lines[i]) ?? /^(?:menu)?config ([A-Za-z0-9_]+)/.exec(lines[i]);
+    const m =
+      CALLING.exec(lines[i]) ?? /^(?:# )?CONFIG_([A-Za-z0-9_]+)/.exec(lines[i]) ?? /^(?:menu)?config ([A-Za-z0-9_]+)/.exec(lines[i]);
     if (m) hits.push({ line: i, name: m[1] });
   }
   return hits.length ? hits[nth % hits.length] : undefined;
@@ -333,7 +352,12 @@ export async function runInProcess(api, seeds, c, dir) {
     } else if (c.verb === 'diff') {
       const [a, b] = [await api.readDotConfigFile(files.a), await api.readDotConfigFile(files.b)];
       const entries = api.diffConfigs(a, b);
-      const out = c.mode === 'json' ? JSON.stringify({ summary: api.summarizeDiff(entries), entries }) : c.mode === 'merge' ? api.formatDiffconfigMerge(entries) : api.formatDiffconfig(entries);
+      const out =
+        c.mode === 'json'
+          ? JSON.stringify({ summary: api.summarizeDiff(entries), entries })
+          : c.mode === 'merge'
+            ? api.formatDiffconfigMerge(entries)
+            : api.formatDiffconfig(entries);
       if (typeof out !== 'string') throw new Error('no diff text');
     } else {
       const tree = loadTree(api, seeds, c);
@@ -353,7 +377,8 @@ export async function runInProcess(api, seeds, c, dir) {
     return { outcome: 'ok' };
   } catch (err) {
     if (err instanceof api.KtrimError && err.exitCode === 1) {
-      if (/\n/.test(err.message)) throw new Error(`input error of more than one line: ${JSON.stringify(err.message.slice(0, 300))}`, { cause: err });
+      if (/\n/.test(err.message))
+        throw new Error(`input error of more than one line: ${JSON.stringify(err.message.slice(0, 300))}`, { cause: err });
       return { outcome: 'input-error', detail: err.message.slice(0, 200) };
     }
     if (err instanceof api.KtrimError) throw new Error(`exit ${err.exitCode}: ${err.message.slice(0, 300)}`, { cause: err });
@@ -369,7 +394,8 @@ function loadTree(api, seeds, c) {
   const env = { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: `${c.series}.0`, CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' };
   if (c.kconfigOps.length === 0) {
     const key = `${t.name}/${c.series}`;
-    if (!treeCache.has(key)) treeCache.set(key, api.loadKconfigSync({ srctree: t.dir, env, shell: FAKE_SHELL, readFile: (p) => readFileSync(p, 'utf8') }));
+    if (!treeCache.has(key))
+      treeCache.set(key, api.loadKconfigSync({ srctree: t.dir, env, shell: FAKE_SHELL, readFile: (p) => readFileSync(p, 'utf8') }));
     return treeCache.get(key);
   }
   const top = join(t.dir, 'Kconfig');

@@ -28,7 +28,8 @@ import { diffConfigs, type DiffEntry } from '../../../src/kconfig/diffconfig.js'
 /** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */
 export const PARITY_SEEDS: readonly number[] = Array.from({ length: 24 }, (_, i) => 0x6b74 + i * 7919);
 
-export type ParityInputKind = 'allnoconfig' | 'tinyconfig' | 'defconfig' | 'kvm_guest' | 'distro' | 'other-version' | 'randconfig' | 'derived';
+export type ParityInputKind =
+  'allnoconfig' | 'tinyconfig' | 'defconfig' | 'kvm_guest' | 'distro' | 'other-version' | 'randconfig' | 'derived';
 
 export interface ParityInput {
   name: string;
@@ -124,7 +125,14 @@ async function run(argv: string[], opts: { logger?: Logger; env?: Record<string,
 }
 
 /** `make -C <src> O=<tool dir> ARCH=… <args>` in slot `slot`'s own output directory. */
-export async function makeInSlot(tree: ParityTree, slot: number, args: string[], logger?: Logger, env?: Record<string, string>, lines?: string[]): Promise<string> {
+export async function makeInSlot(
+  tree: ParityTree,
+  slot: number,
+  args: string[],
+  logger?: Logger,
+  env?: Record<string, string>,
+  lines?: string[],
+): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
   await mkdir(out, { recursive: true });
   // arch '' is plain make: no ARCH= at all, so the Makefile's SUBARCH decides (x86 on x86_64).
@@ -188,7 +196,9 @@ export async function debianDistroConfig(series: string, opts: ParityOptions = {
   await mkdir(dir, { recursive: true });
   const esc = series.replace('.', '\\.');
   const find = async (): Promise<string | undefined> => {
-    const names = (await run(['apt-cache', 'search', '--names-only', `^linux-image-${esc}[.0-9]*[-+][^ ]*-amd64$`], { what: 'apt-cache search' }))
+    const names = (
+      await run(['apt-cache', 'search', '--names-only', `^linux-image-${esc}[.0-9]*[-+][^ ]*-amd64$`], { what: 'apt-cache search' })
+    )
       .map((l) => l.split(' ')[0])
       .filter((n) => n && !/cloud|rt-amd64|dbg/.test(n));
     if (names.length === 0) return undefined;
@@ -207,7 +217,10 @@ export async function debianDistroConfig(series: string, opts: ParityOptions = {
     await run(['apt-get', 'update', '-qq'], { logger: opts.logger, what: 'apt-get update' });
     pkg = await find();
   }
-  if (!pkg) throw new InputError(`no linux-image-${series}*-amd64 package of version ${version} (the linux-source version) known to apt; run apt-get update`);
+  if (!pkg)
+    throw new InputError(
+      `no linux-image-${series}*-amd64 package of version ${version} (the linux-source version) known to apt; run apt-get update`,
+    );
   const debDir = join(dir, 'debs');
   await mkdir(debDir, { recursive: true });
   let deb = (await readdir(debDir)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
@@ -232,7 +245,11 @@ export async function debianDistroConfig(series: string, opts: ParityOptions = {
  * Make (or find in the cache) every parity input for `tree`. `otherSeries`
  * names the other kernel version whose distro config is also an input.
  */
-export async function prepareParityInputs(tree: ParityTree, otherSeries: string | undefined, opts: ParityOptions = {}): Promise<ParityInput[]> {
+export async function prepareParityInputs(
+  tree: ParityTree,
+  otherSeries: string | undefined,
+  opts: ParityOptions = {},
+): Promise<ParityInput[]> {
   const inputs = join(tree.dir, 'inputs');
   await mkdir(inputs, { recursive: true });
   const seeds = opts.seeds ?? PARITY_SEEDS;
@@ -275,7 +292,10 @@ export async function prepareParityInputs(tree: ParityTree, otherSeries: string 
   const firstRand = jobs.find((j) => j.input.kind === 'randconfig')?.input.path;
   const derived: { name: string; make: () => Promise<string> }[] = [
     { name: 'derived-empty', make: async () => '' },
-    { name: `derived-debian-${tree.series}-halved`, make: async () => dropEveryOther(await readFile(byName(`debian-${tree.series}`), 'utf8')) },
+    {
+      name: `derived-debian-${tree.series}-halved`,
+      make: async () => dropEveryOther(await readFile(byName(`debian-${tree.series}`), 'utf8')),
+    },
     { name: 'derived-defconfig-bad-values', make: async () => (await readFile(byName('defconfig'), 'utf8')) + BAD_VALUES },
   ];
   if (firstRand) derived.push({ name: 'derived-randconfig-set-only', make: async () => onlySetLines(await readFile(firstRand, 'utf8')) });
@@ -306,7 +326,11 @@ export async function prepareArchInputs(tree: ParityTree, opts: ParityOptions = 
   const i386: ParityTree = { ...tree, arch: 'i386' };
   const jobs: { input: ParityInput; tree: ParityTree; args: string[] }[] = [
     ...(opts.seeds ?? ARCH_SEEDS).map((s) => ({
-      input: { name: `plain-randconfig-${s.toString(16)}`, kind: 'randconfig' as const, path: join(inputs, `plain-randconfig-${s.toString(16)}.config`) },
+      input: {
+        name: `plain-randconfig-${s.toString(16)}`,
+        kind: 'randconfig' as const,
+        path: join(inputs, `plain-randconfig-${s.toString(16)}.config`),
+      },
       tree: plain,
       args: ['randconfig', `KCONFIG_SEED=0x${s.toString(16)}`],
     })),
@@ -350,10 +374,12 @@ function dropEveryOther(text: string): string {
 
 /** Keep only `=y`/`=m` lines: every "is not set" and every value goes back to its default. */
 function onlySetLines(text: string): string {
-  return text
-    .split('\n')
-    .filter((l) => /^CONFIG_[A-Za-z0-9_]+=[ym]$/.test(l))
-    .join('\n') + '\n';
+  return (
+    text
+      .split('\n')
+      .filter((l) => /^CONFIG_[A-Za-z0-9_]+=[ym]$/.test(l))
+      .join('\n') + '\n'
+  );
 }
 
 /**
@@ -402,7 +428,13 @@ async function inSlots<T, R>(items: T[], n: number, fn: (item: T, slot: number) 
 }
 
 /** The C tool's `make olddefconfig` on `inputPath`, in slot `slot`; returns the written .config. */
-export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: number, logger?: Logger, warnings?: string[]): Promise<string> {
+export async function cOlddefconfig(
+  tree: ParityTree,
+  inputPath: string,
+  slot: number,
+  logger?: Logger,
+  warnings?: string[],
+): Promise<string> {
   const out = join(tree.dir, `tool-${slot}`);
   return withSlot(tree, slot, async () => {
     await copyFile(inputPath, join(out, '.config'));
@@ -417,7 +449,10 @@ export async function cOlddefconfig(tree: ParityTree, inputPath: string, slot: n
 }
 
 /** Compare two olddefconfig outputs symbol by symbol (and byte for byte). */
-export function compareOutputs(cText: string, ktrimText: string): Pick<ParityResult, 'compared' | 'differing' | 'bytesIdentical' | 'firstDifferentLine'> {
+export function compareOutputs(
+  cText: string,
+  ktrimText: string,
+): Pick<ParityResult, 'compared' | 'differing' | 'bytesIdentical' | 'firstDifferentLine'> {
   const c = parseDotConfig(cText, 'C olddefconfig', { strict: false });
   const k = parseDotConfig(ktrimText, 'ktrim olddefconfig', { strict: false });
   const names = new Set([...c.values.keys(), ...k.values.keys()]);
@@ -438,7 +473,12 @@ export function compareOutputs(cText: string, ktrimText: string): Pick<ParityRes
 }
 
 /** Run the C tool and ktrim on every input; C runs in parallel slots, ktrim in this process. */
-export async function runParity(tree: ParityTree, inputs: ParityInput[], ktrim: KtrimOlddefconfig, opts: ParityOptions = {}): Promise<ParityResult[]> {
+export async function runParity(
+  tree: ParityTree,
+  inputs: ParityInput[],
+  ktrim: KtrimOlddefconfig,
+  opts: ParityOptions = {},
+): Promise<ParityResult[]> {
   return inSlots(inputs, opts.jobs ?? 2, async (input, slot) => {
     const t0 = performance.now();
     const cWarnings: string[] = [];
@@ -455,7 +495,16 @@ export async function runParity(tree: ParityTree, inputs: ParityInput[], ktrim: 
     await mkdir(last, { recursive: true });
     await writeFile(join(last, `${input.name}.ktrim.config`), kText);
     await writeFile(join(last, `${input.name}.c.config`), cText);
-    return { series: tree.series, input: input.name, kind: input.kind, ...compareOutputs(cText, kText), cWarnings, ktrimWarnings, cMs, ktrimMs };
+    return {
+      series: tree.series,
+      input: input.name,
+      kind: input.kind,
+      ...compareOutputs(cText, kText),
+      cWarnings,
+      ktrimWarnings,
+      cMs,
+      ktrimMs,
+    };
   });
 }
 
@@ -473,7 +522,10 @@ export function ktrimConfWarnings(state: KconfigState, config: DotConfig): strin
     items.push(m ? { line: Number(m[1]), msg: m[2] } : { line: 0, msg: w });
   }
   for (const e of config.entries) if (!state.tree.byName.has(e.name)) items.push({ line: e.line, msg: `unknown symbol: ${e.name}` });
-  return items.map((x, i) => ({ ...x, i })).sort((a, b) => a.line - b.line || a.i - b.i).map((x) => `${x.line}: ${x.msg}`);
+  return items
+    .map((x, i) => ({ ...x, i }))
+    .sort((a, b) => a.line - b.line || a.i - b.i)
+    .map((x) => `${x.line}: ${x.msg}`);
 }
 
 /** ktrim reported exactly the warnings conf printed while reading the input. */
@@ -484,8 +536,16 @@ export function sameWarnings(r: ParityResult): boolean {
 /** One line per input: `6.1 defconfig: 2345 symbols compared, 0 differing, bytes identical`. */
 export function formatParityLine(r: ParityResult): string {
   const bytes = r.bytesIdentical ? 'bytes identical' : `bytes differ from line ${r.firstDifferentLine}`;
-  const sample = r.differing.slice(0, 3).map((d) => d.op === '->' ? `${d.name} ${d.before} -> ${d.after}` : `${d.op}${d.name}`).join(', ');
-  const warn = r.ktrimWarnings === undefined ? '' : `, ${r.cWarnings.length} conf warnings${sameWarnings(r) ? ' (same from ktrim)' : ` (ktrim: ${r.ktrimWarnings.length}, DIFFERENT)`}`;
-  return `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}${warn}` +
-    ` (C ${Math.round(r.cMs)} ms, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`;
+  const sample = r.differing
+    .slice(0, 3)
+    .map((d) => (d.op === '->' ? `${d.name} ${d.before} -> ${d.after}` : `${d.op}${d.name}`))
+    .join(', ');
+  const warn =
+    r.ktrimWarnings === undefined
+      ? ''
+      : `, ${r.cWarnings.length} conf warnings${sameWarnings(r) ? ' (same from ktrim)' : ` (ktrim: ${r.ktrimWarnings.length}, DIFFERENT)`}`;
+  return (
+    `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}${warn}` +
+    ` (C ${Math.round(r.cMs)} ms, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`
+  );
 }

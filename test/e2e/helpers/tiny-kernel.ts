@@ -23,10 +23,7 @@ export async function tinyKernel(): Promise<BuildResult> {
   pending ??= (async () => {
     const logger = createLogger({ quiet: !process.env.KTRIM_TEST_VERBOSE });
     const source = await ensureDebianSource('6.1', { logger });
-    return buildKernel(
-      { source, base: 'tinyconfig', config: TINY_FRAGMENT, arch: 'x86_64', jobs: 2 },
-      { make: realMakeRunner, logger },
-    );
+    return buildKernel({ source, base: 'tinyconfig', config: TINY_FRAGMENT, arch: 'x86_64', jobs: 2 }, { make: realMakeRunner, logger });
   })();
   try {
     return await pending;

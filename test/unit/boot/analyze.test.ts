@@ -42,7 +42,10 @@ describe('parseTimestampedConsole on a real boot', () => {
 
   it('rejects a file that is not a timestamped console log, naming file and line', () => {
     expect(() => parseTimestampedConsole('0.1 ok\nnot a timestamp\n', 'x.log')).toThrow(
-      expect.objectContaining({ exitCode: 1, message: 'x.log:2: expected "SECONDS TEXT" (a *.console.ts.log kept by ktrim boot --keep-logs)' }),
+      expect.objectContaining({
+        exitCode: 1,
+        message: 'x.log:2: expected "SECONDS TEXT" (a *.console.ts.log kept by ktrim boot --keep-logs)',
+      }),
     );
   });
 });
@@ -69,14 +72,28 @@ describe('consoleRate', () => {
   });
 
   it('needs a long enough run', () => {
-    expect(consoleRate([{ ms: 0, text: 'a' }, { ms: 1, text: 'b' }])).toBeUndefined();
+    expect(
+      consoleRate([
+        { ms: 0, text: 'a' },
+        { ms: 1, text: 'b' },
+      ]),
+    ).toBeUndefined();
   });
 });
 
 describe('analyzeBoots', () => {
   it('gives phases that add up to the total and a console cost without a warning for a quiet console', () => {
     const a = analyzeBoots([boot]);
-    expect(a.phases.map((p) => p.to)).toEqual(['firstOutput', 'kernelEntry', 'firstInitcall', 'lastInitcall', 'freeingInitMem', 'runInit', 'marker', 'exit']);
+    expect(a.phases.map((p) => p.to)).toEqual([
+      'firstOutput',
+      'kernelEntry',
+      'firstInitcall',
+      'lastInitcall',
+      'freeingInitMem',
+      'runInit',
+      'marker',
+      'exit',
+    ]);
     const sum = a.phases.reduce((s, p) => s + p.ms.mean, 0);
     expect(sum).toBeCloseTo(18068.043, 6);
     expect(a.phases.reduce((s, p) => s + p.percent, 0)).toBeCloseTo(100, 6);
@@ -94,11 +111,16 @@ describe('analyzeBoots', () => {
     // The same boot as if 200 KB of initcall_debug had gone to the console before /init.
     const noisy: AnalyzableBoot = {
       ...boot,
-      console: [...Array.from({ length: 2500 }, (_, i) => ({ ms: 12000 + i, text: 'x'.repeat(78) })), ...boot.console.filter((l) => l.ms > 16000)],
+      console: [
+        ...Array.from({ length: 2500 }, (_, i) => ({ ms: 12000 + i, text: 'x'.repeat(78) })),
+        ...boot.console.filter((l) => l.ms > 16000),
+      ],
     };
     const a = analyzeBoots([noisy]);
     expect(a.consoleCost!.charsBeforeMarker).toBe(2500 * 80);
-    expect(a.warnings.join('\n')).toMatch(/^console output inflates the figures: ~200000 characters before the marker at \d+\.\d µs\/char/m);
+    expect(a.warnings.join('\n')).toMatch(
+      /^console output inflates the figures: ~200000 characters before the marker at \d+\.\d µs\/char/m,
+    );
   });
 
   it('renders an SVG with one bar segment per phase', () => {

@@ -3,13 +3,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  assertBooted,
-  benchmarkBoots,
-  bootKernel,
-  checkBzImage,
-  composeAppend,
-} from '../../../src/boot/boot.js';
+import { assertBooted, benchmarkBoots, bootKernel, checkBzImage, composeAppend } from '../../../src/boot/boot.js';
 import { parseTimestampedConsole } from '../../../src/boot/analyze.js';
 import { formatSummaryTable, parseAddFiles } from '../../../src/commands/boot.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
@@ -42,7 +36,10 @@ describe('checkBzImage', () => {
       exitCode: 1,
       message: `${notKernel}: not a bzImage (no "HdrS" boot header at offset 0x202); pass arch/x86/boot/bzImage`,
     });
-    await expect(checkBzImage(join(dir, 'missing'))).rejects.toMatchObject({ exitCode: 1, message: `${join(dir, 'missing')}: kernel image not found` });
+    await expect(checkBzImage(join(dir, 'missing'))).rejects.toMatchObject({
+      exitCode: 1,
+      message: `${join(dir, 'missing')}: kernel image not found`,
+    });
   });
 });
 
@@ -50,7 +47,10 @@ describe('bootKernel with the fake qemu', () => {
   it('reports host and guest landmarks, memory, dmesg, and keeps logs that analyze can re-read', async () => {
     const dir = tempDir();
     const logDir = join(dir, 'logs');
-    const r = await bootKernel({ kernel: fakeBzImage(dir), memoryMb: 300, dmesg: true, append: 'fake.scenario=ok', logDir, logName: 'b1' }, fakeBootDeps(dir));
+    const r = await bootKernel(
+      { kernel: fakeBzImage(dir), memoryMb: 300, dmesg: true, append: 'fake.scenario=ok', logDir, logName: 'b1' },
+      fakeBootDeps(dir),
+    );
     expect(r.ending).toBe('marker');
     expect(r.append).toBe('console=ttyS0 panic=-1 ktrim.dmesg=1 fake.scenario=ok');
     expect(r.initrd).toMatch(/\/cache\/ktrim-[0-9a-f]{16}\.cpio\.gz$/);
@@ -88,7 +88,10 @@ describe('bootKernel with the fake qemu', () => {
     const r = await bootKernel({ kernel: fakeBzImage(dir), append: 'fake.scenario=panic' }, fakeBootDeps(dir));
     expect(r.ending).toBe('panic');
     expect(() => assertBooted(r)).toThrow(
-      expect.objectContaining({ exitCode: 2, message: `kernel panic booting ${r.kernel}: Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100` }),
+      expect.objectContaining({
+        exitCode: 2,
+        message: `kernel panic booting ${r.kernel}: Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100`,
+      }),
     );
   });
 
@@ -114,7 +117,10 @@ describe('bootKernel with the fake qemu', () => {
     await expect(bootKernel({ kernel: k, initrd: k, testScript: k }, fakeBootDeps(dir))).rejects.toMatchObject({
       message: `${k}: a test script, modules and extra files go into the boot lab initramfs: drop --initrd to use them`,
     });
-    await expect(bootKernel({ kernel: k, smp: 0 }, fakeBootDeps(dir))).rejects.toMatchObject({ exitCode: 1, message: '--smp must be a positive number (got 0)' });
+    await expect(bootKernel({ kernel: k, smp: 0 }, fakeBootDeps(dir))).rejects.toMatchObject({
+      exitCode: 1,
+      message: '--smp must be a positive number (got 0)',
+    });
   });
 });
 
@@ -146,10 +152,16 @@ describe('benchmarkBoots', () => {
     const dir = tempDir();
     const script = join(dir, 't.sh');
     writeFileSync(script, 'echo PASS\n');
-    const ok = await benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=test-pass', testScript: script }, { runs: 2 }, fakeBootDeps(dir));
+    const ok = await benchmarkBoots(
+      { kernel: fakeBzImage(dir), append: 'fake.scenario=test-pass', testScript: script },
+      { runs: 2 },
+      fakeBootDeps(dir),
+    );
     expect(ok.boots.map((b) => b.test?.passed)).toEqual([true, true]);
     // the fake prints no test markers in the "ok" scenario: a boot without the test's outcome fails
-    await expect(benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=ok', testScript: script }, { runs: 1 }, fakeBootDeps(dir))).rejects.toMatchObject({
+    await expect(
+      benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=ok', testScript: script }, { runs: 1 }, fakeBootDeps(dir)),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/^test script failed on .*bzImage \(rc=\?, no PASS line\)/),
     });
@@ -159,7 +171,11 @@ describe('benchmarkBoots', () => {
     const dir = tempDir();
     const logger = createMemoryLogger();
     await expect(
-      benchmarkBoots({ kernel: fakeBzImage(dir), append: 'fake.scenario=hang', timeoutS: 0.5 }, { runs: 3 }, { ...fakeBootDeps(dir), logger }),
+      benchmarkBoots(
+        { kernel: fakeBzImage(dir), append: 'fake.scenario=hang', timeoutS: 0.5 },
+        { runs: 3 },
+        { ...fakeBootDeps(dir), logger },
+      ),
     ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^boot of .*bzImage timed out: no end marker within 0.5 s/) });
     // the console tail tells why
     expect(logger.lines[0]).toBe('I: last console lines of the failed boot (timeout):');
@@ -170,12 +186,20 @@ describe('benchmarkBoots', () => {
 describe('one boot (--runs 1)', () => {
   it('has no sd, and the table prints the single value with "sd n/a", never "± 0"', async () => {
     const dir = tempDir();
-    const res = await benchmarkBoots({ kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' }, { runs: 1 }, fakeBootDeps(dir));
+    const res = await benchmarkBoots(
+      { kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' },
+      { runs: 1 },
+      fakeBootDeps(dir),
+    );
     expect(res.summary.guestTotalMb).toEqual({ n: 1, mean: 128, sd: null, median: 128, min: 128, max: 128, ci95: null });
     const table = formatSummaryTable(res);
     expect(table.split('\n').slice(1).join('\n')).not.toContain('±'); // only the header says "mean ± sd"
     expect(table).toMatch(/^guest total \(free -m\) +- +128\.0 \(sd n\/a\) +128\.0 +128\.0 +128\.0 +MiB$/m);
-    const three = await benchmarkBoots({ kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' }, { runs: 3 }, fakeBootDeps(dir));
+    const three = await benchmarkBoots(
+      { kernel: fakeBzImage(dir), memoryMb: 128, append: 'fake.scenario=ok' },
+      { runs: 3 },
+      fakeBootDeps(dir),
+    );
     expect(formatSummaryTable(three)).toMatch(/^guest total \(free -m\) +- +128\.0 ± 0\.0 +128\.0/m);
   });
 });

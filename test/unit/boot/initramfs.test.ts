@@ -37,7 +37,18 @@ describe('initScript', () => {
     const text = initScript({ hasTest: true, modules: ['virtio_blk.ko'] });
     const r = await execa('/bin/busybox', ['sh', '-n', '-c', text], { reject: false });
     expect(r.exitCode).toBe(0);
-    const order = [MARKERS.start, 'insmod /lib/modules/ktrim/virtio_blk.ko', MARKERS.testBegin, MARKERS.testEnd, MARKERS.end, MARKERS.freeBegin, 'free -m', MARKERS.dmesgBegin, MARKERS.done, 'reboot -f'];
+    const order = [
+      MARKERS.start,
+      'insmod /lib/modules/ktrim/virtio_blk.ko',
+      MARKERS.testBegin,
+      MARKERS.testEnd,
+      MARKERS.end,
+      MARKERS.freeBegin,
+      'free -m',
+      MARKERS.dmesgBegin,
+      MARKERS.done,
+      'reboot -f',
+    ];
     const at = order.map((m) => text.indexOf(m));
     expect(at.every((i) => i > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -60,7 +71,20 @@ describe('buildInitramfs', () => {
     expect(a.path).toBe(join(cacheDir, `ktrim-${a.hash.slice(0, 16)}.cpio.gz`));
     const archive = gunzipSync(readFileSync(a.path));
     const names = (await cpio(['-it'], archive)).split('\n');
-    expect(names).toEqual(expect.arrayContaining(['init', 'bin/busybox', 'bin/sh', 'sbin/reboot', 'usr/bin/free', 'dev/console', 'ktrim-test.sh', 'etc/data.txt', 'proc', 'sys']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'init',
+        'bin/busybox',
+        'bin/sh',
+        'sbin/reboot',
+        'usr/bin/free',
+        'dev/console',
+        'ktrim-test.sh',
+        'etc/data.txt',
+        'proc',
+        'sys',
+      ]),
+    );
     const long = (await cpio(['-itv'], archive)).split('\n');
     expect(long.find((l) => / usr\/bin\/free -> /.test(l))).toMatch(/usr\/bin\/free -> \.\.\/\.\.\/bin\/busybox$/);
     expect(await cpio(['-i', '--to-stdout', 'ktrim-test.sh'], archive)).toBe('echo PASS');
@@ -80,7 +104,9 @@ describe('buildInitramfs', () => {
     const r = await buildInitramfs({ modules: [ko], cacheDir: join(dir, 'cache') }, fakeInitramfsDeps(dir));
     const archive = gunzipSync(readFileSync(r.path));
     expect(await cpio(['-i', '--to-stdout', 'lib/modules/ktrim/dummy.ko'], archive)).toBe('ELF-ish');
-    expect(await cpio(['-i', '--to-stdout', 'init'], archive)).toContain('insmod /lib/modules/ktrim/dummy.ko || echo "KTRIM-INSMOD-FAILED dummy.ko"');
+    expect(await cpio(['-i', '--to-stdout', 'init'], archive)).toContain(
+      'insmod /lib/modules/ktrim/dummy.ko || echo "KTRIM-INSMOD-FAILED dummy.ko"',
+    );
   });
 
   it('names the missing file in one line', async () => {
@@ -90,7 +116,9 @@ describe('buildInitramfs', () => {
       exitCode: 1,
       message: expect.stringMatching(new RegExp(`^${missing}: cannot read test script: no such file or directory`)),
     });
-    await expect(buildInitramfs({ cacheDir: dir }, { busyboxPath: join(dir, 'no-busybox'), listApplets: async () => [] })).rejects.toMatchObject({
+    await expect(
+      buildInitramfs({ cacheDir: dir }, { busyboxPath: join(dir, 'no-busybox'), listApplets: async () => [] }),
+    ).rejects.toMatchObject({
       message: `${join(dir, 'no-busybox')}: static busybox not found: install Debian's busybox-static (run \`make debs\`)`,
     });
   });

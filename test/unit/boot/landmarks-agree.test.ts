@@ -18,7 +18,13 @@ const LOGS = readdirSync(BOOTS)
   .map((f) => join(BOOTS, f));
 const KEPT = 'test/unit/boot/fixtures/debian-6.1-tcg-initcall-debug.console.ts.log';
 const KEYS = ['kernelEntryUs', 'firstInitcallUs', 'lastInitcallUs', 'freeingInitMemUs', 'runInitUs'] as const;
-const HOST = { kernelEntryUs: 'kernelEntryMs', firstInitcallUs: 'firstInitcallMs', lastInitcallUs: 'lastInitcallMs', freeingInitMemUs: 'freeingInitMemMs', runInitUs: 'runInitMs' } as const;
+const HOST = {
+  kernelEntryUs: 'kernelEntryMs',
+  firstInitcallUs: 'firstInitcallMs',
+  lastInitcallUs: 'lastInitcallMs',
+  freeingInitMemUs: 'freeingInitMemMs',
+  runInitUs: 'runInitMs',
+} as const;
 
 /** `ktrim report`'s reading: the file streamed in 64 KiB chunks. */
 function reportLandmarks(text: string): BootLandmarks {
@@ -27,7 +33,8 @@ function reportLandmarks(text: string): BootLandmarks {
   return p.end().landmarks;
 }
 
-const pick = (l: Partial<Record<(typeof KEYS)[number], number>>) => Object.fromEntries(KEYS.filter((k) => l[k] !== undefined).map((k) => [k, l[k]]));
+const pick = (l: Partial<Record<(typeof KEYS)[number], number>>) =>
+  Object.fromEntries(KEYS.filter((k) => l[k] !== undefined).map((k) => [k, l[k]]));
 
 describe('analyze and report agree on the landmarks of every real log', () => {
   it('has real logs to check', () => {

@@ -122,10 +122,36 @@ describe('runQemu with the fake qemu', () => {
 
 describe('qemu argv and accelerator', () => {
   it('builds the documented command line, with -cpu host only under kvm', () => {
-    const req = { kernel: '/k', initrd: '/i', append: 'console=ttyS0 quiet', smp: 4, memoryMb: 512, timeoutMs: 1, extraArgs: ['-device', 'x'] };
+    const req = {
+      kernel: '/k',
+      initrd: '/i',
+      append: 'console=ttyS0 quiet',
+      smp: 4,
+      memoryMb: 512,
+      timeoutMs: 1,
+      extraArgs: ['-device', 'x'],
+    };
     expect(qemuArgv(req, 'tcg', 'qemu-system-x86_64')).toEqual([
-      'qemu-system-x86_64', '-nodefaults', '-no-reboot', '-nographic', '-accel', 'tcg', '-m', '512', '-smp', '4',
-      '-serial', 'stdio', '-kernel', '/k', '-initrd', '/i', '-append', 'console=ttyS0 quiet', '-device', 'x',
+      'qemu-system-x86_64',
+      '-nodefaults',
+      '-no-reboot',
+      '-nographic',
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-smp',
+      '4',
+      '-serial',
+      'stdio',
+      '-kernel',
+      '/k',
+      '-initrd',
+      '/i',
+      '-append',
+      'console=ttyS0 quiet',
+      '-device',
+      'x',
     ]);
     expect(qemuArgv(req, 'kvm', 'q').slice(4, 8)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
   });

@@ -3,7 +3,15 @@
 import { describe, it, expect } from '@jest/globals';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchmarkRange, cells, chooseColumns, formatRangeTable, kernelsInDirectory, labelKernels, verdictOf } from '../../../src/boot/range.js';
+import {
+  benchmarkRange,
+  cells,
+  chooseColumns,
+  formatRangeTable,
+  kernelsInDirectory,
+  labelKernels,
+  verdictOf,
+} from '../../../src/boot/range.js';
 import { welchTTest } from '../../../src/stats/ttest.js';
 import { parseList } from '../../../src/commands/bench-range.js';
 import { fakeBootDeps, fakeBzImage, tempDir } from './fake.js';
@@ -40,7 +48,10 @@ describe('matrix layout', () => {
     copyFileSync(fakeBzImage(dir), join(kdir, 'old', 'c-kernel')); // not searched: only the directory itself
     symlinkSync(join(kdir, 'a-kernel'), join(kdir, 'd-link'));
     expect((await kernelsInDirectory(kdir)).map((c) => c.label)).toEqual(['a-kernel', 'b-kernel', 'd-link']);
-    await expect(kernelsInDirectory(join(kdir, 'README'))).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/README: cannot list kernel directory: not a directory$/) });
+    await expect(kernelsInDirectory(join(kdir, 'README'))).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/README: cannot list kernel directory: not a directory$/),
+    });
     await expect(kernelsInDirectory(dir + '/nope')).rejects.toMatchObject({ exitCode: 1 });
   });
 
@@ -70,9 +81,15 @@ describe('benchmarkRange with the fake qemu', () => {
       fakeBootDeps(dir),
     );
     expect(order).toEqual([
-      '1:fake.delay=0.1', '1:fake.delay=0.4', '1:fake.delay=0.1 quiet',
-      '2:fake.delay=0.1', '2:fake.delay=0.4', '2:fake.delay=0.1 quiet',
-      '3:fake.delay=0.1', '3:fake.delay=0.4', '3:fake.delay=0.1 quiet',
+      '1:fake.delay=0.1',
+      '1:fake.delay=0.4',
+      '1:fake.delay=0.1 quiet',
+      '2:fake.delay=0.1',
+      '2:fake.delay=0.4',
+      '2:fake.delay=0.1 quiet',
+      '3:fake.delay=0.1',
+      '3:fake.delay=0.4',
+      '3:fake.delay=0.1 quiet',
     ]);
     expect(res.columns).toBe('append');
     const [base, slow, same] = res.rows[0].cells;
@@ -107,7 +124,10 @@ describe('benchmarkRange with the fake qemu', () => {
       journal,
     };
     const booted: string[] = [];
-    const first = await benchmarkRange({ ...req, onBoot: (c, _r, round, w) => booted.push(`${w ? 'w' : ''}${round}:${c.append}`) }, fakeBootDeps(dir));
+    const first = await benchmarkRange(
+      { ...req, onBoot: (c, _r, round, w) => booted.push(`${w ? 'w' : ''}${round}:${c.append}`) },
+      fakeBootDeps(dir),
+    );
     expect(booted).toHaveLength(6);
     const lines = readFileSync(journal, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(4); // counted boots only
@@ -124,6 +144,9 @@ describe('benchmarkRange with the fake qemu', () => {
     expect(again).toEqual(['w1:fake.delay=0.1', 'w1:fake.delay=0.2', '3:fake.delay=0.1', '3:fake.delay=0.2']);
     expect(second.rows[0].cells.map((c) => c.samples)).toEqual(first.rows[0].cells.map((c) => c.samples));
     writeFileSync(journal, 'garbage\n{"cell":"x","round":1,"figures":{"host":{}}}\n');
-    await expect(benchmarkRange(req, fakeBootDeps(dir))).rejects.toMatchObject({ exitCode: 1, message: `${journal}:1: not a bench-range journal line` });
+    await expect(benchmarkRange(req, fakeBootDeps(dir))).rejects.toMatchObject({
+      exitCode: 1,
+      message: `${journal}:1: not a bench-range journal line`,
+    });
   });
 });

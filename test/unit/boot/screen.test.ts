@@ -40,7 +40,9 @@ describe('candidatesFromPropose', () => {
     ],
   });
   it('takes the top N with their initcalls and predicted ms', () => {
-    expect(candidatesFromPropose(json, 'p.json', 1)).toEqual([{ id: 'FTRACE=n', initcalls: ['init_kprobe_trace', 'init_blk_tracer'], predictedMs: 80.5 }]);
+    expect(candidatesFromPropose(json, 'p.json', 1)).toEqual([
+      { id: 'FTRACE=n', initcalls: ['init_kprobe_trace', 'init_blk_tracer'], predictedMs: 80.5 },
+    ]);
   });
   it('refuses what is not propose output, naming the file', () => {
     expect(() => candidatesFromPropose('{"boots":[]}', 'r.json', 3)).toThrow('r.json: no "candidates" array');
@@ -54,11 +56,28 @@ describe('screenCandidates with the fake qemu (it ignores initcall_blacklist=)',
   const deps = fakeBootDeps(dir);
 
   it('reports what the boots show: an initcall that still ran is not "skipped", one never called is named', async () => {
-    const r = await screenCandidates({ boot: { kernel, timeoutS: 30 }, runs: 2, candidates: [{ id: 'slow', initcalls: ['slow_init'], predictedMs: 150 }, { id: 'nope', initcalls: ['nope_init'] }] }, deps);
+    const r = await screenCandidates(
+      {
+        boot: { kernel, timeoutS: 30 },
+        runs: 2,
+        candidates: [
+          { id: 'slow', initcalls: ['slow_init'], predictedMs: 150 },
+          { id: 'nope', initcalls: ['nope_init'] },
+        ],
+      },
+      deps,
+    );
     expect(r.baseline).toMatchObject({ boots: 2, append: 'loglevel=6' });
     expect(r.baseline.totalInitcallMs.medianMs).toBe(162);
     const [slow, nope] = r.candidates;
-    expect(slow).toMatchObject({ append: 'loglevel=6 initcall_blacklist=slow_init', skipped: false, stillCalled: ['slow_init'], breaksBoot: false, screenedMs: 0, boots: 2 });
+    expect(slow).toMatchObject({
+      append: 'loglevel=6 initcall_blacklist=slow_init',
+      skipped: false,
+      stillCalled: ['slow_init'],
+      breaksBoot: false,
+      screenedMs: 0,
+      boots: 2,
+    });
     expect(slow.baselineMs).toEqual({ medianMs: 150, sdMs: 0, n: 2 });
     expect(nope).toMatchObject({ notInBaseline: ['nope_init'], skipped: true, stillCalled: [] });
     expect(formatScreenText(r)).toContain('slow                                   150.0     150.0        0.0');
@@ -66,8 +85,14 @@ describe('screenCandidates with the fake qemu (it ignores initcall_blacklist=)',
 
   it('refuses a config without KALLSYMS before booting, and a baseline that does not boot', async () => {
     const noKallsyms = parseDotConfig('# CONFIG_KALLSYMS is not set\n', 'k.config');
-    await expect(screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }], kernelConfig: noKallsyms }, deps)).rejects.toThrow(/built without CONFIG_KALLSYMS \(k\.config\)/);
-    await expect(screenCandidates({ boot: { kernel, append: 'fake.scenario=panic' }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }] }, deps)).rejects.toThrow(BootError);
-    await expect(screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['a b'] }] }, deps)).rejects.toThrow('candidate x: "a b" is not an initcall function name');
+    await expect(
+      screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }], kernelConfig: noKallsyms }, deps),
+    ).rejects.toThrow(/built without CONFIG_KALLSYMS \(k\.config\)/);
+    await expect(
+      screenCandidates({ boot: { kernel, append: 'fake.scenario=panic' }, runs: 1, candidates: [{ id: 'x', initcalls: ['x'] }] }, deps),
+    ).rejects.toThrow(BootError);
+    await expect(screenCandidates({ boot: { kernel }, runs: 1, candidates: [{ id: 'x', initcalls: ['a b'] }] }, deps)).rejects.toThrow(
+      'candidate x: "a b" is not an initcall function name',
+    );
   }, 60_000);
 });

@@ -45,7 +45,11 @@ const file = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-const countCompiles = (log: string, from = 0) => readFileSync(log, 'utf8').slice(from).split('\n').filter((l) => l.startsWith('  CC ')).length;
+const countCompiles = (log: string, from = 0) =>
+  readFileSync(log, 'utf8')
+    .slice(from)
+    .split('\n')
+    .filter((l) => l.startsWith('  CC ')).length;
 
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'ktrim-build-'));
@@ -95,14 +99,22 @@ describe('buildKernel with the fake kernel tree', () => {
     const small = file('small.config', 'CONFIG_PRINTK=y\n# CONFIG_TTY is not set\n');
     const far = await buildKernel({ source, config: small, base: 'tinyconfig' }, deps);
     const near = await buildKernel(
-      { source, base: 'tinyconfig', config: file('near.config', 'CONFIG_PRINTK=y\nCONFIG_TTY=y\nCONFIG_SERIAL_8250=y\nCONFIG_KALLSYMS=y\n') },
+      {
+        source,
+        base: 'tinyconfig',
+        config: file('near.config', 'CONFIG_PRINTK=y\nCONFIG_TTY=y\nCONFIG_SERIAL_8250=y\nCONFIG_KALLSYMS=y\n'),
+      },
       deps,
     );
     expect(near.reusedFrom).toBe(far.buildDir);
 
     // One more symbol than `near`: `near` is the nearest (1 symbol), not `far` (4).
     const plusOne = await buildKernel(
-      { source, base: 'tinyconfig', config: file('plus.config', 'CONFIG_PRINTK=y\nCONFIG_TTY=y\nCONFIG_SERIAL_8250=y\nCONFIG_KALLSYMS=y\nCONFIG_FOO=y\n') },
+      {
+        source,
+        base: 'tinyconfig',
+        config: file('plus.config', 'CONFIG_PRINTK=y\nCONFIG_TTY=y\nCONFIG_SERIAL_8250=y\nCONFIG_KALLSYMS=y\nCONFIG_FOO=y\n'),
+      },
       deps,
     );
     expect(plusOne.cacheHit).toBe(false);
@@ -146,7 +158,9 @@ describe('buildKernel with the fake kernel tree', () => {
     expect(err).toBeInstanceOf(BuildError);
     const e = err as BuildError;
     expect(e.exitCode).toBe(2);
-    expect(e.message).toContain(`make bzImage failed (make exit 2); first errors:\n  ${source}/kernel/syntax_error.c:3:9: error: expected ';' before '}' token\n`);
+    expect(e.message).toContain(
+      `make bzImage failed (make exit 2); first errors:\n  ${source}/kernel/syntax_error.c:3:9: error: expected ';' before '}' token\n`,
+    );
     const dirs = readdirSync(join(cacheDir, 'builds'));
     const buildDir = join(cacheDir, 'builds', dirs[0]!, readdirSync(join(cacheDir, 'builds', dirs[0]!))[0]!);
     expect(existsSync(join(buildDir, 'result.json'))).toBe(false);
@@ -183,7 +197,9 @@ describe('buildKernel with the fake kernel tree', () => {
     deps.hasTool = (n) => n === 'ccache';
     const r = await buildKernel({ source, base: 'tinyconfig', config: file('c.config', 'CONFIG_PRINTK=y\n'), jobs: 1 }, deps);
     expect(r.cc).toBe('ccache gcc');
-    expect(r.makeCommands.at(-1)).toBe(`CCACHE_DIR=${join(cacheDir, 'ccache')} make -C ${source} O=${r.objDir} ARCH=x86 -j1 'CC=ccache gcc' bzImage`);
+    expect(r.makeCommands.at(-1)).toBe(
+      `CCACHE_DIR=${join(cacheDir, 'ccache')} make -C ${source} O=${r.objDir} ARCH=x86 -j1 'CC=ccache gcc' bzImage`,
+    );
     expect(readFileSync(r.bzImage, 'utf8')).toContain('PRINTK=y cc=ccache gcc');
   });
 
@@ -203,7 +219,10 @@ describe('buildKernel with the fake kernel tree', () => {
 
 describe('source identity', () => {
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: source, stdio: 'pipe' });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: source,
+      stdio: 'pipe',
+    });
 
   it('keys a git tree on HEAD and its uncommitted changes', async () => {
     git('init', '-q');

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 describe('make command line', () => {
   it('builds out of tree with O=, ARCH=, -j, CC= and extra variables in kernel order', () => {
     expect(
-      makeArgv({ source: '/src', objDir: '/c/obj', arch: 'x86_64', jobs: 2, cc: 'ccache gcc', makeVars: ['KCFLAGS=-O1'], targets: ['bzImage'] }),
+      makeArgv({
+        source: '/src',
+        objDir: '/c/obj',
+        arch: 'x86_64',
+        jobs: 2,
+        cc: 'ccache gcc',
+        makeVars: ['KCFLAGS=-O1'],
+        targets: ['bzImage'],
+      }),
     ).toEqual(['make', '-C', '/src', 'O=/c/obj', 'ARCH=x86_64', '-j2', 'CC=ccache gcc', 'KCFLAGS=-O1', 'bzImage']);
   });
 

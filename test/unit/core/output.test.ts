@@ -18,7 +18,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const refused = (p: Promise<unknown>, path: string, why: RegExp) =>
-  expect(p).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${why.source}`)) });
+  expect(p).rejects.toMatchObject({
+    exitCode: 1,
+    message: expect.stringMatching(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${why.source}`)),
+  });
 
 describe('checkOutput', () => {
   it('accepts a new file and writes it atomically', async () => {
@@ -38,7 +41,11 @@ describe('checkOutput', () => {
   it('refuses a symlink to the input, and leaves the input alone', async () => {
     const out = join(dir, 'out.config');
     symlinkSync(input, out);
-    await refused(writeCheckedOutput(out, 'clobbered\n', { inputs: [input] }), out, /is one of the inputs \(the same file as .*in\.config\): refusing to overwrite it$/);
+    await refused(
+      writeCheckedOutput(out, 'clobbered\n', { inputs: [input] }),
+      out,
+      /is one of the inputs \(the same file as .*in\.config\): refusing to overwrite it$/,
+    );
     expect(readFileSync(input, 'utf8')).toBe('CONFIG_A=y\n');
     // ... and an input named through a symlink to the output
     const plain = join(dir, 'plain.config');
@@ -110,7 +117,11 @@ describe('checkOutputDir and copyOutput', () => {
   it('refuses a directory inside a kernel tree (even one not made yet) and a file posing as a directory', async () => {
     const tree = join(dir, 'linux');
     mkdirSync(tree);
-    await refused(checkOutputDir(join(tree, 'out', 'deeper'), { trees: [tree], flag: '--out' }), join(tree, 'out', 'deeper'), /is inside the kernel tree .* \(--out\)$/);
+    await refused(
+      checkOutputDir(join(tree, 'out', 'deeper'), { trees: [tree], flag: '--out' }),
+      join(tree, 'out', 'deeper'),
+      /is inside the kernel tree .* \(--out\)$/,
+    );
     await refused(checkOutputDir(input), input, /is a regular file, not a directory: refusing to write there$/);
     expect(await checkOutputDir(join(dir, 'out'), { trees: [tree] })).toBe(join(dir, 'out'));
   });

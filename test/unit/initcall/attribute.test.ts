@@ -1,5 +1,11 @@
 import { describe, it, expect } from '@jest/globals';
-import { attributeInitcalls, buildSourceIndex, deserializeSourceIndex, serializeSourceIndex, versionMismatch } from '../../../src/initcall/attribute.js';
+import {
+  attributeInitcalls,
+  buildSourceIndex,
+  deserializeSourceIndex,
+  serializeSourceIndex,
+  versionMismatch,
+} from '../../../src/initcall/attribute.js';
 import { parseBootLog } from '../../../src/initcall/parse.js';
 import { parseSystemMap } from '../../../src/initcall/symbols.js';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
@@ -48,14 +54,23 @@ const FILES = [
     path: 'include/linux/usb/serial.h',
     text: '#define usb_serial_module_driver(__name, __serial_drivers, __ids)\t\\\nstatic int __init usb_serial_module_init(void)\t\t\t\t\\\n{ return 0; }\t\t\t\t\t\t\t\\\nmodule_init(usb_serial_module_init);\n#define module_usb_serial_driver(__serial_drivers, __ids)\t\t\\\n\tusb_serial_module_driver(KBUILD_MODNAME, __serial_drivers, __ids)\n',
   },
-  { path: 'drivers/base/core.c', text: 'static int __init devlink_class_init(void)\n{\n\treturn 0;\n}\npostcore_initcall(devlink_class_init);\n\nstatic int __init helper_only(void)\n{\n\treturn 0;\n}\n' },
+  {
+    path: 'drivers/base/core.c',
+    text: 'static int __init devlink_class_init(void)\n{\n\treturn 0;\n}\npostcore_initcall(devlink_class_init);\n\nstatic int __init helper_only(void)\n{\n\treturn 0;\n}\n',
+  },
   {
     path: 'drivers/rtc/rtc-cmos.c',
     text: '#include <linux/platform_device.h>\nstatic int __init cmos_init(void)\n{\n\treturn 0;\n}\nmodule_init(cmos_init);\n\nmodule_platform_driver(cmos_platform_driver);\n',
   },
   { path: 'drivers/rtc/rtc-foo.c', text: 'builtin_platform_driver(foo_driver);\n' },
-  { path: 'drivers/net/e1000/e1000_main.c', text: 'static int __init e1000_init_module(void)\n{\n\treturn 0;\n}\n\nmodule_init(e1000_init_module);\n' },
-  { path: 'drivers/net/e1000e/netdev.c', text: '\n\n\nstatic int __init e1000_init_module(void)\n{\n\treturn 0;\n}\nmodule_init(e1000_init_module);\n' },
+  {
+    path: 'drivers/net/e1000/e1000_main.c',
+    text: 'static int __init e1000_init_module(void)\n{\n\treturn 0;\n}\n\nmodule_init(e1000_init_module);\n',
+  },
+  {
+    path: 'drivers/net/e1000e/netdev.c',
+    text: '\n\n\nstatic int __init e1000_init_module(void)\n{\n\treturn 0;\n}\nmodule_init(e1000_init_module);\n',
+  },
   {
     path: 'drivers/video/fbmem.c',
     text: 'static int __init fbmem_init(void) { return 0; }\n#ifdef MODULE\nmodule_init(fbmem_init);\n#else\nsubsys_initcall(fbmem_init);\n#endif\n#if 0\nlate_initcall(dead_init);\n#endif\n#if IS_ENABLED(CONFIG_PM) && defined(CONFIG_FB_EXTRA)\nlate_initcall(pm_extra_init);\n#endif\n',
@@ -63,7 +78,10 @@ const FILES = [
   { path: 'drivers/usbserial/a.c', text: 'module_usb_serial_driver(serial_drivers, id_table);\n' },
   { path: 'drivers/usbserial/b.c', text: 'module_usb_serial_driver(serial_drivers, id_table);\n' },
   { path: 'lib/blake2s.c', text: 'static int __init blake2s_mod_init(void) { return 0; }\nmodule_init(blake2s_mod_init);\n' },
-  { path: 'arch/x86/crypto/blake2s-glue.c', text: 'static int __init blake2s_mod_init(void) { return 0; }\nsubsys_initcall(blake2s_mod_init);\n' },
+  {
+    path: 'arch/x86/crypto/blake2s-glue.c',
+    text: 'static int __init blake2s_mod_init(void) { return 0; }\nsubsys_initcall(blake2s_mod_init);\n',
+  },
   { path: 'arch/arm/crypto/other.c', text: 'static int __init cmos_init(void) { return 0; }\narch_initcall(cmos_init);\n' },
 ];
 
@@ -76,10 +94,16 @@ function boot(lines: string[], source = 'test.log') {
       const [fn, tag] = l.split(' ');
       t += 0.01;
       const mod = tag ? ` [${tag}]` : '';
-      return [`[    ${t.toFixed(6)}] calling  ${fn}+0x0/0x80${mod} @ 1`, `[    ${(t + 0.002).toFixed(6)}] initcall ${fn}+0x0/0x80${mod} returned 0 after 2000 usecs`];
+      return [
+        `[    ${t.toFixed(6)}] calling  ${fn}+0x0/0x80${mod} @ 1`,
+        `[    ${(t + 0.002).toFixed(6)}] initcall ${fn}+0x0/0x80${mod} returned 0 after 2000 usecs`,
+      ];
     })
     .join('\n');
-  return parseBootLog(`[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2\n${text}\n`, { source });
+  return parseBootLog(
+    `[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2\n${text}\n`,
+    { source },
+  );
 }
 
 describe('buildSourceIndex', () => {
@@ -95,9 +119,16 @@ describe('buildSourceIndex', () => {
     expect(index.helpers.get('module_platform_driver')).toEqual({ template: '<arg0>_init', levelId: 'module' });
     expect(index.helpers.get('builtin_platform_driver')).toEqual({ template: '<arg0>_init', levelId: '6' });
     expect(index.helpers.get('module_usb_serial_driver')).toEqual({ template: 'usb_serial_module_init', levelId: 'module' });
-    expect(index.registrations.get('cmos_platform_driver_init')?.[0]).toMatchObject({ file: 'drivers/rtc/rtc-cmos.c', line: 8, macro: 'module_platform_driver' });
+    expect(index.registrations.get('cmos_platform_driver_init')?.[0]).toMatchObject({
+      file: 'drivers/rtc/rtc-cmos.c',
+      line: 8,
+      macro: 'module_platform_driver',
+    });
     expect(index.registrations.get('foo_driver_init')?.[0]).toMatchObject({ file: 'drivers/rtc/rtc-foo.c', levelId: '6' });
-    expect(index.registrations.get('usb_serial_module_init')?.map((r) => r.file)).toEqual(['drivers/usbserial/a.c', 'drivers/usbserial/b.c']);
+    expect(index.registrations.get('usb_serial_module_init')?.map((r) => r.file)).toEqual([
+      'drivers/usbserial/a.c',
+      'drivers/usbserial/b.c',
+    ]);
   });
 
   it('records #ifdef context, drops #if 0 blocks', () => {
@@ -144,7 +175,11 @@ describe('attributeInitcalls', () => {
     expect(r.items[0]).toMatchObject({ file: null, how: 'unresolved' });
     expect(r.items[0].unresolvedReason).toMatch(/^ambiguous: 2 registrations/);
     expect(r.items[0].candidates.map((c) => c.file)).toEqual(['drivers/net/e1000/e1000_main.c', 'drivers/net/e1000e/netdev.c']);
-    expect(r.items[1]).toMatchObject({ file: null, how: 'unresolved', unresolvedReason: 'not found in the tree (no registration or __init definition of that name)' });
+    expect(r.items[1]).toMatchObject({
+      file: null,
+      how: 'unresolved',
+      unresolvedReason: 'not found in the tree (no registration or __init definition of that name)',
+    });
     expect(r.items[2]).toMatchObject({ file: 'drivers/base/core.c', how: 'definition', line: 7 });
     expect(r.rates).toEqual({ total: 3, resolved: 1, totalOver1ms: 3, resolvedOver1ms: 1 });
   });
@@ -178,8 +213,12 @@ describe('attributeInitcalls', () => {
   it('warns when the log is from another kernel version than the tree', () => {
     const b = boot(['cmos_init']);
     expect(versionMismatch(b, '6.1.192')).toBeUndefined();
-    expect(versionMismatch(b, '6.1.100')).toBe('test.log: the log is from kernel 6.1.192, the tree is 6.1.100: line numbers and some functions may differ');
-    expect(versionMismatch(b, '6.12.1')).toBe('test.log: the log is from kernel 6.1.0-56-amd64, the tree is 6.12.1: attribution may be wrong');
+    expect(versionMismatch(b, '6.1.100')).toBe(
+      'test.log: the log is from kernel 6.1.192, the tree is 6.1.100: line numbers and some functions may differ',
+    );
+    expect(versionMismatch(b, '6.12.1')).toBe(
+      'test.log: the log is from kernel 6.1.0-56-amd64, the tree is 6.12.1: attribution may be wrong',
+    );
     expect(attributeInitcalls([b], index, { treeVersion: '6.12.1' }).warnings).toHaveLength(1);
   });
 });

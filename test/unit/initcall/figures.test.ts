@@ -49,7 +49,9 @@ describe('values the log contradicts are flagged and left out', () => {
 
   it('timestamps going back 5 s get a warning where they go back', () => {
     const shifted = lines
-      .map((l, i) => (i >= 999 && i < 1499 ? l.replace(/^\[ *(\d+)\.(\d{6})\]/, (_m, s, f) => `[${String(Number(s) + 5).padStart(5)}.${f}]`) : l))
+      .map((l, i) =>
+        i >= 999 && i < 1499 ? l.replace(/^\[ *(\d+)\.(\d{6})\]/, (_m, s, f) => `[${String(Number(s) + 5).padStart(5)}.${f}]`) : l,
+      )
       .join('\n');
     const b = parseBootLog(shifted);
     const back = b.warnings.filter((w) => /^timestamps go back by (5\.0|4\.9)/.test(w.message));

@@ -67,12 +67,32 @@ describe('fast path = general grammar', () => {
     fc.tuple(fc.nat(99), fc.stringMatching(/^[a-z_]{1,8}$/)).map(([c, n]) => `${c}_${n}+0x0/0x50`),
     fc.string({ unit: tokenChars, minLength: 1, maxLength: 12 }),
   );
-  const mod = fc.oneof(fc.constant(''), fc.stringMatching(/^[a-z_]{0,6}$/).map((m) => ` [${m}]`), fc.string({ unit: tokenChars, maxLength: 6 }).map((m) => ` [${m}]`));
+  const mod = fc.oneof(
+    fc.constant(''),
+    fc.stringMatching(/^[a-z_]{0,6}$/).map((m) => ` [${m}]`),
+    fc.string({ unit: tokenChars, maxLength: 6 }).map((m) => ` [${m}]`),
+  );
   const num = fc.oneof(digits, fc.integer({ min: -4095, max: 4095 }).map(String), fc.string({ unit: tokenChars, maxLength: 4 }));
-  const prefix = fc.oneof(fc.constant(''), fc.nat(9).map((n) => `<${n}>`), fc.constant('<>'), fc.constant('<7'));
+  const prefix = fc.oneof(
+    fc.constant(''),
+    fc.nat(9).map((n) => `<${n}>`),
+    fc.constant('<>'),
+    fc.constant('<7'),
+  );
   const call = fc.tuple(prefix, stamp, token, mod, num).map(([p, t, tok, m, pid]) => `${p}${t} calling  ${tok}${m} @ ${pid}`);
   const ret = fc
-    .tuple(prefix, stamp, token, mod, fc.oneof(fc.constant(''), num.map((r) => `${r} `)), num, fc.constantFrom(' usecs', ' msecs', ' usec', 'usecs', ' usecs '))
+    .tuple(
+      prefix,
+      stamp,
+      token,
+      mod,
+      fc.oneof(
+        fc.constant(''),
+        num.map((r) => `${r} `),
+      ),
+      num,
+      fc.constantFrom(' usecs', ' msecs', ' usec', 'usecs', ' usecs '),
+    )
     .map(([p, t, tok, m, r, us, unit]) => `${p}${t} initcall ${tok}${m} returned ${r}after ${us}${unit}`);
   // A character cut out or put in anywhere: lines one edit away from an accepted form.
   const edited = fc.tuple(fc.oneof(call, ret), fc.nat(200), fc.oneof(fc.constant(''), tokenChars), fc.boolean()).map(([l, at, c, cut]) => {
@@ -119,7 +139,9 @@ describe('streaming = whole text', () => {
       { numRuns: 12, seed: 11 },
     );
     const m = parseBootLog(multi);
-    expect(m.warnings.map((w) => w.message)).toContain('input holds 3 boots (Linux version at lines 1, 454, 2178); parsed only the one at line 454');
+    expect(m.warnings.map((w) => w.message)).toContain(
+      'input holds 3 boots (Linux version at lines 1, 454, 2178); parsed only the one at line 454',
+    );
     expect(m.initcalls).toHaveLength(670); // dmesg-raw's whole boot
   });
 });

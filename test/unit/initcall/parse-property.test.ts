@@ -5,9 +5,7 @@ import { parseBootLog } from '../../../src/initcall/parse.js';
 // Property tests: generated records rendered the way the kernel prints them,
 // with every supported prefix, mixed with noise.
 
-const ident = fc
-  .tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), fc.nat(0xfff))
-  .map(([name, n]) => `${name}_${n.toString(16)}`);
+const ident = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), fc.nat(0xfff)).map(([name, n]) => `${name}_${n.toString(16)}`);
 
 interface Call {
   fn: string;
@@ -83,8 +81,7 @@ describe('parseBootLog properties', () => {
   it('a rendered calling/returned pair round-trips in every prefix style and line ending', () => {
     fc.assert(
       fc.property(callArb, styleArb, fc.constantFrom('\n', '\r\n'), (c, style, eol) => {
-        const text =
-          render(style, c.start, c.pid, callingMsg(c)) + eol + render(style, c.start + c.us, c.pid, returnedMsg(c)) + eol;
+        const text = render(style, c.start, c.pid, callingMsg(c)) + eol + render(style, c.start + c.us, c.pid, returnedMsg(c)) + eol;
         const b = parseBootLog(text);
         expect(b.warnings).toEqual([]);
         expect(b.initcalls).toHaveLength(1);

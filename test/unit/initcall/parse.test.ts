@@ -353,9 +353,7 @@ describe('parseBootLog: which part of the capture', () => {
       ['early_fn', 0, 4, 6, 7],
       ['pci_subsys_init', 0, 3450, 8, 9],
     ]);
-    expect(b.warnings).toEqual([
-      { line: 5, message: 'input holds 2 boots (Linux version at lines 1, 5); parsed only the one at line 5' },
-    ]);
+    expect(b.warnings).toEqual([{ line: 5, message: 'input holds 2 boots (Linux version at lines 1, 5); parsed only the one at line 5' }]);
   });
 
   it('returns an empty boot for empty input', () => {

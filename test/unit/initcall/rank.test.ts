@@ -13,9 +13,33 @@ const level = (l: InitcallLevel) => ({ level: l });
 
 describe('rankBoots', () => {
   const boots = [
-    boot('b1.log', [['slow_init', 100_000, level('device')], ['tiny_init', 500, level('core')], ['mod_init', 2000, { module: 'snd', level: 'module' }]], { landmarks: { runInitUs: 2_000_000 } }),
-    boot('b2.log', [['slow_init', 300_000, level('device')], ['tiny_init', 700, level('core')], ['mod_init', 4000, { module: 'snd', level: 'module' }]], { landmarks: { runInitUs: 2_400_000 } }),
-    boot('b3.log', [['slow_init', 200_000, level('device')], ['tiny_init', 600, level('core')], ['mod_init', 3000, { module: 'snd', level: 'module' }]], { landmarks: { runInitUs: 2_200_000 } }),
+    boot(
+      'b1.log',
+      [
+        ['slow_init', 100_000, level('device')],
+        ['tiny_init', 500, level('core')],
+        ['mod_init', 2000, { module: 'snd', level: 'module' }],
+      ],
+      { landmarks: { runInitUs: 2_000_000 } },
+    ),
+    boot(
+      'b2.log',
+      [
+        ['slow_init', 300_000, level('device')],
+        ['tiny_init', 700, level('core')],
+        ['mod_init', 4000, { module: 'snd', level: 'module' }],
+      ],
+      { landmarks: { runInitUs: 2_400_000 } },
+    ),
+    boot(
+      'b3.log',
+      [
+        ['slow_init', 200_000, level('device')],
+        ['tiny_init', 600, level('core')],
+        ['mod_init', 3000, { module: 'snd', level: 'module' }],
+      ],
+      { landmarks: { runInitUs: 2_200_000 } },
+    ),
   ];
   const r = rankBoots(boots);
 
@@ -66,7 +90,13 @@ describe('rankBoots', () => {
   });
 
   it('keeps a second run of one function apart', () => {
-    const one = rankBoots([boot('x.log', [['twice', 10], ['other', 5], ['twice', 30]])]);
+    const one = rankBoots([
+      boot('x.log', [
+        ['twice', 10],
+        ['other', 5],
+        ['twice', 30],
+      ]),
+    ]);
     expect(one.initcalls.map((x) => x.key)).toEqual(['twice#2', 'twice', 'other']);
     expect(one.initcalls[0]).toMatchObject({ fn: 'twice', occurrence: 1 });
     expect(initcallKeyString({ fn: 'f', module: 'm', occurrence: 2 })).toBe('f#3 [m]');
@@ -81,15 +111,26 @@ describe('rankBoots', () => {
 describe('rankBoots: what must never be dropped', () => {
   it('counts calls that never returned, with where they are, and ranks them last', () => {
     const r = rankBoots([
-      boot('a.log', [['hang_init', undefined], ['ok_init', 10]]),
-      boot('b.log', [['hang_init', 50], ['ok_init', 20]]),
+      boot('a.log', [
+        ['hang_init', undefined],
+        ['ok_init', 10],
+      ]),
+      boot('b.log', [
+        ['hang_init', 50],
+        ['ok_init', 20],
+      ]),
     ]);
     const hang = r.initcalls.find((x) => x.fn === 'hang_init')!;
     expect(hang.incomplete).toBe(1);
     expect(hang.incompleteAt).toEqual([{ source: 'a.log', line: 10 }]);
     expect(hang.durationsUs).toEqual([null, 50]);
     expect(hang.stats!.n).toBe(1);
-    const never = rankBoots([boot('c.log', [['stuck', undefined], ['ok_init', 10]])]);
+    const never = rankBoots([
+      boot('c.log', [
+        ['stuck', undefined],
+        ['ok_init', 10],
+      ]),
+    ]);
     expect(never.initcalls.map((x) => [x.key, x.stats === null, x.share])).toEqual([
       ['ok_init', false, 1],
       ['stuck', true, null],
@@ -108,13 +149,27 @@ describe('rankBoots: what must never be dropped', () => {
   });
 
   it('flags jiffy-quantized durations as low resolution', () => {
-    const r = rankBoots([boot('a.log', [['early', 4000], ['fine', 1234]]), boot('b.log', [['early', 8000], ['fine', 4000]])]);
+    const r = rankBoots([
+      boot('a.log', [
+        ['early', 4000],
+        ['fine', 1234],
+      ]),
+      boot('b.log', [
+        ['early', 8000],
+        ['fine', 4000],
+      ]),
+    ]);
     expect(r.initcalls.find((x) => x.fn === 'early')!.jiffyUs).toBe(4000);
     expect(r.initcalls.find((x) => x.fn === 'fine')!.jiffyUs).toBeUndefined();
   });
 
   it('leaves async initcalls out of totals and shares', () => {
-    const r = rankBoots([boot('a.log', [['sync_init', 100], ['async_probe', 900, { async: true }]])]);
+    const r = rankBoots([
+      boot('a.log', [
+        ['sync_init', 100],
+        ['async_probe', 900, { async: true }],
+      ]),
+    ]);
     expect(r.boots[0].totalInitcallUs).toBe(100);
     expect(r.initcalls.map((x) => [x.key, x.async, x.share])).toEqual([
       ['async_probe', true, 0],
@@ -133,8 +188,28 @@ describe('rankBoots: what must never be dropped', () => {
 
 describe('compareReports', () => {
   it('puts medians side by side with deltas, removed and added initcalls', () => {
-    const before = rankBoots([boot('a1', [['gone', 5000], ['same', 100], ['faster', 2000]], { landmarks: { runInitUs: 1_000_000 } })]);
-    const after = rankBoots([boot('b1', [['same', 100], ['faster', 500], ['new_one', 300]], { landmarks: { runInitUs: 900_000 } })]);
+    const before = rankBoots([
+      boot(
+        'a1',
+        [
+          ['gone', 5000],
+          ['same', 100],
+          ['faster', 2000],
+        ],
+        { landmarks: { runInitUs: 1_000_000 } },
+      ),
+    ]);
+    const after = rankBoots([
+      boot(
+        'b1',
+        [
+          ['same', 100],
+          ['faster', 500],
+          ['new_one', 300],
+        ],
+        { landmarks: { runInitUs: 900_000 } },
+      ),
+    ]);
     const c = compareReports(before, after);
     expect(c.initcalls.map((x) => [x.key, x.beforeUs, x.afterUs, x.deltaUs, x.status])).toEqual([
       ['gone', 5000, null, -5000, 'removed'],
@@ -152,17 +227,29 @@ describe('compareReports', () => {
 describe('rankBoots: one HZ per kernel', () => {
   it('judges an ambiguous initcall by the jiffy the others show', () => {
     const r = rankBoots([
-      boot('a.log', [['a', 4000], ['b', 8000], ['c', 20000], ['d', 1234]]),
-      boot('b.log', [['a', 12000], ['b', 4000], ['c', 40000], ['d', 2345]]),
+      boot('a.log', [
+        ['a', 4000],
+        ['b', 8000],
+        ['c', 20000],
+        ['d', 1234],
+      ]),
+      boot('b.log', [
+        ['a', 12000],
+        ['b', 4000],
+        ['c', 40000],
+        ['d', 2345],
+      ]),
     ]);
     expect(Object.fromEntries(r.initcalls.map((x) => [x.fn, x.jiffyUs]))).toEqual({ a: 4000, b: 4000, c: 4000, d: undefined });
   });
 });
 
-
 describe('rankBoots: properties', () => {
   it('synchronous shares add up to 1, totals match the boots, every call is kept', () => {
-    const call = fc.tuple(fc.constantFrom('a_init', 'b_init', 'c_init', 'd_init'), fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }));
+    const call = fc.tuple(
+      fc.constantFrom('a_init', 'b_init', 'c_init', 'd_init'),
+      fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }),
+    );
     fc.assert(
       fc.property(fc.array(fc.array(call, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 6 }), (bootsCalls) => {
         const boots = bootsCalls.map((calls, i) => boot(`b${i}`, calls as Call[]));
@@ -172,7 +259,9 @@ describe('rankBoots: properties', () => {
         if (grand > 0) expect(shares).toBeCloseTo(1, 9);
         // every record lands in exactly one initcall: called = boots counted, incomplete kept
         expect(r.initcalls.reduce((t, x) => t + x.boots, 0)).toBe(boots.reduce((t, b) => t + b.initcalls.length, 0));
-        expect(r.initcalls.reduce((t, x) => t + x.incomplete, 0)).toBe(boots.reduce((t, b) => t + b.initcalls.filter((c) => !c.complete).length, 0));
+        expect(r.initcalls.reduce((t, x) => t + x.incomplete, 0)).toBe(
+          boots.reduce((t, b) => t + b.initcalls.filter((c) => !c.complete).length, 0),
+        );
         // ranked by median, descending, never-returned last
         const meds = r.initcalls.map((x) => x.stats?.median ?? -1);
         expect(meds).toEqual([...meds].sort((p, q) => q - p));

@@ -92,7 +92,11 @@ describe('initcall symbol names', () => {
       line: 961,
     });
     expect(parseInitcallSymbol('__initstub__kmod_core__400_100_foo_init2s')?.level).toBe('postcore');
-    expect(parseInitcallSymbol('__initcall_univ8250_console_initcon')).toEqual({ fn: 'univ8250_console_init', id: 'con', level: undefined });
+    expect(parseInitcallSymbol('__initcall_univ8250_console_initcon')).toEqual({
+      fn: 'univ8250_console_init',
+      id: 'con',
+      level: undefined,
+    });
     expect(parseInitcallSymbol('__initcall_start')).toBeUndefined();
     expect(parseInitcallSymbol('__initcall6_start')).toBeUndefined();
     expect(parseInitcallSymbol('__initcall_end')).toBeUndefined();
@@ -101,7 +105,16 @@ describe('initcall symbol names', () => {
 
   it('maps every level id of include/linux/init.h', () => {
     expect(['early', '0', '1', '2', '3', '4', '5', 'rootfs', '6', '7'].map(levelFromId)).toEqual([
-      'early', 'pure', 'core', 'postcore', 'arch', 'subsys', 'fs', 'rootfs', 'device', 'late',
+      'early',
+      'pure',
+      'core',
+      'postcore',
+      'arch',
+      'subsys',
+      'fs',
+      'rootfs',
+      'device',
+      'late',
     ]);
     expect(levelFromId('con')).toBeUndefined();
     expect(levelFromId('8')).toBeUndefined();

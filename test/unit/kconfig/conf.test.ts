@@ -2,7 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
-import { ConfError, confMessages, parseProbability, randconfigSeed, runConfMode, type ConfMode, type ConfOptions } from '../../../src/kconfig/conf.js';
+import {
+  ConfError,
+  confMessages,
+  parseProbability,
+  randconfigSeed,
+  runConfMode,
+  type ConfMode,
+  type ConfOptions,
+} from '../../../src/kconfig/conf.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 
 // Expected outputs: the real conf of linux-source-6.1 and 6.12 on this Kconfig (test/fixtures/kconfig/modes/regen.sh).
@@ -34,7 +42,9 @@ for (const [series, version] of [
     });
 
     it('randconfig: same .config and KCONFIG_SEED line as conf for the same seed, probabilities, KCONFIG_ALLCONFIG', () => {
-      const seeds = readdirSync(join(DIR, series)).filter((f) => /^rand-[0-9a-fx]+\.config$/.test(f)).map((f) => f.slice(5, -7));
+      const seeds = readdirSync(join(DIR, series))
+        .filter((f) => /^rand-[0-9a-fx]+\.config$/.test(f))
+        .map((f) => f.slice(5, -7));
       expect(seeds.length).toBeGreaterThanOrEqual(10);
       for (const s of seeds) {
         const r = run('randconfig', { seed: s });
@@ -80,7 +90,8 @@ describe('≤ 6.10 tristate and optional choices, a choice depending on another 
     expect(want('defconfig-defconfig.expected')).toContain('CONFIG_CHOICE_VAL0=y\n');
   });
   it('randconfig on 6 seeds', () => {
-    for (const s of ['1', '2', '3', '4', '5', '6']) expect([s, runConfMode(tree, 'randconfig', { seed: s }).text]).toEqual([s, want(`rand-${s}.expected`)]);
+    for (const s of ['1', '2', '3', '4', '5', '6'])
+      expect([s, runConfMode(tree, 'randconfig', { seed: s }).text]).toEqual([s, want(`rand-${s}.expected`)]);
   });
 });
 

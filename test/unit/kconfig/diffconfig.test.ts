@@ -10,7 +10,12 @@ const read = (name: string) => parseDotConfig(text(name), name);
 
 // The .expected files are the output of the kernel's python3 scripts/diffconfig (see README.md there).
 describe('diffconfig port', () => {
-  for (const [a, b] of [['a', 'b'], ['b', 'a'], ['a', 'crlf'], ['a', 'a']]) {
+  for (const [a, b] of [
+    ['a', 'b'],
+    ['b', 'a'],
+    ['a', 'crlf'],
+    ['a', 'a'],
+  ]) {
     it(`prints exactly what scripts/diffconfig prints for ${a} ${b}`, () => {
       const d = diffConfigs(read(`${a}.config`), read(`${b}.config`));
       expect(formatDiffconfig(d)).toBe(text(`diff-${a}-${b}.expected`));
@@ -33,7 +38,16 @@ describe('parity comparison (test/e2e/helpers/parity.ts)', () => {
     const { compareOutputs } = await import('../../e2e/helpers/parity.js');
     const r = compareOutputs(text('a.config'), text('b.config'));
     expect(r.compared).toBe(13);
-    expect(r.differing.map((d) => d.name)).toEqual(['MODULES', 'CMDLINE', 'E1000', 'LOCALVERSION', 'LOG_BUF_SHIFT', 'SMP', 'PRINTK_TIME', 'VIRTIO_NET']);
+    expect(r.differing.map((d) => d.name)).toEqual([
+      'MODULES',
+      'CMDLINE',
+      'E1000',
+      'LOCALVERSION',
+      'LOG_BUF_SHIFT',
+      'SMP',
+      'PRINTK_TIME',
+      'VIRTIO_NET',
+    ]);
     expect(r.bytesIdentical).toBe(false);
     expect(r.firstDifferentLine).toBe(2);
     const same = compareOutputs(text('a.config'), text('a.config'));

@@ -19,8 +19,17 @@ describe('parseDotConfig', () => {
     const c = read('a.config');
     expect(c.file).toBe('a.config');
     expect(c.entries.map((e) => e.name)).toEqual([
-      'CC_VERSION_TEXT', '64BIT', 'SMP', 'LOCALVERSION', 'PHYSICAL_START', 'LOG_BUF_SHIFT',
-      'MODULES', 'E1000', 'CMDLINE', 'EMBEDDED', 'NR_CPUS',
+      'CC_VERSION_TEXT',
+      '64BIT',
+      'SMP',
+      'LOCALVERSION',
+      'PHYSICAL_START',
+      'LOG_BUF_SHIFT',
+      'MODULES',
+      'E1000',
+      'CMDLINE',
+      'EMBEDDED',
+      'NR_CPUS',
     ]);
     const smp = c.values.get('SMP')!;
     expect(smp).toEqual({ name: 'SMP', value: 'n', raw: 'n', quoted: false, unset: true, line: 7 });
@@ -43,7 +52,11 @@ describe('parseDotConfig', () => {
 
   it('strips CR from CRLF files', () => {
     const c = read('crlf.config');
-    expect([...c.values.values()].map((e) => [e.name, e.raw])).toEqual([['64BIT', 'y'], ['SMP', 'y'], ['NUMA', 'n']]);
+    expect([...c.values.values()].map((e) => [e.name, e.raw])).toEqual([
+      ['64BIT', 'y'],
+      ['SMP', 'y'],
+      ['NUMA', 'n'],
+    ]);
   });
 
   it('later assignments win and warn, like the kernel; an unterminated string is ignored with a warning', () => {
@@ -115,8 +128,6 @@ describe('string escapes and writing', () => {
     expect(text).toContain('# CONFIG_SMP is not set\n');
     expect(text).toContain('CONFIG_LOCALVERSION="-\\"quoted\\" back\\\\slash"\n');
     const back = parseDotConfig(text);
-    expect([...back.values.values()].map((e) => [e.name, e.value])).toEqual(
-      [...c.values.values()].map((e) => [e.name, e.value]),
-    );
+    expect([...back.values.values()].map((e) => [e.name, e.value])).toEqual([...c.values.values()].map((e) => [e.name, e.value]));
   });
 });

@@ -63,7 +63,13 @@ describe('olddefconfigFrom on the fixture trees', () => {
         writeConfig(state); // the base may have been written: that must not leak into candidates
         for (const sym of tree.byName.values()) {
           const values: (string | null)[] =
-            sym.type === 'int' ? ['0', '7', '100000', 'x', null] : sym.type === 'hex' ? ['0x10', '10', 'zz', null] : sym.type === 'string' ? ['"s"', 'bare', null] : ['y', 'm', 'n', null];
+            sym.type === 'int'
+              ? ['0', '7', '100000', 'x', null]
+              : sym.type === 'hex'
+                ? ['0x10', '10', 'zz', null]
+                : sym.type === 'string'
+                  ? ['"s"', 'bare', null]
+                  : ['y', 'm', 'n', null];
           for (const v of values) {
             const changes: [string, string | null][] = [[sym.name!, v]];
             const got = olddefconfigFrom(state, changes);
@@ -72,7 +78,10 @@ describe('olddefconfigFrom on the fixture trees', () => {
             if (got.incremental) incremental++;
             // The same as a whole .config, from the base's state.
             const cand = applyConfigChanges(base, changes);
-            expect({ changes, whole: writeConfig(olddefconfigFrom(state, cand)) }).toEqual({ changes, whole: writeConfig(olddefconfig(tree, cand)) });
+            expect({ changes, whole: writeConfig(olddefconfigFrom(state, cand)) }).toEqual({
+              changes,
+              whole: writeConfig(olddefconfig(tree, cand)),
+            });
           }
         }
       }

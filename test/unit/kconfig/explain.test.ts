@@ -59,7 +59,9 @@ describe('explainSymbol (why)', () => {
     expect(r.value).toBe('y');
     expect(r.user).toEqual({ raw: 'n', line: 10, file: 'input.config', inEffect: false });
     expect(r.reasons.map((x) => x.kind)).toEqual(['not-visible', 'default']);
-    expect(r.reasons[0].text).toBe('not visible: prompt condition PCI && EXPERT [= n] (PCI=y, EXPERT=n); the value at input.config:10 is ignored');
+    expect(r.reasons[0].text).toBe(
+      'not visible: prompt condition PCI && EXPERT [= n] (PCI=y, EXPERT=n); the value at input.config:10 is ignored',
+    );
     expect(r.reasons[1].text).toBe('default y if PCI [= y] (PCI=y) (Kconfig:40)');
     expect(r.dependsOn).toEqual({ expr: 'PCI', value: 'y', operands: [{ name: 'PCI', value: 'y' }] });
   });
@@ -71,7 +73,10 @@ describe('explainSymbol (why)', () => {
     expect(fast.dependsOn).toEqual({
       expr: 'PCI && DRV_A',
       value: 'm', // the expression's value; a bool with m visibility still takes y
-      operands: [{ name: 'PCI', value: 'y' }, { name: 'DRV_A', value: 'm' }],
+      operands: [
+        { name: 'PCI', value: 'y' },
+        { name: 'DRV_A', value: 'm' },
+      ],
     });
     const sug = explainSymbol(state, lookupSymbol(tree, 'SUGGESTED'), config);
     expect(sug.value).toBe('y');

@@ -1,6 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  exprAnd, exprContainsSymbol, exprDependsSymbol, exprFlatten, exprOr, exprSymbols, exprToString, triAnd, triNot, triOr, type Expr,
+  exprAnd,
+  exprContainsSymbol,
+  exprDependsSymbol,
+  exprFlatten,
+  exprOr,
+  exprSymbols,
+  exprToString,
+  triAnd,
+  triNot,
+  triOr,
+  type Expr,
 } from '../../../src/kconfig/expr.js';
 import { SymbolTable } from '../../../src/kconfig/symbol.js';
 
@@ -22,7 +32,11 @@ describe('Kconfig expressions', () => {
   });
 
   it('prints with the parentheses precedence needs', () => {
-    const e: Expr = { k: 'and', l: { k: 'or', l: s(A), r: s(B) }, r: { k: 'not', e: { k: 'cmp', op: '=', l: C, r: t.lookupConst('x86') } } };
+    const e: Expr = {
+      k: 'and',
+      l: { k: 'or', l: s(A), r: s(B) },
+      r: { k: 'not', e: { k: 'cmp', op: '=', l: C, r: t.lookupConst('x86') } },
+    };
     expect(exprToString(e)).toBe('(A || B) && !C="x86"');
     expect(exprToString(null)).toBe('y');
   });

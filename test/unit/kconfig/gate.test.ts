@@ -57,7 +57,9 @@ describe('gateFile', () => {
   it('a promptless library: the user-settable selectors go off (the kconfig off planner)', () => {
     const g = gate('drivers/crc.c');
     expect(g.verdict).toBe('removable');
-    expect(g.gates).toEqual([{ name: 'CRC_HELPER', value: 'y', defined: true, hasPrompt: false, settable: false, where: 'drivers/Makefile:3' }]);
+    expect(g.gates).toEqual([
+      { name: 'CRC_HELPER', value: 'y', defined: true, hasPrompt: false, settable: false, where: 'drivers/Makefile:3' },
+    ]);
     expect(g.plan!.changes.map((c) => `${c.name}=${c.to}`)).toEqual(['DRV_A=n', 'DRV_B=n', 'DRV_C=n']);
     expect(g.reason).toBe('set DRV_A=n, DRV_B=n, DRV_C=n');
   });
@@ -71,7 +73,11 @@ describe('gateFile', () => {
 
   it('selected by an essential symbol: cannot be disabled; an essential symbol in the blast radius: risky', () => {
     const c = gate('drivers/crc.c', { essential: ['DRV_C'] });
-    expect(c).toMatchObject({ verdict: 'cannot-disable', because: 'essential', reason: 'CRC_HELPER goes off only with DRV_C, which a boot to a shell needs' });
+    expect(c).toMatchObject({
+      verdict: 'cannot-disable',
+      because: 'essential',
+      reason: 'CRC_HELPER goes off only with DRV_C, which a boot to a shell needs',
+    });
     const p = gate('drivers/pci/probe.c', { essential: ['DRV_B'] });
     expect(p.verdict).toBe('removable');
     expect(p.targets).toEqual(['PCI']);
@@ -82,7 +88,9 @@ describe('gateFile', () => {
   it('a plan with more changes than maxChanges is entangled, not a removal', () => {
     const g = gate('drivers/crc.c', { maxChanges: 2 });
     expect(g).toMatchObject({ verdict: 'cannot-disable', because: 'entangled', targets: ['CRC_HELPER'] });
-    expect(g.reason).toBe('turning off CRC_HELPER takes 3 user-settable changes (DRV_A, DRV_B, DRV_C, …): selected or needed by too much to remove');
+    expect(g.reason).toBe(
+      'turning off CRC_HELPER takes 3 user-settable changes (DRV_A, DRV_B, DRV_C, …): selected or needed by too much to remove',
+    );
   });
 
   it('not built by this config, and not in any makefile: said so, nothing invented', () => {

@@ -4,8 +4,14 @@ import { kbuildConditions, kbuildState, type KbuildObject } from '../../../src/k
 // A small tree written like the kernel's own Makefiles (6.1 layout: top Kbuild + arch Makefile).
 const TREE = [
   { path: 'Makefile', text: 'VERSION = 6\nPATCHLEVEL = 1\nifeq ($(KBUILD_EXTMOD),)\nlibs-y\t\t:= lib/\nendif\n' },
-  { path: 'Kbuild', text: 'obj-y += init/\nobj-y += arch/$(SRCARCH)/\nobj-y += drivers/\nobj-$(CONFIG_NET) += net/\nobj-y += $(ARCH_DRIVERS)\n' },
-  { path: 'arch/x86/Makefile', text: 'ifeq ($(CONFIG_X86_32),y)\n        BITS := 32\nendif\ndrivers-$(CONFIG_PCI)            += arch/x86/pci/\n' },
+  {
+    path: 'Kbuild',
+    text: 'obj-y += init/\nobj-y += arch/$(SRCARCH)/\nobj-y += drivers/\nobj-$(CONFIG_NET) += net/\nobj-y += $(ARCH_DRIVERS)\n',
+  },
+  {
+    path: 'arch/x86/Makefile',
+    text: 'ifeq ($(CONFIG_X86_32),y)\n        BITS := 32\nendif\ndrivers-$(CONFIG_PCI)            += arch/x86/pci/\n',
+  },
   { path: 'arch/x86/Kbuild', text: 'obj-y += kernel/\n' },
   { path: 'arch/x86/kernel/Makefile', text: 'obj-y\t\t\t:= process_$(BITS).o \\\n\t\t\t   setup.o\nobj-$(CONFIG_X86_MSR)\t\t+= msr.o\n' },
   { path: 'arch/x86/pci/Makefile', text: 'obj-y := i386.o init.o\n' },
@@ -25,7 +31,10 @@ const TREE = [
     ].join('\n'),
   },
   { path: 'drivers/usb/Makefile', text: 'obj-$(CONFIG_USB)\t\t+= core/\n' },
-  { path: 'drivers/usb/core/Makefile', text: 'usbcore-y := usb.o hub.o\nusbcore-$(CONFIG_OF) += of.o\nusbcore-objs += message.o\nobj-$(CONFIG_USB) += usbcore.o\n' },
+  {
+    path: 'drivers/usb/core/Makefile',
+    text: 'usbcore-y := usb.o hub.o\nusbcore-$(CONFIG_OF) += of.o\nusbcore-objs += message.o\nobj-$(CONFIG_USB) += usbcore.o\n',
+  },
   { path: 'drivers/tty/Makefile', text: 'obj-$(CONFIG_SERIAL_CORE) += serial/\n' },
   {
     path: 'drivers/tty/serial/Makefile',
@@ -35,7 +44,10 @@ const TREE = [
     path: 'drivers/tty/serial/8250/Makefile',
     text: 'obj-$(CONFIG_SERIAL_8250)\t\t+= 8250.o 8250_base.o\n8250-y\t\t\t\t:= 8250_core.o\n8250-$(CONFIG_SERIAL_8250_PNP)\t+= 8250_pnp.o\n8250_base-y\t\t\t:= 8250_port.o\nobj-$(subst m,y,$(CONFIG_SERIAL_8250_DW)) += 8250-dw.o\n',
   },
-  { path: 'drivers/rtc/Makefile', text: 'rtc-lib-$(CONFIG_RTC_MC146818_LIB) += lib.o\nobj-$(CONFIG_RTC_DRV_CMOS)\t+= rtc-cmos.o $(rtc-lib-y)\n' },
+  {
+    path: 'drivers/rtc/Makefile',
+    text: 'rtc-lib-$(CONFIG_RTC_MC146818_LIB) += lib.o\nobj-$(CONFIG_RTC_DRV_CMOS)\t+= rtc-cmos.o $(rtc-lib-y)\n',
+  },
   { path: 'net/Makefile', text: 'obj-$(CONFIG_NET) := socket.o\n' },
 ];
 
@@ -67,12 +79,19 @@ describe('kbuildConditions', () => {
     expect(terms(core)).toEqual([['SERIAL_CORE=ym', 'SERIAL_8250=ym']]);
     expect(core?.alternatives[0].module).toBe('8250');
     expect(core?.alternatives[0].modular).toBe(true);
-    expect(terms(map.files.get('drivers/tty/serial/8250/8250_pnp.c'))).toEqual([['SERIAL_CORE=ym', 'SERIAL_8250=ym', 'SERIAL_8250_PNP=ym']]);
+    expect(terms(map.files.get('drivers/tty/serial/8250/8250_pnp.c'))).toEqual([
+      ['SERIAL_CORE=ym', 'SERIAL_8250=ym', 'SERIAL_8250_PNP=ym'],
+    ]);
     expect(map.files.get('drivers/tty/serial/8250/8250_port.c')?.alternatives[0].module).toBe('8250_base');
     // foo-objs as well as foo-y; `-` becomes `_` in KBUILD_MODNAME.
     expect(map.files.get('drivers/usb/core/message.c')?.alternatives[0].module).toBe('usbcore');
     expect(map.files.get('drivers/tty/serial/8250/8250-dw.c')?.alternatives[0].module).toBe('8250_dw');
-    expect(map.modules.get('usbcore')?.sort()).toEqual(['drivers/usb/core/hub.c', 'drivers/usb/core/message.c', 'drivers/usb/core/of.c', 'drivers/usb/core/usb.c']);
+    expect(map.modules.get('usbcore')?.sort()).toEqual([
+      'drivers/usb/core/hub.c',
+      'drivers/usb/core/message.c',
+      'drivers/usb/core/of.c',
+      'drivers/usb/core/usb.c',
+    ]);
   });
 
   it('a directory reached two ways keeps the weaker condition (USB_PHY ∧ USB absorbed by USB)', () => {
@@ -107,7 +126,10 @@ describe('kbuildConditions', () => {
   it('counts Makefiles read and reached, and warns about an unterminated if', () => {
     expect(map.makefileCount).toBe(TREE.length);
     expect(map.reachedCount).toBeGreaterThan(10);
-    const bad = kbuildConditions([{ path: 'Kbuild', text: 'obj-y += a/\n' }, { path: 'a/Makefile', text: 'ifdef CONFIG_A\nobj-y += x.o\n' }]);
+    const bad = kbuildConditions([
+      { path: 'Kbuild', text: 'obj-y += a/\n' },
+      { path: 'a/Makefile', text: 'ifdef CONFIG_A\nobj-y += x.o\n' },
+    ]);
     expect(bad.warnings).toEqual([{ file: 'a/Makefile', line: 1, message: 'if without endif' }]);
   });
 

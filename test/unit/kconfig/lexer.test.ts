@@ -23,13 +23,33 @@ const shape = (ts: Token[]) => ts.map((t) => (t.text !== undefined ? `${t.type}:
 describe('Kconfig lexer', () => {
   it('tells keywords from words by whole-token match', () => {
     expect(shape(lexAll('config FOO_1\n\tbool "x" if configure && !on_2\n'))).toEqual([
-      'config', 'WORD:FOO_1', 'EOL', 'bool', 'WORD_QUOTE:x', 'if', 'WORD:configure', '&&', '!', 'WORD:on_2', 'EOL', 'EOF',
+      'config',
+      'WORD:FOO_1',
+      'EOL',
+      'bool',
+      'WORD_QUOTE:x',
+      'if',
+      'WORD:configure',
+      '&&',
+      '!',
+      'WORD:on_2',
+      'EOL',
+      'EOF',
     ]);
   });
 
   it('reads operators longest first and drops comments and blank lines', () => {
     expect(shape(lexAll('\n\n# comment\ndefault A<=B||C!=D # trailing\n'))).toEqual([
-      'default', 'WORD:A', '<=', 'WORD:B', '||', 'WORD:C', '!=', 'WORD:D', 'EOL', 'EOF',
+      'default',
+      'WORD:A',
+      '<=',
+      'WORD:B',
+      '||',
+      'WORD:C',
+      '!=',
+      'WORD:D',
+      'EOL',
+      'EOF',
     ]);
   });
 
@@ -47,13 +67,27 @@ describe('Kconfig lexer', () => {
 
   it('keeps an assignment value raw (no expansion) up to the end of line', () => {
     expect(shape(lexAll('cc-opt = $(success,$(CC) $(1))  \nX := a\n'))).toEqual([
-      'WORD:cc-opt', '=', 'ASSIGN_VAL:$(success,$(CC) $(1))  ', 'EOL', 'WORD:X', ':=', 'ASSIGN_VAL:a', 'EOL', 'EOF',
+      'WORD:cc-opt',
+      '=',
+      'ASSIGN_VAL:$(success,$(CC) $(1))  ',
+      'EOL',
+      'WORD:X',
+      ':=',
+      'ASSIGN_VAL:a',
+      'EOL',
+      'EOF',
     ]);
   });
 
   it('expands $(...) inside words and strings, dropping words that expand to nothing', () => {
     expect(shape(lexAll('source "arch/$(SRCARCH)/Kconfig"\n$(EMPTY)\nconfig $(PFX)_X\n', { SRCARCH: 'x86', PFX: 'ARCH' }))).toEqual([
-      'source', 'WORD_QUOTE:arch/x86/Kconfig', 'EOL', 'config', 'WORD:ARCH_X', 'EOL', 'EOF',
+      'source',
+      'WORD_QUOTE:arch/x86/Kconfig',
+      'EOL',
+      'config',
+      'WORD:ARCH_X',
+      'EOL',
+      'EOF',
     ]);
   });
 

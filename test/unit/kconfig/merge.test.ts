@@ -19,10 +19,18 @@ describe('merge_config.sh semantics', () => {
     expect(pairs(r.entries)).toEqual(pairs(read('merge-a-kvm-mod.config').entries));
     const log = text('merge-a-kvm-mod.log');
     const messages = r.messages.map(formatMergeMessage).join('');
-    const fromScript = log.split('\n').filter((l) => !/^(Using|Merging|#)/.test(l)).join('\n').replace(/\n+$/, '\n\n');
+    const fromScript = log
+      .split('\n')
+      .filter((l) => !/^(Using|Merging|#)/.test(l))
+      .join('\n')
+      .replace(/\n+$/, '\n\n');
     expect(messages).toBe(fromScript);
     expect(r.messages.map((m) => `${m.kind} ${m.name}`)).toEqual([
-      'redefined SMP', 'redefined E1000', 'redefined MODULES', 'redefined E1000', 'redefined NR_CPUS',
+      'redefined SMP',
+      'redefined E1000',
+      'redefined MODULES',
+      'redefined E1000',
+      'redefined NR_CPUS',
     ]);
     expect(r.values.get('E1000')!.raw).toBe('m');
     expect(parseDotConfig(r.text).values.get('NR_CPUS')!.raw).toBe('4');
@@ -35,7 +43,11 @@ describe('merge_config.sh semantics', () => {
     });
     expect(pairs(r.entries)).toEqual(pairs(read('merge-y-r-a-kvm-mod.config').entries));
     const log = text('merge-y-r-a-kvm-mod.log');
-    const fromScript = log.split('\n').filter((l) => !/^(Using|Merging|#)/.test(l)).join('\n').replace(/\n+$/, '\n\n');
+    const fromScript = log
+      .split('\n')
+      .filter((l) => !/^(Using|Merging|#)/.test(l))
+      .join('\n')
+      .replace(/\n+$/, '\n\n');
     expect(r.messages.map(formatMergeMessage).join('')).toBe(fromScript);
     expect(r.values.get('E1000')!.raw).toBe('y');
   });
@@ -55,7 +67,10 @@ describe('merge_config.sh semantics', () => {
     // The script also lists the requested `# CONFIG_NOT_A_SYMBOL is not set` (absent from the final
     // .config); absent means n, so it stuck: the one rule (requestDrift, also `ktrim build`'s drift) keeps it.
     const script = text('merge-request-check.log');
-    const notASymbol = script.slice(script.indexOf('Value requested for CONFIG_NOT_A_SYMBOL'), script.indexOf('Value requested for CONFIG_NR_CPUS'));
+    const notASymbol = script.slice(
+      script.indexOf('Value requested for CONFIG_NOT_A_SYMBOL'),
+      script.indexOf('Value requested for CONFIG_NR_CPUS'),
+    );
     expect(notASymbol).toContain('# CONFIG_NOT_A_SYMBOL is not set');
     expect(missing.map(formatMissingRequest).join('')).toBe(script.replace(notASymbol, ''));
     expect(formatDiffconfig(requestDrift(merged, final))).toBe('-E1000 y\n NR_CPUS 4 -> 1\n');

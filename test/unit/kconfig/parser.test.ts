@@ -22,7 +22,7 @@ function loadFiles(files: Record<string, string>, version = '6.1.0'): KconfigTre
 }
 
 function outline(m: MenuNode, depth = 0): string[] {
-  const me = m.sym ? m.sym.name ?? '<choice>' : m.prompt?.text ?? `(${m.kind})`;
+  const me = m.sym ? (m.sym.name ?? '<choice>') : (m.prompt?.text ?? `(${m.kind})`);
   return [`${'  '.repeat(depth)}${me}`, ...menuChildren(m).flatMap((c) => outline(c, depth + 1))];
 }
 
@@ -47,8 +47,21 @@ describe('Kconfig parser and menu_finalize', () => {
   it('propagates if/menu dependencies into entries, prompts, defaults and selects', () => {
     const t = loadFiles({
       Kconfig: [
-        'menu "M"', '\tdepends on X', 'if Y', 'config A', '\tbool "a" if P', '\tdefault y if Q', '\tselect S if R', 'endif', 'endmenu',
-        'config S', '\tbool', 'config A', '\tbool', '\tdepends on Z', '',
+        'menu "M"',
+        '\tdepends on X',
+        'if Y',
+        'config A',
+        '\tbool "a" if P',
+        '\tdefault y if Q',
+        '\tselect S if R',
+        'endif',
+        'endmenu',
+        'config S',
+        '\tbool',
+        'config A',
+        '\tbool',
+        '\tdepends on Z',
+        '',
       ].join('\n'),
     });
     const a = t.byName.get('A')!;
@@ -77,8 +90,18 @@ describe('Kconfig parser and menu_finalize', () => {
   it('builds automatic submenus under symbols and flattens if blocks', () => {
     const t = loadFiles({
       Kconfig: [
-        'config A', '\tbool "a"', 'config B', '\tbool "b"', '\tdepends on A', 'if A', 'config C', '\tbool "c"', 'endif',
-        'config D', '\tbool "d"', '',
+        'config A',
+        '\tbool "a"',
+        'config B',
+        '\tbool "b"',
+        '\tdepends on A',
+        'if A',
+        'config C',
+        '\tbool "c"',
+        'endif',
+        'config D',
+        '\tbool "d"',
+        '',
       ].join('\n'),
     });
     expect(outline(t.root)).toEqual(['Main menu', '  A', '    B', '    (if)', '    C', '  D']);
@@ -86,7 +109,17 @@ describe('Kconfig parser and menu_finalize', () => {
 
   it('collects choice members; 6.1 nests a dependent member, 6.12 keeps it in the choice', () => {
     const text = [
-      'choice', '\tprompt "c"', 'config M1', '\tbool "m1"', 'config M2', '\tbool "m2"', 'config M3', '\tbool "m3"', '\tdepends on M2', 'endchoice', '',
+      'choice',
+      '\tprompt "c"',
+      'config M1',
+      '\tbool "m1"',
+      'config M2',
+      '\tbool "m2"',
+      'config M3',
+      '\tbool "m3"',
+      '\tdepends on M2',
+      'endchoice',
+      '',
     ].join('\n');
     const old = loadFiles({ Kconfig: text }, '6.1.0');
     const choiceOld = old.symbols.find((s) => s.isChoice)!;
@@ -97,7 +130,20 @@ describe('Kconfig parser and menu_finalize', () => {
     expect(exprToString(choiceOld.revDep)).toBe('m');
     // 6.12's conf refuses the same block (checked: "symbol M2 is part of choice block").
     expect(() => loadFiles({ Kconfig: text }, '6.12.0')).toThrow(/recursive dependency detected/);
-    const valid = ['config X', '\tbool "x"', 'choice', '\tprompt "c"', 'config M1', '\tbool "m1"', 'if X', 'config M2', '\tbool "m2"', 'endif', 'endchoice', ''];
+    const valid = [
+      'config X',
+      '\tbool "x"',
+      'choice',
+      '\tprompt "c"',
+      'config M1',
+      '\tbool "m1"',
+      'if X',
+      'config M2',
+      '\tbool "m2"',
+      'endif',
+      'endchoice',
+      '',
+    ];
     const now = loadFiles({ Kconfig: valid.join('\n') }, '6.12.0');
     expect(now.dialect).toBe('v6.11');
     const choiceNow = now.symbols.find((s) => s.isChoice)!;
@@ -146,7 +192,11 @@ describe("the kernel's err_recursive_* cases", () => {
     process.stdout.write(`parser.test: kernel err_recursive_* cases skipped: no Debian linux-source tree in ${srcRoot}\n`);
   }
   // What conf prints beyond expected_stderr (each loop block ends with an empty line; the file drops the last).
-  const extra: Record<string, string> = { '6.1/err_recursive_dep': '\n', '6.12/err_recursive_dep': '\n', '6.12/err_recursive_inc': '  included from: Kconfig:2\n' };
+  const extra: Record<string, string> = {
+    '6.1/err_recursive_dep': '\n',
+    '6.12/err_recursive_dep': '\n',
+    '6.12/err_recursive_inc': '  included from: Kconfig:2\n',
+  };
   for (const { series, dir } of trees) {
     for (const name of ['err_recursive_dep', 'err_recursive_inc']) {
       it(`${series} ${name}: the report is conf's stderr`, () => {
@@ -175,7 +225,8 @@ describe("the kernel's err_recursive_* cases", () => {
 });
 
 describe('recursive dependency reports with choices, as the real conf prints them', () => {
-  const RES = 'For a resolution refer to Documentation/kbuild/kconfig-language.rst\nsubsection "Kconfig recursive dependency limitations"\n\n';
+  const RES =
+    'For a resolution refer to Documentation/kbuild/kconfig-language.rst\nsubsection "Kconfig recursive dependency limitations"\n\n';
   const report = (text: string, version: string): string => {
     try {
       loadFiles({ Kconfig: text }, version);
@@ -185,24 +236,31 @@ describe('recursive dependency reports with choices, as the real conf prints the
     return 'no error';
   };
   // Outputs of the built 6.1 and 6.12 conf on these files (conf --olddefconfig Kconfig).
-  const loops = 'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdefault A\nchoice\n\tprompt "c"\n\tdepends on X\nconfig X1\n\tbool "x1"\nendchoice\nconfig X\n\tbool "x"\n\tdepends on X1\n';
+  const loops =
+    'config A\n\tbool "a"\n\tdepends on B\nconfig B\n\tbool "b"\n\tdefault A\nchoice\n\tprompt "c"\n\tdepends on X\nconfig X1\n\tbool "x1"\nendchoice\nconfig X\n\tbool "x"\n\tdepends on X1\n';
   it('6.1: hash order, file:line prefixes, choice lines', () => {
     expect(report(loops, '6.1.0')).toBe(
       'Kconfig:7:error: recursive dependency detected!\nKconfig:7:\tchoice <choice> contains symbol X\nKconfig:13:\tsymbol X depends on X1\n' +
-        'Kconfig:10:\tsymbol X1 is part of choice <choice>\n' + RES +
-        'Kconfig:6:error: recursive dependency detected!\nKconfig:6:\tsymbol B default value contains A\nKconfig:1:\tsymbol A depends on B\n' + RES,
+        'Kconfig:10:\tsymbol X1 is part of choice <choice>\n' +
+        RES +
+        'Kconfig:6:error: recursive dependency detected!\nKconfig:6:\tsymbol B default value contains A\nKconfig:1:\tsymbol A depends on B\n' +
+        RES,
     );
   });
   it('6.12: menu order, "part of choice block at"', () => {
     expect(report(loops, '6.12.0')).toBe(
-      'error: recursive dependency detected!\n\tsymbol A depends on B\n\tsymbol B default value contains A\n' + RES +
+      'error: recursive dependency detected!\n\tsymbol A depends on B\n\tsymbol B default value contains A\n' +
+        RES +
         'error: recursive dependency detected!\n\tsymbol <choice> prompt is visible depending on X\n\tsymbol X depends on X1\n' +
-        '\tsymbol X1 is part of choice block at Kconfig:7\n' + RES,
+        '\tsymbol X1 is part of choice block at Kconfig:7\n' +
+        RES,
     );
-    const member = 'choice\n\tprompt "c"\nconfig M1\n\tbool "m1"\nconfig M2\n\tbool "m2"\nconfig M3\n\tbool "m3"\n\tdepends on M2\nendchoice\n';
+    const member =
+      'choice\n\tprompt "c"\nconfig M1\n\tbool "m1"\nconfig M2\n\tbool "m2"\nconfig M3\n\tbool "m3"\n\tdepends on M2\nendchoice\n';
     expect(report(member, '6.12.0')).toBe(
       'error: recursive dependency detected!\n\tsymbol <choice> unknown is visible depending on M3\n\tsymbol M3 prompt is visible depending on M2\n' +
-        '\tsymbol M2 is part of choice block at Kconfig:1\n' + RES,
+        '\tsymbol M2 is part of choice block at Kconfig:1\n' +
+        RES,
     );
   });
 });

@@ -14,7 +14,7 @@ const GLIBC: [number, number[]][] = [
 ];
 
 describe('GlibcRandom (glibc srand/rand, TYPE_3)', () => {
-  it.each(GLIBC)('seed %d gives glibc\'s sequence', (seed, expected) => {
+  it.each(GLIBC)("seed %d gives glibc's sequence", (seed, expected) => {
     const r = new GlibcRandom(seed);
     expect(expected.map(() => r.rand())).toEqual(expected);
   });

@@ -56,7 +56,9 @@ describe('$(shell) runner with disk cache', () => {
       b.run('echo fine');
       b.run('echo killed; kill -9 $$');
       expect([b.hits, b.misses, b.uncached]).toEqual([1, 1, 1]);
-      const onDisk = readdirSync(join(dir, 'cache')).map((f) => Object.keys(JSON.parse(readFileSync(join(dir, 'cache', f), 'utf8')) as object));
+      const onDisk = readdirSync(join(dir, 'cache')).map((f) =>
+        Object.keys(JSON.parse(readFileSync(join(dir, 'cache', f), 'utf8')) as object),
+      );
       expect(onDisk).toEqual([['echo fine']]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -72,7 +74,7 @@ describe('$(shell) runner with disk cache', () => {
 });
 
 describe('ARCH as the top Makefile sets it', () => {
-  it('SUBARCH from uname -m through the Makefile\'s sed', () => {
+  it("SUBARCH from uname -m through the Makefile's sed", () => {
     expect(subarchOf('x86_64')).toBe('x86');
     expect(subarchOf('i686')).toBe('x86');
     expect(subarchOf('aarch64')).toBe('arm64');
@@ -103,7 +105,12 @@ describe('ARCH as the top Makefile sets it', () => {
       makefile: 'RUSTC_VERSION_TEXT = x',
       versionLine: (c) => (asked.push(c), `${c} (Debian #1) 12.2.0`),
     });
-    expect(env).toMatchObject({ ARCH: expect.any(String), CC: 'x86_64-linux-gnu-gcc', USERCFLAGS: '-O1', CC_VERSION_TEXT: 'x86_64-linux-gnu-gcc (Debian 1) 12.2.0' });
+    expect(env).toMatchObject({
+      ARCH: expect.any(String),
+      CC: 'x86_64-linux-gnu-gcc',
+      USERCFLAGS: '-O1',
+      CC_VERSION_TEXT: 'x86_64-linux-gnu-gcc (Debian 1) 12.2.0',
+    });
     expect(asked).toEqual(['x86_64-linux-gnu-gcc', 'rustc']);
     expect(env.RUSTC_VERSION_TEXT).toBe('rustc (Debian 1) 12.2.0');
   });

@@ -26,8 +26,24 @@ describe('writeConfig (conf_write)', () => {
 
   it('writes the heading, menu blocks, end-of-menu lines and the blank line after them', () => {
     const k = [
-      'mainmenu "Demo"', 'config A', '\tbool "a"', '\tdefault y', 'menu "Outer"', 'config B', '\tint "b"', '\tdefault 3',
-      'menu "Inner"', 'comment "note"', 'endmenu', 'endmenu', 'config C', '\tstring "c"', '\tdefault "x\\"y"', 'config D', '\tbool "d"', '',
+      'mainmenu "Demo"',
+      'config A',
+      '\tbool "a"',
+      '\tdefault y',
+      'menu "Outer"',
+      'config B',
+      '\tint "b"',
+      '\tdefault 3',
+      'menu "Inner"',
+      'comment "note"',
+      'endmenu',
+      'endmenu',
+      'config C',
+      '\tstring "c"',
+      '\tdefault "x\\"y"',
+      'config D',
+      '\tbool "d"',
+      '',
     ].join('\n');
     expect(run(k, '')).toBe(
       '#\n# Automatically generated file; DO NOT EDIT.\n# Demo\n#\nCONFIG_A=y\n\n#\n# Outer\n#\nCONFIG_B=3\n\n#\n# Inner\n#\n\n#\n# note\n#\n' +
@@ -36,7 +52,19 @@ describe('writeConfig (conf_write)', () => {
   });
 
   it('writes nothing for invisible menus and symbols without value', () => {
-    const k = ['menu "Gone"', '\tdepends on n', 'config X', '\tbool "x"', 'endmenu', 'config HIDDEN', '\tbool', 'config Y', '\tbool', '\tdefault y', ''].join('\n');
+    const k = [
+      'menu "Gone"',
+      '\tdepends on n',
+      'config X',
+      '\tbool "x"',
+      'endmenu',
+      'config HIDDEN',
+      '\tbool',
+      'config Y',
+      '\tbool',
+      '\tdefault y',
+      '',
+    ].join('\n');
     expect(run(k, '')).toBe('#\n# Automatically generated file; DO NOT EDIT.\n# Main menu\n#\nCONFIG_Y=y\n');
   });
 

@@ -6,8 +6,28 @@ describe('the shipped catalog (configs/catalog)', () => {
 
   it('has one fragment per removal of the seed study, each with a comment and an is-not-set line', () => {
     expect(catalog.entries.map((e) => e.name)).toEqual([
-      'audit', 'big_key', 'ftrace', 'hugetlbfs', 'input_leds', 'joydev', 'joysticks', 'keyboards', 'kprobes', 'libata', 'mice',
-      'microcode', 'netlabel', 'profiling', 'quota', 'rtc_drv_cmos', 'sound', 'tablets', 'touchscreens', 'usb', 'zbud', 'zswap',
+      'audit',
+      'big_key',
+      'ftrace',
+      'hugetlbfs',
+      'input_leds',
+      'joydev',
+      'joysticks',
+      'keyboards',
+      'kprobes',
+      'libata',
+      'mice',
+      'microcode',
+      'netlabel',
+      'profiling',
+      'quota',
+      'rtc_drv_cmos',
+      'sound',
+      'tablets',
+      'touchscreens',
+      'usb',
+      'zbud',
+      'zswap',
     ]);
     for (const e of catalog.entries) {
       expect(e.description).toMatch(/^ktrim catalog: /);
@@ -33,7 +53,9 @@ describe('bad catalog input', () => {
     expect(() => parseCatalogFragment('# x\nCONFIG_FOO n\n', 'c/foo.config')).toThrow(/^c\/foo\.config:2: /);
   });
   it('refuses a fragment that sets nothing', () => {
-    expect(() => parseCatalogFragment('# only a comment\n', 'c/empty.config')).toThrow('c/empty.config: catalog fragment sets no CONFIG_ symbol');
+    expect(() => parseCatalogFragment('# only a comment\n', 'c/empty.config')).toThrow(
+      'c/empty.config: catalog fragment sets no CONFIG_ symbol',
+    );
   });
   it('refuses a hints file without the fields', () => {
     expect(() => parseCmdlineHints('{"hints":[{"param":"quiet"}]}', 'h.json')).toThrow('h.json: hint 1: "saves" missing');

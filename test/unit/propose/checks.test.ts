@@ -21,13 +21,17 @@ const check = (text: string) => {
 
 describe('a config against the tree', () => {
   it('reads the header version', () => {
-    expect(configHeaderVersion('#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.12.9 Kernel Configuration\n#\n')).toBe('6.12.9');
+    expect(configHeaderVersion('#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.12.9 Kernel Configuration\n#\n')).toBe(
+      '6.12.9',
+    );
   });
   it("the tree's own config passes; one unknown symbol in eleven is a warning", () => {
     const r = check(readFileSync(join(DIR, 'input.config'), 'utf8'));
     expect(r.error).toBeUndefined();
     expect(r).toMatchObject({ unknown: 1, total: 11 });
-    expect(r.warnings).toEqual(['in.config: 1 of its 11 symbols are unknown to the tree (e.g. UNKNOWN_THING): is it the config of this tree?']);
+    expect(r.warnings).toEqual([
+      'in.config: 1 of its 11 symbols are unknown to the tree (e.g. UNKNOWN_THING): is it the config of this tree?',
+    ]);
   });
   it('another series with unknown symbols is refused, naming both versions', () => {
     const r = check('# Linux/x86 6.12.9 Kernel Configuration\nCONFIG_PCI=y\nCONFIG_NEW_IN_612=y\n');

@@ -29,7 +29,10 @@ const tree = loadKconfigSync({
 const config = parseDotConfig(readFileSync(join(DIR, 'input.config'), 'utf8'), 'input.config');
 const kbuild = kbuildConditions([
   { path: 'Makefile', text: 'drivers-y += drivers/\n' },
-  { path: 'drivers/Makefile', text: 'obj-$(CONFIG_PCI) += pci/\nobj-$(CONFIG_CRC_HELPER) += crc.o\nobj-y += core.o\nobj-$(CONFIG_DRV_D) += d.o\n' },
+  {
+    path: 'drivers/Makefile',
+    text: 'obj-$(CONFIG_PCI) += pci/\nobj-$(CONFIG_CRC_HELPER) += crc.o\nobj-y += core.o\nobj-$(CONFIG_DRV_D) += d.o\n',
+  },
   { path: 'drivers/pci/Makefile', text: 'obj-$(CONFIG_DRV_B) += b.o\nobj-y += probe.o\n' },
 ]);
 const FILES: Record<string, string | null> = {
@@ -114,7 +117,11 @@ describe('proposeRemovals', () => {
 describe('report --group-by symbol|dir|file', () => {
   const report = rankBoots(boots);
   const groups = (by: 'symbol' | 'dir' | 'file') =>
-    groupReportByAttribution(report, boots, by, attribution, kbuild, gateContext(tree, config)).groups.map((g) => [g.name, g.initcalls, g.stats.median / 1000]);
+    groupReportByAttribution(report, boots, by, attribution, kbuild, gateContext(tree, config)).groups.map((g) => [
+      g.name,
+      g.initcalls,
+      g.stats.median / 1000,
+    ]);
 
   it('by the nearest gating symbol; obj-y and unresolved apart', () => {
     expect(groups('symbol')).toEqual([
@@ -132,6 +139,13 @@ describe('report --group-by symbol|dir|file', () => {
       ['drivers/', 3, 6.6],
       ['(unresolved)', 1, 4],
     ]);
-    expect(groups('file').map((g) => g[0])).toEqual(['drivers/pci/probe.c', 'drivers/pci/b.c', '(unresolved)', 'drivers/core.c', 'drivers/crc.c', 'drivers/d.c']);
+    expect(groups('file').map((g) => g[0])).toEqual([
+      'drivers/pci/probe.c',
+      'drivers/pci/b.c',
+      '(unresolved)',
+      'drivers/core.c',
+      'drivers/crc.c',
+      'drivers/d.c',
+    ]);
   });
 });

@@ -10,7 +10,13 @@ function afterBoots() {
       .filter((r) => r.fn !== 'slow_init')
       .map((r) => (r.fn === 'snd_hda_init' ? { ...r, durationUs: r.durationUs! - 1000 } : r));
     initcalls.push({ fn: 'new_init', async: false, complete: true, durationUs: 777, ret: 0, callLine: 99, probes: [] });
-    return { ...b, source: b.source.replace('b', 'a'), initcalls, totalInitcallUs: initcalls.filter((r) => r.complete).reduce((t, r) => t + r.durationUs!, 0), landmarks: { runInitUs: b.landmarks.runInitUs! - 150_000 } };
+    return {
+      ...b,
+      source: b.source.replace('b', 'a'),
+      initcalls,
+      totalInitcallUs: initcalls.filter((r) => r.complete).reduce((t, r) => t + r.durationUs!, 0),
+      landmarks: { runInitUs: b.landmarks.runInitUs! - 150_000 },
+    };
   });
 }
 
@@ -39,8 +45,13 @@ describe('renderCompareText', () => {
 
 describe('renderCompareMarkdown', () => {
   it('stays within 80 columns and carries the same figures', () => {
-    const longBefore = [boot('/x/' + 'd'.repeat(90) + '/before.log', [['a_very_long_initcall_name_indeed_' + 'x'.repeat(60), 1234, { module: 'mod' }]])];
-    for (const [b, a] of [[threeBoots(), afterBoots()], [longBefore, threeBoots()]]) {
+    const longBefore = [
+      boot('/x/' + 'd'.repeat(90) + '/before.log', [['a_very_long_initcall_name_indeed_' + 'x'.repeat(60), 1234, { module: 'mod' }]]),
+    ];
+    for (const [b, a] of [
+      [threeBoots(), afterBoots()],
+      [longBefore, threeBoots()],
+    ]) {
       const md = renderCompareMarkdown(compareReports(rankBoots(b), rankBoots(a)));
       expect(md.split('\n').filter((l) => [...l].length > 80)).toEqual([]);
     }

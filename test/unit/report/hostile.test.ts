@@ -168,7 +168,9 @@ describe('markup and control characters from the log', () => {
     expect(md).toContain('\\[x\\](javascript:y) \\*b\\* \\`c\\`');
   });
   it('text shows them as U+FFFD', () => {
-    expect(outputs.text).toContain('Kernel:            6.1.0-56-amd64 <script>alert(1)</script> <img src=x onerror=alert(2)> \uFFFD\uFFFD\uFFFD31m\uFFFDgnp.exe\uFFFD');
+    expect(outputs.text).toContain(
+      'Kernel:            6.1.0-56-amd64 <script>alert(1)</script> <img src=x onerror=alert(2)> \uFFFD\uFFFD\uFFFD31m\uFFFDgnp.exe\uFFFD',
+    );
   });
 });
 

@@ -5,7 +5,16 @@ import { escapeXml, jsonForScript } from '../../../src/report/escape.js';
 import type { InitcallRecord, ParsedBoot } from '../../../src/initcall/types.js';
 
 function call(fn: string, startUs: number, durationUs: number | undefined, extra: Partial<InitcallRecord> = {}): InitcallRecord {
-  const r: InitcallRecord = { fn, pid: 1, async: false, complete: durationUs !== undefined, callLine: 7, probes: [], startTimeUs: startUs, ...extra };
+  const r: InitcallRecord = {
+    fn,
+    pid: 1,
+    async: false,
+    complete: durationUs !== undefined,
+    callLine: 7,
+    probes: [],
+    startTimeUs: startUs,
+    ...extra,
+  };
   if (durationUs !== undefined) {
     r.durationUs = durationUs;
     r.endTimeUs = startUs + durationUs + 20;
@@ -97,12 +106,18 @@ describe('renderHtml', () => {
 
   it('shows the boot-level figures in the header', () => {
     const header = html.split('</header>')[0];
-    expect(header).toContain('<dt>Kernel</dt><dd class="kernel">6.1.0-28-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1</dd>');
+    expect(header).toContain(
+      '<dt>Kernel</dt><dd class="kernel">6.1.0-28-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1</dd>',
+    );
     expect(header).toContain('<dt>Boots</dt><dd>3: boot-1.log, boot-2.log, boot-3.log</dd>');
     // The module's call runs on PID 200 but synchronously: it counts.
-    expect(header).toContain('<dt>Total initcall time</dt><dd>36.018 ms median (mean 38.021 ms ± 6.525 ms sd, 32.733 ms – 45.313 ms, n = 3) (synchronous calls)</dd>');
+    expect(header).toContain(
+      '<dt>Total initcall time</dt><dd>36.018 ms median (mean 38.021 ms ± 6.525 ms sd, 32.733 ms – 45.313 ms, n = 3) (synchronous calls)</dd>',
+    );
     expect(header).toContain('<dt>Time to /init</dt><dd>2.500 s median');
-    expect(header).toContain('<dt>Long tail</dt><dd>2 initcalls under 1.000 ms (median): together 512 µs, 1.42 % of the initcall time</dd>');
+    expect(header).toContain(
+      '<dt>Long tail</dt><dd>2 initcalls under 1.000 ms (median): together 512 µs, 1.42 % of the initcall time</dd>',
+    );
   });
 
   it('has one SVG per boot, the first visible, and a boot selector', () => {

@@ -16,7 +16,15 @@ describe('renderJson (schema 1)', () => {
 
   it('has every figure per initcall', () => {
     const slow = doc.report.initcalls[0];
-    expect(slow).toMatchObject({ key: 'slow_init', fn: 'slow_init', occurrence: 0, level: 'device', boots: 3, incomplete: 0, errorCodes: [] });
+    expect(slow).toMatchObject({
+      key: 'slow_init',
+      fn: 'slow_init',
+      occurrence: 0,
+      level: 'device',
+      boots: 3,
+      incomplete: 0,
+      errorCodes: [],
+    });
     expect(slow.durationsUs).toEqual([100_123, 300_457, 200_290]);
     expect(slow.stats).toMatchObject({ n: 3, median: 200_290, mean: 200_290, min: 100_123, max: 300_457 });
     expect(slow.stats.sd).toBeCloseTo(100_167, 6);
@@ -30,7 +38,14 @@ describe('renderJson (schema 1)', () => {
 
   it('has every figure per boot and over boots', () => {
     expect(doc.report.boots.map((b: { totalInitcallUs: number }) => b.totalInitcallUs)).toEqual([106_515, 312_602, 215_680]);
-    expect(doc.report.boots[1]).toMatchObject({ source: '/var/log/boots/b2.log', initcalls: 6, incomplete: 1, errors: 1, timeToInitUs: 2_400_000, kernelRelease: '6.1.0-28-amd64' });
+    expect(doc.report.boots[1]).toMatchObject({
+      source: '/var/log/boots/b2.log',
+      initcalls: 6,
+      incomplete: 1,
+      errors: 1,
+      timeToInitUs: 2_400_000,
+      kernelRelease: '6.1.0-28-amd64',
+    });
     expect(doc.report.totalInitcallUs.median).toBe(215_680);
     expect(doc.report.timeToInitUs.median).toBe(2_200_000);
     expect(doc.report.longTail).toEqual({ thresholdUs: 1000, count: 3, totalUs: 382, share: 382 / 215_680 });
@@ -54,13 +69,33 @@ describe('renderJson (schema 1)', () => {
 
   it('writes a comparison with deltas', () => {
     const before = rankBoots(threeBoots());
-    const after = rankBoots(threeBoots().map((b) => ({ ...b, initcalls: b.initcalls.filter((r) => r.fn !== 'slow_init'), totalInitcallUs: b.totalInitcallUs - b.initcalls[1].durationUs! })));
+    const after = rankBoots(
+      threeBoots().map((b) => ({
+        ...b,
+        initcalls: b.initcalls.filter((r) => r.fn !== 'slow_init'),
+        totalInitcallUs: b.totalInitcallUs - b.initcalls[1].durationUs!,
+      })),
+    );
     const doc2 = JSON.parse(renderJsonComparison(compareReports(before, after)));
     expect(doc2.schemaVersion).toBe(1);
     expect(doc2.kind).toBe('initcall-comparison');
-    expect(doc2.comparison.initcalls[0]).toEqual({ fn: 'slow_init', occurrence: 0, key: 'slow_init', beforeUs: 200_290, afterUs: null, deltaUs: -200_290, deltaRatio: -1, status: 'removed' });
+    expect(doc2.comparison.initcalls[0]).toEqual({
+      fn: 'slow_init',
+      occurrence: 0,
+      key: 'slow_init',
+      beforeUs: 200_290,
+      afterUs: null,
+      deltaUs: -200_290,
+      deltaRatio: -1,
+      status: 'removed',
+    });
     // totals after: 6392, 12145, 15390 → median 12145
-    expect(doc2.comparison.totalInitcall).toEqual({ beforeUs: 215_680, afterUs: 12_145, deltaUs: 12_145 - 215_680, deltaRatio: (12_145 - 215_680) / 215_680 });
+    expect(doc2.comparison.totalInitcall).toEqual({
+      beforeUs: 215_680,
+      afterUs: 12_145,
+      deltaUs: 12_145 - 215_680,
+      deltaRatio: (12_145 - 215_680) / 215_680,
+    });
     expect(doc2.comparison.before.boots).toHaveLength(3);
   });
 });

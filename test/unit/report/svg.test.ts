@@ -3,7 +3,12 @@ import { layoutTimeline, renderSvg, niceStep, formatDuration, fitLabel } from '.
 import type { InitcallRecord, ParsedBoot } from '../../../src/initcall/types.js';
 
 /** A call record as parse.ts would produce it from `calling`/`returned` lines. */
-function call(fn: string, startUs: number | undefined, durationUs: number | undefined, extra: Partial<InitcallRecord> = {}): InitcallRecord {
+function call(
+  fn: string,
+  startUs: number | undefined,
+  durationUs: number | undefined,
+  extra: Partial<InitcallRecord> = {},
+): InitcallRecord {
   const complete = durationUs !== undefined;
   const r: InitcallRecord = {
     fn,
@@ -79,7 +84,8 @@ function checkWellFormedXml(xml: string): void {
     if (new Set(names).size !== names.length) throw new Error(`duplicate attribute in <${name}>`);
     for (const v of attrs.matchAll(/="([^"]*)"/g)) {
       for (const e of v[1].matchAll(/&([^;\s"]*);?/g)) {
-        if (!/^(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+)$/.test(e[1]) || !e[0].endsWith(';')) throw new Error(`bad entity in attribute ${e[0]}`);
+        if (!/^(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+)$/.test(e[1]) || !e[0].endsWith(';'))
+          throw new Error(`bad entity in attribute ${e[0]}`);
       }
     }
     if (close) {
@@ -99,7 +105,11 @@ describe('layoutTimeline', () => {
   // 0.5 s → 2.0 s. At width 1200 the plot is 1200 − 118 − 24 = 1058 px wide,
   // so 1.5 s ↔ 1058 px: t = 1.0 s is 1058/3 = 352.67 px into the plot and
   // 4000 µs is 4000 × 1058 / 1.5e6 = 2.8213 px.
-  const b = boot([call('early_fn', 500_000, 1000), call('four_ms_fn', 1_000_000, 4000), call('long_fn', 1_500_000, 500_000, { endTimeUs: 2_000_000 })]);
+  const b = boot([
+    call('early_fn', 500_000, 1000),
+    call('four_ms_fn', 1_000_000, 4000),
+    call('long_fn', 1_500_000, 500_000, { endTimeUs: 2_000_000 }),
+  ]);
 
   it('maps a 4000 µs call at t = 1.0 s to x = 470.67, width 2.82', () => {
     const L = layoutTimeline(b, { width: 1200 });
@@ -257,12 +267,14 @@ describe('layoutTimeline', () => {
   });
 
   it('keys each bar like the ranking does (second run: fn#2)', () => {
-    const svg = renderSvg(boot([call('twice', 100_000, 1000), call('other', 200_000, 1000, { module: 'm' }), call('twice', 300_000, 1000)]));
+    const svg = renderSvg(
+      boot([call('twice', 100_000, 1000), call('other', 200_000, 1000, { module: 'm' }), call('twice', 300_000, 1000)]),
+    );
     const keys = [...svg.matchAll(/ data-key="([^"]*)"/g)].map((m) => m[1]);
     expect(keys).toEqual(['twice', 'other [m]', 'twice#2']);
   });
 
-  it('carries each bar\'s times and name for the HTML zoom', () => {
+  it("carries each bar's times and name for the HTML zoom", () => {
     const svg = renderSvg(boot([call('a_fn', 100_000, 1000, { module: 'm<1>' }), call('b_fn', 300_000, 1000)]));
     const a = barFor(svg, 'a_fn [m&lt;1&gt;]');
     expect([a['data-s'], a['data-e'], a['data-name']]).toEqual(['100000', '101000', 'a_fn [m&lt;1&gt;]']);

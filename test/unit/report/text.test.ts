@@ -15,7 +15,9 @@ describe('renderText', () => {
     expect(lines).toContain('Boots:         3: /var/log/boots/b1.log, /var/log/boots/b2.log, /var/log/boots/b3.log');
     expect(lines).toContain('Initcalls:     6 (per boot 6, 6, 6; 1 never returned; 1 returned an error)');
     expect(lines.find((l) => l.startsWith('Initcall time:'))).toMatch(/^Initcall time: 215\.680 ms median, ± /);
-    expect(lines.find((l) => l.startsWith('Time to /init:'))).toMatch(/^Time to \/init: 2\.200 s median, ± 200\.000 ms sd, 95 % CI of the mean 1\.703 s – 2\.697 s, range 2\.000 s – 2\.400 s \(3 boots\)$/);
+    expect(lines.find((l) => l.startsWith('Time to /init:'))).toMatch(
+      /^Time to \/init: 2\.200 s median, ± 200\.000 ms sd, 95 % CI of the mean 1\.703 s – 2\.697 s, range 2\.000 s – 2\.400 s \(3 boots\)$/,
+    );
     expect(lines).toContain('Long tail:     3 initcalls under 1 ms add up to 0.382 ms (0.2 % of initcall time)');
   });
 
@@ -57,7 +59,9 @@ describe('renderText', () => {
   });
 
   it('hides initcalls under --min-us', () => {
-    const rows = renderText(report, { minUs: 1000 }).split('\n').filter((l) => /^\d+ /.test(l));
+    const rows = renderText(report, { minUs: 1000 })
+      .split('\n')
+      .filter((l) => /^\d+ /.test(l));
     expect(rows.map((r) => /\S+_init/.exec(r)![0])).toEqual(['slow_init', 'early_jiffy_init', 'snd_hda_init']);
   });
 

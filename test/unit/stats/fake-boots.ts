@@ -18,7 +18,8 @@ export function boot(source: string, calls: Call[], extra: Partial<ParsedBoot> =
   }));
   return {
     source,
-    kernelVersion: '6.1.0-28-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)',
+    kernelVersion:
+      '6.1.0-28-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)',
     kernelRelease: '6.1.0-28-amd64',
     hasTimestamps: true,
     initcalls,

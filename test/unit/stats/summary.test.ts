@@ -65,14 +65,13 @@ describe('jiffyQuantum', () => {
   });
 });
 
-describe('jiffyQuantum with the kernel\'s usual jiffy', () => {
+describe("jiffyQuantum with the kernel's usual jiffy", () => {
   it('reads 20000/40000 µs as HZ=250 jiffies when the other initcalls say HZ=250', () => {
     expect(jiffyQuantum([20000, 40000])).toBe(10000);
     expect(jiffyQuantum([20000, 40000], 4000)).toBe(4000);
     expect(jiffyQuantum([10000, 30000], 4000)).toBe(10000);
   });
 });
-
 
 describe('summarize: properties', () => {
   it('orders min ≤ median ≤ max, min ≤ mean ≤ max, and centres the CI on the mean', () => {
@@ -95,7 +94,10 @@ describe('summarize: properties', () => {
   it('flags any whole number of HZ=250 jiffies', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 10 }), (ks) => {
-        const q = jiffyQuantum(ks.map((k) => k * 4000), 4000);
+        const q = jiffyQuantum(
+          ks.map((k) => k * 4000),
+          4000,
+        );
         expect(q).toBe(ks.some((k) => k > 0) ? 4000 : undefined);
       }),
     );
