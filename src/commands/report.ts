@@ -20,6 +20,7 @@ import { renderJson, renderJsonComparison } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderCompareMarkdown, renderCompareText } from '../report/compare.js';
 import type { ViewOptions } from '../report/format.js';
+import { cleanText } from '../report/escape.js';
 import { ATTRIBUTED_GROUP_BYS, type AttributedGroupBy } from '../propose/group.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'svg', 'html'] as const;
@@ -170,10 +171,10 @@ export async function loadSystemMap(path: string): Promise<SymbolMap> {
 function reportWarnings(ctx: CommandContext, boots: readonly ParsedBoot[], report: InitcallReport): void {
   const MAX_PER_FILE = 5;
   for (const b of boots) {
-    for (const w of b.warnings.slice(0, MAX_PER_FILE)) ctx.logger.warn(`${b.source}:${w.line}: ${w.message}`);
+    for (const w of b.warnings.slice(0, MAX_PER_FILE)) ctx.logger.warn(cleanText(`${b.source}:${w.line}: ${w.message}`));
     if (b.warnings.length > MAX_PER_FILE) ctx.logger.warn(`${b.source}: ${b.warnings.length - MAX_PER_FILE} more warnings`);
   }
-  for (const w of report.warnings) ctx.logger.warn(w);
+  for (const w of report.warnings) ctx.logger.warn(cleanText(w));
 }
 
 /** The boot whose total initcall time is the median one: the most typical timeline to draw. */
@@ -242,7 +243,7 @@ export async function runReport(args: ReportArgs, ctx: CommandContext): Promise<
       systemMap: args.systemMap,
       logger: ctx.logger,
     });
-    for (const w of g.warnings) ctx.logger.warn(w);
+    for (const w of g.warnings) ctx.logger.warn(cleanText(w));
     report = g.report;
   }
 

@@ -292,7 +292,8 @@ export class BootFramer {
       });
     }
     const boot = best.boot;
-    boot.warnings.push(...warnings);
+    // A loop, not push(...): a garbled log can carry more warnings than a call's argument limit.
+    for (const w of warnings) boot.warnings.push(w);
     boot.lineCount = this.lineNo;
     return boot;
   }
