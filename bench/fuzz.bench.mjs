@@ -23,7 +23,7 @@ import { diffConfigs, formatDiffconfig, formatDiffconfigMerge, summarizeDiff } f
 import { parseDotConfig } from '../dist/kconfig/dotconfig.js';
 import { mergeFragments } from '../dist/kconfig/merge.js';
 import { loadKconfigSync } from '../dist/kconfig/tree.js';
-import { olddefconfig } from '../dist/kconfig/eval.js';
+import { olddefconfig } from '../dist/kconfig/confdata.js';
 import { writeConfig } from '../dist/kconfig/write.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100_000);

@@ -17,7 +17,9 @@
 import { InputError } from '../errors.js';
 import { formatConfigLine, parseDotConfig, type DotConfig, type DotConfigType } from './dotconfig.js';
 import { diffConfigs, type DiffEntry } from './diffconfig.js';
-import { applyConfigChanges, olddefconfig, olddefconfigFrom, type KconfigState } from './eval.js';
+import { applyConfigChanges, olddefconfigFrom } from './incremental.js';
+import { olddefconfig } from './confdata.js';
+import { type KconfigState } from './value.js';
 import { exprAnd, exprEqual, exprFlatten, exprSymbols, exprToString, triName, type Expr } from './expr.js';
 import { findSymbol, symbolDefaults, symbolPrompts, type KconfigTree, type KSymbol, type Property } from './symbol.js';
 import { writeConfig } from './write.js';

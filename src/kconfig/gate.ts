@@ -8,7 +8,8 @@
  */
 import { planOff, type OffPlan } from './explain.js';
 import type { DotConfig } from './dotconfig.js';
-import { olddefconfig, type KconfigState } from './eval.js';
+import { olddefconfig } from './confdata.js';
+import { type KconfigState } from './value.js';
 import { kbuildState, termHolds, type KbuildAlternative, type KbuildObject, type KbuildTerm } from './kbuild.js';
 import { findSymbol, symbolPrompts, type KconfigTree, type KSymbol } from './symbol.js';
 

@@ -5,7 +5,7 @@
  * warned about by attribution: initcall/attribute.ts versionMismatch.) Pure.
  */
 import type { DotConfig } from '../kconfig/dotconfig.js';
-import type { KconfigState } from '../kconfig/eval.js';
+import type { KconfigState } from '../kconfig/value.js';
 
 /** `6.1` of `6.1.192`, `6.1.0-28-amd64` or `Linux/x86 6.12.9 Kernel Configuration`. */
 export function seriesOf(version: string | undefined): string | undefined {

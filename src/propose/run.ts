@@ -13,7 +13,7 @@ import { attributeInitcalls, type AttributionResult, type SourceIndex } from '..
 import { parseSystemMap, type SystemMap } from '../initcall/symbols.js';
 import type { ParsedBoot } from '../initcall/types.js';
 import { parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
-import { olddefconfig } from '../kconfig/eval.js';
+import { olddefconfig } from '../kconfig/confdata.js';
 import { gateContext, type GateContext } from '../kconfig/gate.js';
 import type { KconfigTree } from '../kconfig/symbol.js';
 import type { Logger } from '../ui/log.js';

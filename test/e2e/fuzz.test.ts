@@ -36,7 +36,7 @@ import { diffConfigs, formatDiffconfig, formatDiffconfigMerge, summarizeDiff } f
 import { parseDotConfig } from '../../src/kconfig/dotconfig.js';
 import { mergeFragments } from '../../src/kconfig/merge.js';
 import { loadKconfigSync } from '../../src/kconfig/tree.js';
-import { olddefconfig } from '../../src/kconfig/eval.js';
+import { olddefconfig } from '../../src/kconfig/confdata.js';
 import { writeConfig } from '../../src/kconfig/write.js';
 
 const api = {

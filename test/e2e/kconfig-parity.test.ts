@@ -27,7 +27,7 @@ import {
   type ParityResult,
 } from './helpers/parity.js';
 import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
-import { olddefconfig } from '../../src/kconfig/eval.js';
+import { olddefconfig } from '../../src/kconfig/confdata.js';
 import { writeConfig } from '../../src/kconfig/write.js';
 import { createLogger } from '../../src/ui/log.js';
 

@@ -1,6 +1,7 @@
 // Helpers for tests that check olddefconfigFrom against a full olddefconfig.
 import type { DotConfig } from '../../src/kconfig/dotconfig.js';
-import { applyConfigChanges, olddefconfig, type ConfigChanges } from '../../src/kconfig/eval.js';
+import { applyConfigChanges, type ConfigChanges } from '../../src/kconfig/incremental.js';
+import { olddefconfig } from '../../src/kconfig/confdata.js';
 import type { KconfigTree } from '../../src/kconfig/symbol.js';
 import { writeConfig } from '../../src/kconfig/write.js';
 

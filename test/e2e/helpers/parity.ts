@@ -22,7 +22,7 @@ import { BuildError, InputError, KtrimError } from '../../../src/errors.js';
 import { startChild } from '../../../src/process.js';
 import type { Logger } from '../../../src/ui/log.js';
 import { parseDotConfig, type DotConfig } from '../../../src/kconfig/dotconfig.js';
-import type { KconfigState } from '../../../src/kconfig/eval.js';
+import type { KconfigState } from '../../../src/kconfig/value.js';
 import { diffConfigs, type DiffEntry } from '../../../src/kconfig/diffconfig.js';
 
 /** Fixed seeds for `make randconfig KCONFIG_SEED=…` (reproducible inputs). */

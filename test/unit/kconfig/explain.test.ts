@@ -6,7 +6,7 @@ import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
-import { olddefconfig } from '../../../src/kconfig/eval.js';
+import { olddefconfig } from '../../../src/kconfig/confdata.js';
 import { explainSymbol, formatOffPlan, formatWhy, lookupSymbol, offFragment, planOff } from '../../../src/kconfig/explain.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { writeConfig } from '../../../src/kconfig/write.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
-import { olddefconfig } from '../../../src/kconfig/eval.js';
+import { olddefconfig } from '../../../src/kconfig/confdata.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { writeConfig } from '../../../src/kconfig/write.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
-import { olddefconfig } from '../../../src/kconfig/eval.js';
+import { olddefconfig } from '../../../src/kconfig/confdata.js';
 import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { escapeString, writeConfig } from '../../../src/kconfig/write.js';
 
