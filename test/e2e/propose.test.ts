@@ -84,6 +84,31 @@ describe('ktrim propose on Debian 6.1 (real tree, config and logs)', () => {
   );
 });
 
+describe('attribution accuracy to a symbol (issue 9 §7)', () => {
+  it(
+    'explains >= 90 % of the initcalls taking >= 1 ms: a removal that takes them away, or why nothing can',
+    async () => {
+      const r = await ktrim(['propose', '--source', src, '--config', config61, ...LOGS, '--min-ms', '1', '--format', 'json']);
+      expect(errorLines(r.stderr)).toEqual([]);
+      const res = JSON.parse(r.stdout);
+      // Each considered initcall (median >= 1 ms) lands in exactly one place.
+      const inCandidates = new Set<string>();
+      for (const c of res.candidates as { initcalls: { fn: string; medianMs: number }[] }[])
+        for (const i of c.initcalls) if (i.medianMs >= 1) inCandidates.add(i.fn);
+      const explained = inCandidates.size + res.fixed.length;
+      const rate = explained / res.considered;
+      process.stderr.write(
+        `propose --min-ms 1 on Debian 6.1: ${res.considered} initcalls >= 1 ms; ${inCandidates.size} removable, ` +
+          `${res.fixed.length} cannot be disabled (with the reason), ${res.unresolved.length} unresolved, ` +
+          `${res.notBuilt.length} not built: ${(100 * rate).toFixed(1)} % explained\n`,
+      );
+      expect(res.considered).toBeGreaterThanOrEqual(40);
+      expect(rate).toBeGreaterThanOrEqual(0.9);
+    },
+    15 * 60 * 1000,
+  );
+});
+
 describe('ktrim report --group-by symbol (attribution + Kbuild + Kconfig)', () => {
   it(
     'groups the Debian initcalls by the CONFIG symbol that gates their file',
