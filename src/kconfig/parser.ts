@@ -576,7 +576,10 @@ export class Parser {
     // zconf_nextfile opens the file first, then looks for it among the files being read.
     const f = this.io.open(name);
     if (!f) throw new InputError(`can't open file "${name}"`, t.file, t.line);
-    const path = this.lexer.includePath;
+    // A `source` on the last line without a newline: the lexer has already
+    // left the file at EOF, so the including file is the statement's own.
+    const open = this.lexer.includePath;
+    const path = open.length > 0 ? open : [{ file: t.file, line: t.line }];
     path[path.length - 1].line = t.line;
     if (path.some((p) => p.file === name)) {
       throw new InputError(`Recursive inclusion detected: ${[...path.map((p) => p.file), name].join(' -> ')}`, t.file, t.line, {

@@ -42,6 +42,11 @@ describe('Kconfig parser and menu_finalize', () => {
     expect(() => loadFiles({ Kconfig: 'if A\nconfig B\n\tbool\n' })).toThrow('Kconfig:1: missing end statement for this entry');
     expect(() => loadFiles({ Kconfig: 'source "nope/Kconfig"\n' })).toThrow('Kconfig:1: can\'t open file "nope/Kconfig"');
     expect(() => loadFiles({ Kconfig: 'source "Kconfig"\n' })).toThrow(/Recursive inclusion detected/);
+    // A `source` on the last line with no newline (found by the fuzz bench: it crashed the inclusion check).
+    expect(() => loadFiles({ Kconfig: 'source "Kconfig"' })).toThrow(/Recursive inclusion detected/);
+    expect(loadFiles({ Kconfig: 'source "b/Kconfig"', 'b/Kconfig': 'config B\n\tbool "b"\n' }).symbols.some((s) => s.name === 'B')).toBe(
+      true,
+    );
   });
 
   it('propagates if/menu dependencies into entries, prompts, defaults and selects', () => {
