@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSourceIndex } from '../attribute/index-cache.js';
 import { loadKernelKconfig } from '../build/kconfig-host.js';
+import { srcArchOf } from '../build/arch.js';
 import { InputError } from '../errors.js';
 import { binaryReason, loadBootLog, readInputFile } from '../commands/report.js';
 import { attributeInitcalls, type AttributionResult, type SourceIndex } from '../initcall/attribute.js';
@@ -92,7 +93,7 @@ export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> 
   }
   const loaded = await loadSourceIndex(srctree, {
     cacheDir: f.cacheDir,
-    arch: arch === 'x86_64' || arch === 'i386' ? 'x86' : arch,
+    arch: srcArchOf(arch),
     logger: f.logger,
   });
   if (loaded.index.kbuild.files.size === 0)
