@@ -12,10 +12,9 @@
  * started directly (no wrapper), so the child's pid is qemu's.
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BootError } from '../errors.js';
-import { startChild, type ChildResult } from '../process.js';
+import { findExecutable, startChild, type ChildResult } from '../process.js';
 import type { Logger } from '../ui/log.js';
 import { MARKERS } from './initramfs.js';
 
@@ -107,7 +106,7 @@ export function chooseAccel(req: Pick<QemuRequest, 'accel'>, deps: Pick<QemuDeps
 
 /** Boot once; never throws for a failed boot (see `ending`), only for a missing qemu. */
 export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun> {
-  if (!isExecutable(deps.qemuBinary)) {
+  if (findExecutable(deps.qemuBinary) === undefined) {
     throw new BootError(`${deps.qemuBinary} not found: install Debian's qemu-system-x86 (run \`make debs\`)`);
   }
   const accel = chooseAccel(req, deps);
@@ -202,18 +201,6 @@ function seconds(ms: number): string {
 function lastText(lines: ConsoleLine[]): string {
   for (let i = lines.length - 1; i >= 0; i--) if (lines[i].text.trim()) return JSON.stringify(lines[i].text.trim().slice(0, 120));
   return 'none';
-}
-
-function isExecutable(file: string): boolean {
-  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '').split(delimiter).map((d) => join(d, file));
-  return candidates.some((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** VmHWM (peak resident set) from /proc/PID/status, in KiB. */

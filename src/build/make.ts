@@ -3,10 +3,9 @@
  * src/process.ts), the make command line, compiler wrappers (ccache, distcc,
  * icecream) and reading the first compiler errors out of a failed build.
  */
-import { accessSync, constants } from 'node:fs';
 import { cpus } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { startChild } from '../process.js';
+import { join } from 'node:path';
+import { findExecutable, startChild } from '../process.js';
 import { formatCommand } from '../ui/log.js';
 import { srcArchOf } from './arch.js';
 import type { MakeOutcome, MakeRun, MakeRunner } from './types.js';
@@ -22,16 +21,7 @@ export const realMakeRunner: MakeRunner = {
 
 /** Is `name` an executable on PATH? */
 export function onPath(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
+  return findExecutable(name, env.PATH) !== undefined;
 }
 
 /** Kernel SRCARCH for an ARCH= value (arch/<srcarch>/boot holds the image): the top Makefile's mapping. */
