@@ -1,0 +1,102 @@
+/**
+ * The boot-time metrics a keep/reject decision can be made on (issue 10 §1).
+ * Pure: what qemu arguments a metric needs and which figure of a boot it reads.
+ *
+ * - host:   host ms from qemu spawn to the /init start marker (firmware, qemu
+ *           set-up and console included; the noisiest, but what a user waits for).
+ * - guest:  the guest's own clock at /init on plain TCG (the kernel's time only).
+ * - icount: the same guest figure under `-icount shift=0,sleep=off`: guest
+ *           time counts executed instructions (1 ns each) and skips timed
+ *           waits, so the figure is deterministic and one boot per side decides.
+ *
+ * The guest figure is the printk time of `Run /init as init process` (µs) from
+ * the dmesg dump, which requestForMetric asks for; /proc/uptime at the start
+ * marker is the fallback, but it has 10 ms resolution (centiseconds), coarser
+ * than a 2 % effect on a ~350 ms tiny-kernel boot.
+ */
+import type { BootFigures, BootRequest } from './boot.js';
+
+export const BOOT_METRICS = ['host', 'guest', 'icount'] as const;
+export type BootMetric = (typeof BOOT_METRICS)[number];
+
+export interface MetricSpec {
+  name: BootMetric;
+  /** One line for --help and reports. */
+  describe: string;
+  clock: 'host' | 'guest';
+  /** icount: one boot per side decides. */
+  deterministic: boolean;
+  qemuArgs: string[];
+}
+
+const SPECS: Record<BootMetric, MetricSpec> = {
+  host: {
+    name: 'host',
+    describe: 'host ms from qemu spawn to /init (includes firmware and qemu set-up; noisy)',
+    clock: 'host',
+    deterministic: false,
+    qemuArgs: [],
+  },
+  guest: {
+    name: 'guest',
+    describe: 'guest clock at /init (printk time of "Run /init"), plain TCG (noisy)',
+    clock: 'guest',
+    deterministic: false,
+    qemuArgs: [],
+  },
+  icount: {
+    name: 'icount',
+    describe: 'guest clock at /init under qemu -icount shift=0,sleep=off (deterministic: counts instructions; slower boots)',
+    clock: 'guest',
+    deterministic: true,
+    qemuArgs: ['-icount', 'shift=0,sleep=off'],
+  },
+};
+
+/** Chosen from bench/metric.bench.mjs (bench/RESULTS.md, "Boot metrics"). */
+export const DEFAULT_METRIC: BootMetric = 'icount';
+
+export function isBootMetric(s: string): s is BootMetric {
+  return (BOOT_METRICS as readonly string[]).includes(s);
+}
+
+export function metricSpec(m: BootMetric): MetricSpec {
+  const spec = SPECS[m];
+  if (!spec) throw new RangeError(`unknown boot metric ${JSON.stringify(m)} (expected ${BOOT_METRICS.join('|')})`);
+  return spec;
+}
+
+/**
+ * The boot request for measuring with metric m: its qemu arguments are added
+ * to extraQemuArgs (once), and guest metrics ask for the dmesg dump (after the
+ * end marker, so it costs host time but never changes the measured window).
+ */
+export function requestForMetric(req: BootRequest, m: BootMetric): BootRequest {
+  const spec = metricSpec(m);
+  const extra = [...(req.extraQemuArgs ?? [])];
+  if (spec.qemuArgs.length && !containsRun(extra, spec.qemuArgs)) extra.push(...spec.qemuArgs);
+  const out: BootRequest = { ...req, extraQemuArgs: extra };
+  if (spec.clock === 'guest') out.dmesg = true;
+  return out;
+}
+
+function containsRun(hay: readonly string[], needle: readonly string[]): boolean {
+  for (let i = 0; i + needle.length <= hay.length; i++) if (needle.every((n, k) => hay[i + k] === n)) return true;
+  return false;
+}
+
+/**
+ * The value (ms) a boot gives for metric m: host → host.initMs; guest/icount →
+ * printk time of `Run /init` (guest.runInitUs / 1000) when the dmesg dump has
+ * it, else /proc/uptime at the start marker (guest.initUptimeUs / 1000).
+ * Undefined when the boot never reached /init.
+ */
+export function metricValueMs(b: Pick<BootFigures, 'host' | 'guest'>, m: BootMetric): number | undefined {
+  if (metricSpec(m).clock === 'host') return finite(b.host.initMs);
+  const us = b.guest.runInitUs ?? b.guest.initUptimeUs;
+  return us === undefined ? undefined : finite(us / 1000);
+}
+
+function finite(x: number | undefined): number | undefined {
+  return x !== undefined && Number.isFinite(x) ? x : undefined;
+}

@@ -1,0 +1,40 @@
+// Boot metrics: which qemu arguments each needs and which figure of a real boot it reads.
+import { describe, it, expect } from '@jest/globals';
+import { BOOT_METRICS, DEFAULT_METRIC, isBootMetric, metricSpec, metricValueMs, requestForMetric } from '../../../src/boot/metric.js';
+
+const figures = {
+  host: { initMs: 1187.4, markerMs: 1190.2, wallMs: 1400 },
+  guest: { initUptimeUs: 340000, runInitUs: 333512, markerUptimeUs: 350000 },
+};
+
+describe('boot metrics', () => {
+  it('has a spec for every metric, and the default is one of them', () => {
+    for (const m of BOOT_METRICS) expect(metricSpec(m).name).toBe(m);
+    expect(BOOT_METRICS).toContain(DEFAULT_METRIC);
+    expect(metricSpec('icount')).toMatchObject({ deterministic: true, clock: 'guest', qemuArgs: ['-icount', 'shift=0,sleep=off'] });
+    expect(metricSpec('host')).toMatchObject({ deterministic: false, clock: 'host', qemuArgs: [] });
+    expect(isBootMetric('guest')).toBe(true);
+    expect(isBootMetric('wall')).toBe(false);
+    expect(() => metricSpec('wall' as never)).toThrow(RangeError);
+  });
+
+  it('adds the metric’s qemu arguments once, keeping the caller’s, and asks guest metrics for dmesg', () => {
+    const base = { kernel: '/k/bzImage', extraQemuArgs: ['-cpu', 'max'] };
+    const ic = requestForMetric(base, 'icount');
+    expect(ic.extraQemuArgs).toEqual(['-cpu', 'max', '-icount', 'shift=0,sleep=off']);
+    expect(ic.dmesg).toBe(true);
+    expect(requestForMetric(ic, 'icount').extraQemuArgs).toEqual(ic.extraQemuArgs);
+    expect(base.extraQemuArgs).toEqual(['-cpu', 'max']); // the input is not modified
+    expect(requestForMetric(base, 'host')).toEqual({ ...base, extraQemuArgs: ['-cpu', 'max'] });
+    expect(requestForMetric({ kernel: 'k' }, 'guest')).toEqual({ kernel: 'k', extraQemuArgs: [], dmesg: true });
+  });
+
+  it('reads host /init time, or the guest printk time of Run /init (µs → ms), falling back to /proc/uptime', () => {
+    expect(metricValueMs(figures, 'host')).toBe(1187.4);
+    expect(metricValueMs(figures, 'guest')).toBe(333.512);
+    expect(metricValueMs(figures, 'icount')).toBe(333.512);
+    expect(metricValueMs({ host: {}, guest: { initUptimeUs: 340000 } }, 'icount')).toBe(340);
+    expect(metricValueMs({ host: {}, guest: {} }, 'guest')).toBeUndefined();
+    expect(metricValueMs({ host: {}, guest: {} }, 'host')).toBeUndefined();
+  });
+});
