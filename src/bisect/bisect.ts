@@ -1,0 +1,371 @@
+/**
+ * Config bisection, as the kernel's tools/testing/ktest/config-bisect.pl
+ * does it: take the symbols whose values differ between a good and a bad
+ * config, apply half of them to one side, pass the result through
+ * olddefconfig (so every tested config is a valid one), test it, and make it
+ * the new good or bad side. When olddefconfig undoes a half (dependencies,
+ * selects) so the candidate equals good or bad, try the other direction
+ * (bad with the half set back to good's values), then the other half, as
+ * config-bisect.pl does; ktrim also tries single symbols before giving up.
+ * What is left when nothing splits any more is the culprit (one symbol, or
+ * a group olddefconfig keeps together).
+ *
+ * Then keep going: revert the culprit in the bad config and test that; if it
+ * is still bad, there is another culprit: bisect again from the last good
+ * config to the bad one without the culprits found so far.
+ *
+ * Pure: olddefconfig and the test come in as adapters (run.ts passes the
+ * Kconfig engine and the build/boot lab; unit tests pass fakes).
+ */
+import type { DiffEntry } from '../kconfig/diffconfig.js';
+
+/** A settled config: symbol name (no CONFIG_) → value as written after `=` ('n' for `is not set`). Absent: not written (invisible). */
+export type Values = ReadonlyMap<string, string>;
+
+/** `skip`: the config could not be judged (e.g. no measurement); the search tries another split. */
+export type Verdict = 'good' | 'bad' | 'skip';
+
+export type CandidateRole = 'good' | 'bad' | 'split' | 'residual';
+
+export interface Candidate {
+  values: Values;
+  /** Names the config (the journal's config hash). */
+  key: string;
+  role: CandidateRole;
+  /** One line saying what the config is, e.g. `good + 3 of 6 differences (top half) from bad`. */
+  label: string;
+  /** Culprit round (1 for the first culprit). */
+  round: number;
+}
+
+export interface TestReport {
+  verdict: Verdict;
+  why: string;
+  /** The config actually tested when it differs from the candidate (make olddefconfig is the authority). */
+  tested?: Values;
+}
+
+export interface BisectAdapters {
+  /** olddefconfig of a config: the full settled values. */
+  settle(values: Values): Values | Promise<Values>;
+  /** The journal's name for a config (a hash of canonicalText). */
+  key(values: Values): string;
+  /** The oracle: build, boot, test or measure. Called at most once per key. */
+  test(candidate: Candidate): Promise<TestReport>;
+  /** Progress (a step tested, a split olddefconfig undid). */
+  onStep?(step: BisectStep): void;
+}
+
+export interface BisectOptions {
+  /** Culprits to look for at most (rounds). Default 8. */
+  maxCulprits?: number;
+}
+
+export interface BisectStep {
+  /** 'test': a config judged (maybe from an earlier identical one); 'unchanged': olddefconfig made a split equal good or bad. */
+  kind: 'test' | 'unchanged';
+  round: number;
+  role: CandidateRole;
+  label: string;
+  key?: string;
+  /** Symbols the split asked to change. */
+  requested: string[];
+  /** Symbols olddefconfig changed besides the requested ones (relative to the side the split started from). */
+  dragged: string[];
+  /** Requested symbols olddefconfig set back. */
+  undone: string[];
+  verdict?: Verdict;
+  why?: string;
+  /** The verdict of an identical config tested earlier (no build). */
+  reused?: boolean;
+  /** Symbols still differing between good and bad after this step. */
+  remaining?: number;
+}
+
+export interface Culprit {
+  round: number;
+  /** good → bad over the culprit's symbols, as scripts/diffconfig prints them. */
+  entries: DiffEntry[];
+  /** The last good and bad configs of the round (their keys). */
+  goodKey: string;
+  badKey: string;
+  /** Several symbols that no split could separate (olddefconfig keeps them together). */
+  inseparable: boolean;
+}
+
+export type BisectStatus = 'found' | 'identical' | 'good-fails' | 'bad-passes';
+
+export interface BisectResult {
+  status: BisectStatus;
+  culprits: Culprit[];
+  steps: BisectStep[];
+  /** Symbols differing between the settled good and bad configs. */
+  initialDifference: number;
+  /** Distinct configs the oracle judged. */
+  tests: number;
+  /** Why the search ended, one line. */
+  end: string;
+  /** The verdict on the good config (status good-fails) or the bad one (bad-passes). */
+  why?: string;
+}
+
+/** The effective value: an invisible (absent) symbol reads as n. */
+const eff = (v: Values, name: string) => v.get(name) ?? 'n';
+
+/** Symbols whose effective values differ, sorted by name (related symbols share prefixes and land in the same half). */
+export function differingSymbols(a: Values, b: Values): string[] {
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names].filter((n) => eff(a, n) !== eff(b, n)).sort(byName);
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function sameConfig(a: Values, b: Values): boolean {
+  return differingSymbols(a, b).length === 0;
+}
+
+/** The config `from` with `names` set to `to`'s values (an absent bool in `to` as n, any other absent symbol dropped). */
+export function applyFrom(from: Values, names: readonly string[], to: Values): Map<string, string> {
+  const out = new Map(from);
+  for (const n of names) {
+    const v = to.get(n);
+    if (v !== undefined) out.set(n, v);
+    else if (/^[ym]$/.test(from.get(n) ?? '')) out.set(n, 'n');
+    else out.delete(n);
+  }
+  return out;
+}
+
+/** One line per written symbol, sorted, `is not set` lines dropped: what the config key hashes and what gets built. */
+export function canonicalText(v: Values): string {
+  return (
+    [...v.entries()]
+      .filter(([, raw]) => raw !== 'n')
+      .sort((a, b) => byName(a[0], b[0]))
+      .map(([n, raw]) => `CONFIG_${n}=${raw}`)
+      .join('\n') + '\n'
+  );
+}
+
+/** diffconfig entries a → b over `names` (absent as '-'/'+', as scripts/diffconfig). */
+export function diffEntries(a: Values, b: Values, names: readonly string[]): DiffEntry[] {
+  const out: DiffEntry[] = [];
+  for (const n of [...names].sort(byName)) {
+    const before = a.get(n);
+    const after = b.get(n);
+    if (before === undefined && after !== undefined) out.push({ op: '+', name: n, after });
+    else if (after === undefined && before !== undefined) out.push({ op: '-', name: n, before });
+    else if (before !== undefined && after !== undefined) out.push({ op: '->', name: n, before, after });
+  }
+  return out;
+}
+
+interface Split {
+  /** The side the split starts from. */
+  from: 'good' | 'bad';
+  names: string[];
+  label: string;
+}
+
+/**
+ * The splits of a difference, in config-bisect.pl's order: good + top half
+ * of bad's values, bad + top half of good's values, the same with the bottom
+ * half; then (ktrim) each single symbol both ways, so a group olddefconfig
+ * binds at the halves can still come apart.
+ */
+export function splitsOf(diff: readonly string[]): Split[] {
+  const n = diff.length;
+  if (n < 2) return [];
+  const cut = Math.ceil(n / 2);
+  const top = diff.slice(0, cut);
+  const bottom = diff.slice(cut);
+  const out: Split[] = [
+    { from: 'good', names: top, label: `good + ${top.length} of ${n} differences (top half) from bad` },
+    { from: 'bad', names: top, label: `bad with ${top.length} of ${n} differences (top half) back to good` },
+    { from: 'good', names: bottom, label: `good + ${bottom.length} of ${n} differences (bottom half) from bad` },
+    { from: 'bad', names: bottom, label: `bad with ${bottom.length} of ${n} differences (bottom half) back to good` },
+  ];
+  if (n > 2) {
+    for (const s of diff) {
+      out.push({ from: 'good', names: [s], label: `good + ${s} from bad (1 of ${n})` });
+      out.push({ from: 'bad', names: [s], label: `bad with ${s} back to good (1 of ${n})` });
+    }
+  }
+  return out;
+}
+
+/** Run the bisection. Tests good and bad first: a good that fails or a bad that passes ends it (status says which). */
+export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: BisectAdapters, opts: BisectOptions = {}): Promise<BisectResult> {
+  const maxCulprits = opts.maxCulprits ?? 8;
+  const steps: BisectStep[] = [];
+  const verdicts = new Map<string, { report: TestReport; tested: Values }>();
+  let tests = 0;
+  const note = (s: BisectStep) => {
+    steps.push(s);
+    adapters.onStep?.(s);
+  };
+
+  /** Judge one config once; an identical config (same key) reuses the earlier verdict. */
+  async function judge(
+    values: Values,
+    role: CandidateRole,
+    label: string,
+    round: number,
+    origin: { base: Values; requested: string[]; target: Values } | undefined,
+    remaining: (verdict: Verdict, tested: Values) => number | undefined,
+  ): Promise<{ verdict: Verdict; tested: Values; why: string }> {
+    const key = adapters.key(values);
+    let entry = verdicts.get(key);
+    const reused = entry !== undefined;
+    if (!entry) {
+      const report = await adapters.test({ values, key, role, label, round });
+      entry = { report, tested: report.tested ?? values };
+      verdicts.set(key, entry);
+      tests++;
+    }
+    const { verdict, why } = entry.report;
+    const moved = origin ? movedSymbols(origin.base, values, origin.requested, origin.target) : { dragged: [], undone: [] };
+    note({
+      kind: 'test',
+      round,
+      role,
+      label,
+      key,
+      requested: origin?.requested ?? [],
+      ...moved,
+      verdict,
+      why,
+      reused,
+      remaining: remaining(verdict, entry.tested),
+    });
+    return { verdict, tested: entry.tested, why };
+  }
+
+  const good0 = await adapters.settle(goodIn);
+  const bad0 = await adapters.settle(badIn);
+  const initialDifference = differingSymbols(good0, bad0).length;
+  const result = (status: BisectStatus, culprits: Culprit[], end: string, why?: string): BisectResult => ({
+    status,
+    culprits,
+    steps,
+    initialDifference,
+    tests,
+    end,
+    ...(why !== undefined ? { why } : {}),
+  });
+  if (initialDifference === 0) return result('identical', [], 'good and bad are the same config after olddefconfig');
+
+  const g = await judge(good0, 'good', 'the good config', 0, undefined, () => undefined);
+  if (g.verdict !== 'good') return result('good-fails', [], 'the good config does not pass', g.why);
+  const b = await judge(bad0, 'bad', 'the bad config', 0, undefined, () => undefined);
+  if (b.verdict !== 'bad') return result('bad-passes', [], 'the bad config does not fail', b.why);
+
+  const culprits: Culprit[] = [];
+  let good: Values = g.tested;
+  let bad: Values = b.tested;
+  let end: string;
+  for (let round = 1; ; round++) {
+    // Narrow good..bad until no split changes anything.
+    const skipped = new Set<string>();
+    for (;;) {
+      const diff = differingSymbols(good, bad);
+      if (diff.length <= 1) break;
+      let moved = false;
+      for (const split of splitsOf(diff)) {
+        const base = split.from === 'good' ? good : bad;
+        const target = split.from === 'good' ? bad : good;
+        const cand = await adapters.settle(applyFrom(base, split.names, target));
+        const same = sameConfig(cand, good) ? 'good' : sameConfig(cand, bad) ? 'bad' : undefined;
+        if (same || skipped.has(adapters.key(cand))) {
+          note({
+            kind: 'unchanged',
+            round,
+            role: 'split',
+            label: split.label,
+            requested: split.names,
+            ...movedSymbols(base, cand, split.names, target),
+            why: same ? `olddefconfig made it equal to the ${same} config` : 'could not be judged before',
+          });
+          continue;
+        }
+        const cur = { good, bad };
+        const r = await judge(cand, 'split', split.label, round, { base, requested: split.names, target }, (v, t) =>
+          v === 'skip' ? undefined : differingSymbols(v === 'good' ? t : cur.good, v === 'bad' ? t : cur.bad).length,
+        );
+        if (r.verdict === 'skip') {
+          skipped.add(adapters.key(cand));
+          continue;
+        }
+        // A tested config the oracle's own olddefconfig turned into good or bad moves nothing.
+        if (r.verdict === 'good' && !sameConfig(r.tested, good)) {
+          good = r.tested;
+          moved = true;
+        } else if (r.verdict === 'bad' && !sameConfig(r.tested, bad)) {
+          bad = r.tested;
+          moved = true;
+        }
+        if (moved) break;
+      }
+      if (!moved) break;
+    }
+    const names = differingSymbols(good, bad);
+    culprits.push({
+      round,
+      entries: diffEntries(good, bad, names),
+      goodKey: adapters.key(good),
+      badKey: adapters.key(bad),
+      inseparable: names.length > 1,
+    });
+    if (culprits.length >= maxCulprits) {
+      end = `stopped after ${maxCulprits} culprits (--max-culprits)`;
+      break;
+    }
+    // Keep going: the original bad config without every culprit found so far.
+    const allNames = culprits.flatMap((c) => c.entries.map((e) => e.name));
+    const residual = await adapters.settle(applyFrom(bad0, allNames, good0));
+    const label = `bad without the culprit${culprits.length > 1 ? 's' : ''} (${allNames.join(', ')})`;
+    if (sameConfig(residual, good0)) {
+      end = 'the culprits are the whole difference';
+      break;
+    }
+    if (sameConfig(residual, bad0) || sameConfig(residual, bad)) {
+      note({
+        kind: 'unchanged',
+        round,
+        role: 'residual',
+        label,
+        requested: allNames,
+        ...movedSymbols(bad0, residual, allNames, good0),
+        why: 'olddefconfig brings the culprit back (selected or defaulted by another symbol)',
+      });
+      end = 'olddefconfig does not let the bad config drop the culprit: no further culprit can be told apart';
+      break;
+    }
+    const r = await judge(residual, 'residual', label, round, { base: bad0, requested: allNames, target: good0 }, () => undefined);
+    if (r.verdict === 'good') {
+      end = `the bad config passes without the culprit${culprits.length > 1 ? 's' : ''}: nothing else is bad`;
+      break;
+    }
+    if (r.verdict === 'skip') {
+      end = 'the bad config without the culprits could not be judged: no further culprit looked for';
+      break;
+    }
+    // Still bad: another culprit between the last good config and the residual.
+    bad = r.tested;
+    if (sameConfig(good, bad)) {
+      end = 'the residual config equals the last good one';
+      break;
+    }
+  }
+  return result('found', culprits, end);
+}
+
+/** What olddefconfig did to a split: symbols it changed that were not asked for, and asked-for changes it undid. */
+function movedSymbols(base: Values, cand: Values, requested: readonly string[], target: Values): { dragged: string[]; undone: string[] } {
+  const asked = new Set(requested);
+  const changed = differingSymbols(base, cand);
+  return {
+    dragged: changed.filter((n) => !asked.has(n)),
+    undone: requested.filter((n) => eff(cand, n) !== eff(target, n)),
+  };
+}
