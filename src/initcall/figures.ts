@@ -95,6 +95,44 @@ function checkDurations(b: FramedBoot, spanUs: number | undefined, warn: (w: Par
   return dropped;
 }
 
+/**
+ * Span of the intervals [starts[i], ends[i]) minus the time they cover, swept in
+ * (start, end) order. The sort is skipped when the calls are in order already
+ * (one boot's log); equal pairs are equal values, so any sort gives one sequence.
+ */
+function outsideIntervals(starts: Float64Array, ends: Float64Array, n: number): number {
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    sorted = starts[i - 1] < starts[i] || (starts[i - 1] === starts[i] && ends[i - 1] <= ends[i]);
+  }
+  let order: Uint32Array | undefined;
+  if (!sorted) {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((x, y) => starts[x] - starts[y] || ends[x] - ends[y]);
+  }
+  let covered = 0;
+  let curS = order ? starts[order[0]] : starts[0];
+  let curE = order ? ends[order[0]] : ends[0];
+  const spanStart = curS;
+  let spanEnd = curE;
+  for (let k = 1; k < n; k++) {
+    const i = order ? order[k] : k;
+    const s = starts[i];
+    const e = ends[i];
+    spanEnd = Math.max(spanEnd, e);
+    if (s > curE) {
+      covered += curE - curS;
+      curS = s;
+      curE = e;
+    } else if (e > curE) {
+      curE = e;
+    }
+  }
+  covered += curE - curS;
+  return spanEnd - spanStart - covered;
+}
+
 export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
   const warnings = b.warnings;
   const { initcalls, landmarks } = b;
@@ -148,15 +186,23 @@ export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
 
   // Console initcalls count in the total but do not open the initcall window,
   // or start_kernel()'s own work would show as time outside initcalls.
-  const onlyPid0 = initcalls.every((r) => r.pid === 0);
-  const windowed = (rec: InitcallRecord) => rec.pid !== 0 || onlyPid0;
+  let onlyPid0 = true;
+  for (const rec of initcalls) {
+    if (rec.pid !== 0) {
+      onlyPid0 = false;
+      break;
+    }
+  }
   let totalInitcallUs = 0;
-  const intervals: Array<[number, number]> = [];
+  // Intervals of the complete timed synchronous calls, in two typed columns (no pair array per call).
+  const starts = new Float64Array(initcalls.length);
+  const ends = new Float64Array(initcalls.length);
+  let nIntervals = 0;
   let firstLine: number | undefined;
   let lastLine: number | undefined;
   for (const rec of initcalls) {
     if (rec.async) continue;
-    if (!windowed(rec)) {
+    if (rec.pid === 0 && !onlyPid0) {
       if (rec.complete) totalInitcallUs += rec.durationUs ?? 0;
       continue;
     }
@@ -173,33 +219,16 @@ export function bootFigures(b: FramedBoot, source: string): ParsedBoot {
         landmarks.lastInitcallUs = rec.endTimeUs;
         lastLine = rec.returnLine;
       }
-      if (rec.startTimeUs !== undefined) intervals.push([rec.startTimeUs, rec.endTimeUs]);
+      if (rec.startTimeUs !== undefined) {
+        starts[nIntervals] = rec.startTimeUs;
+        ends[nIntervals++] = rec.endTimeUs;
+      }
     } else if (landmarks.lastInitcallUs === undefined) lastLine = rec.returnLine;
   }
   if (firstLine !== undefined) b.landmarkLines.firstInitcallUs = firstLine;
   if (lastLine !== undefined) b.landmarkLines.lastInitcallUs = lastLine;
 
-  let outsideInitcallUs: number | undefined;
-  if (intervals.length > 0) {
-    intervals.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-    let covered = 0;
-    let [curS, curE] = intervals[0];
-    const spanStart = curS;
-    let spanEnd = curE;
-    for (let i = 1; i < intervals.length; i++) {
-      const [s, e] = intervals[i];
-      spanEnd = Math.max(spanEnd, e);
-      if (s > curE) {
-        covered += curE - curS;
-        curS = s;
-        curE = e;
-      } else if (e > curE) {
-        curE = e;
-      }
-    }
-    covered += curE - curS;
-    outsideInitcallUs = spanEnd - spanStart - covered;
-  }
+  const outsideInitcallUs = nIntervals > 0 ? outsideIntervals(starts, ends, nIntervals) : undefined;
 
   // The end of the log as its timestamps tell (a call that never returned runs to here).
   let lastTimestampUs = b.lastTimestampUs;

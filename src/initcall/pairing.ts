@@ -218,16 +218,26 @@ export class Pairing {
       else if (this.currentLevel && !this.builtinsDone) level = this.currentLevel;
       else level = ref.stubLevel ?? this.symbols?.levelOf?.(ref.fn);
     }
-    const rec: InitcallRecord = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
-    if (module !== undefined) rec.module = module;
-    if (ref.address !== undefined) rec.address = ref.address;
-    if (ref.size !== undefined) rec.size = ref.size;
-    if (pid !== undefined) rec.pid = pid;
-    if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
-    if (level !== undefined) rec.level = level;
+    let rec: InitcallRecord;
+    if (module === undefined && ref.address === undefined && ref.size !== undefined && pid !== undefined && !ref.async && ts !== undefined) {
+      // The commonest record, built in one literal (same keys in the same order as the
+      // general way below): no property added one by one, one shape for most records.
+      rec =
+        level === undefined
+          ? { fn: ref.fn, async: false, complete: false, callLine: lineNo, probes: [], size: ref.size, pid, startTimeUs: ts }
+          : { fn: ref.fn, async: false, complete: false, callLine: lineNo, probes: [], size: ref.size, pid, level, startTimeUs: ts };
+    } else {
+      rec = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
+      if (module !== undefined) rec.module = module;
+      if (ref.address !== undefined) rec.address = ref.address;
+      if (ref.size !== undefined) rec.size = ref.size;
+      if (pid !== undefined) rec.pid = pid;
+      if (ref.cookie !== undefined) rec.asyncCookie = ref.cookie;
+      if (level !== undefined) rec.level = level;
+      if (ts !== undefined) rec.startTimeUs = ts;
+    }
     const idx = this.boot.initcalls.push(rec) - 1;
     if (ts !== undefined) {
-      rec.startTimeUs = ts;
       this.boot.hasTimestamps = true;
       this.stamp(lineNo, ts, idx * 4);
     }
@@ -270,6 +280,23 @@ export class Pairing {
     }
     const idx = pos === stack!.length - 1 ? stack!.pop()! : stack!.splice(pos, 1)[0];
     const rec = initcalls[idx];
+    if (ret !== undefined && ts !== undefined && rec.module === undefined && rec.address === undefined && !rec.async) {
+      // The commonest record, complete: a new literal (same keys, same order as adding them
+      // to `rec` would give) rather than four properties added to it, which would cost a
+      // property store per record and leave records of many shapes. Only indices refer to
+      // records while pairing, so replacing the object is safe.
+      const { fn, callLine, probes, size, pid, level, startTimeUs } = rec;
+      if (size !== undefined && pid !== undefined && startTimeUs !== undefined) {
+        initcalls[idx] =
+          level === undefined
+            ? { fn, async: false, complete: true, callLine, probes, size, pid, startTimeUs, returnLine: lineNo, durationUs: us, ret, endTimeUs: ts }
+            : { fn, async: false, complete: true, callLine, probes, size, pid, level, startTimeUs, returnLine: lineNo, durationUs: us, ret, endTimeUs: ts };
+        this.boot.hasTimestamps = true;
+        this.stamp(lineNo, ts, idx * 4 + 1);
+        this.removeOpenSync(idx);
+        return;
+      }
+    }
     rec.complete = true;
     rec.returnLine = lineNo;
     rec.durationUs = us;
