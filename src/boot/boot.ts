@@ -9,7 +9,7 @@
  */
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BootError, InputError } from '../errors.js';
 import { interruption } from '../process.js';
 import { summarizeOrNull, type Summary } from '../stats/summary.js';
@@ -49,6 +49,10 @@ export interface BootRequest {
   expectTest?: boolean;
   accel?: Accel | 'auto';
   extraQemuArgs?: string[];
+  /** qemu -machine (pc, q35, microvm, microvm,pit=off,…); qemu's default (pc) when absent. */
+  machine?: string;
+  /** Firmware for qemu -bios (e.g. /usr/share/qemu/qboot.rom); the machine's default when absent. */
+  bios?: string;
   /** Keep each boot's console (raw and host-timestamped) and dmesg here. */
   logDir?: string;
   /** Name for the log files of this boot (e.g. `boot-3`). */
@@ -81,6 +85,10 @@ export interface BootResult {
   append: string;
   smp: number;
   memoryMb: number;
+  /** How qemu loads the kernel: bzImage through its boot protocol (linuxboot_dma), or an ELF vmlinux through its PVH entry. */
+  loader: KernelImageKind;
+  machine?: string;
+  bios?: string;
   accel: Accel;
   argv: string[];
   ending: BootEnding;
@@ -128,6 +136,43 @@ export async function checkBzImage(path: string): Promise<void> {
   }
 }
 
+export type KernelImageKind = 'bzimage' | 'pvh';
+
+/**
+ * What qemu will do with a kernel image: a bzImage (`HdrS` at 0x202) boots
+ * through the x86 boot protocol; an ELF vmlinux only through its PVH entry
+ * (qemu refuses one without the PVH ELF note: CONFIG_PVH). InputError otherwise.
+ */
+export async function checkKernelImage(path: string): Promise<KernelImageKind> {
+  if (!existsSync(path)) throw new InputError('kernel image not found', path);
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new InputError(`cannot read kernel image: ${(err as Error).message}`, path);
+  }
+  try {
+    const elf = Buffer.alloc(4);
+    const hdr = Buffer.alloc(4);
+    await fh.read(elf, 0, 4, 0);
+    const { bytesRead } = await fh.read(hdr, 0, 4, 0x202);
+    if (elf.toString('latin1') === '\x7fELF') return 'pvh';
+    if (bytesRead === 4 && hdr.toString('latin1') === 'HdrS') return 'bzimage';
+    throw new InputError(
+      'not a bzImage (no "HdrS" boot header at offset 0x202) nor an ELF vmlinux; pass arch/x86/boot/bzImage (or vmlinux for the PVH entry)',
+      path,
+    );
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The ELF vmlinux of a bzImage's build: O=dir/vmlinux for O=dir/arch/x86/boot/bzImage (what the PVH loader boots). */
+export function vmlinuxBesideKernel(kernel: string): string | undefined {
+  const p = join(dirname(resolve(kernel)), '..', '..', '..', 'vmlinux');
+  return existsSync(p) ? p : undefined;
+}
+
 export function defaultBootDeps(logger?: Logger): BootDeps {
   return { qemu: defaultQemuDeps(logger), initramfs: defaultInitramfsDeps(), logger };
 }
@@ -141,7 +186,7 @@ function positive(n: number | undefined, fallback: number, what: string): number
 /** Boot once. Returns the result whatever the ending; see assertBooted. */
 export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<BootResult> {
   const kernel = resolve(req.kernel);
-  await checkBzImage(kernel);
+  const loader = await checkKernelImage(kernel);
   if (req.initrd && !existsSync(req.initrd)) throw new InputError('initrd not found', req.initrd);
   if (req.testScript && !existsSync(req.testScript)) throw new InputError('test script not found', req.testScript);
   if (req.initrd && (req.testScript || req.modules?.length || req.extraFiles)) {
@@ -171,7 +216,19 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   let run;
   try {
     run = await runQemu(
-      { kernel, initrd, append, smp, memoryMb, timeoutMs: timeoutS * 1000, accel: req.accel, extraArgs: req.extraQemuArgs, rawLog },
+      {
+        kernel,
+        initrd,
+        append,
+        smp,
+        memoryMb,
+        timeoutMs: timeoutS * 1000,
+        accel: req.accel,
+        extraArgs: req.extraQemuArgs,
+        machine: req.machine,
+        bios: req.bios,
+        rawLog,
+      },
       deps.qemu,
     );
   } finally {
@@ -194,6 +251,9 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
     append,
     smp,
     memoryMb,
+    loader,
+    ...(req.machine ? { machine: req.machine } : {}),
+    ...(req.bios ? { bios: req.bios } : {}),
     accel: run.accel,
     argv: run.argv,
     ending: run.ending,
@@ -318,7 +378,7 @@ export async function benchmarkBoots(req: BootRequest, opts: BenchmarkOptions, d
   const warmup = Math.max(0, Math.round(opts.warmup ?? 0));
   const warmups: BootResult[] = [];
   const boots: BootResult[] = [];
-  await checkBzImage(resolve(req.kernel)); // before building anything
+  await checkKernelImage(resolve(req.kernel)); // before building anything
   const prepared = await withInitramfs(req, deps);
   for (let i = 0; i < warmup + runs; i++) {
     const stop = interruption();

@@ -7,7 +7,9 @@
  *   'panic'   — `Kernel panic - not syncing` (qemu exits itself: panic=-1 and
  *               -no-reboot; killed if it does not within a few seconds)
  *   'timeout' — nothing ended the boot in time; the whole group is killed
- *   'exit'    — qemu exited on its own before any marker (bad args, reboot)
+ *   'exit'    — qemu exited on its own before any marker (bad args, reboot),
+ *               or the guest restarted before the marker: a second kernel
+ *               banner (microvm ignores -no-reboot and would loop; killed)
  * qemu's peak RSS is VmHWM sampled from /proc/<qemu pid>/status: qemu is
  * started directly (no wrapper), so the child's pid is qemu's.
  */
@@ -32,6 +34,10 @@ export interface QemuRequest {
   /** 'auto' (default): kvm when /dev/kvm is usable, else tcg. */
   accel?: Accel | 'auto';
   extraArgs?: readonly string[];
+  /** qemu -machine value (pc, q35, microvm, microvm,pit=off…); qemu's default (pc) when absent. */
+  machine?: string;
+  /** Firmware image for -bios (e.g. /usr/share/qemu/qboot.rom); the machine's default when absent. */
+  bios?: string;
   /** Raw console bytes, verbatim. */
   rawLog?: Writable;
 }
@@ -73,6 +79,8 @@ export interface QemuRun {
 }
 
 const PANIC_RE = /Kernel panic - not syncing/;
+/** The kernel's banner: seen twice before the end marker means the guest restarted. */
+const BANNER_RE = /(^|\]\s*)Linux version \d/;
 
 export function qemuArgv(req: QemuRequest, accel: Accel, qemuBinary: string): string[] {
   return [
@@ -80,9 +88,11 @@ export function qemuArgv(req: QemuRequest, accel: Accel, qemuBinary: string): st
     '-nodefaults',
     '-no-reboot',
     '-nographic',
+    ...(req.machine ? ['-machine', req.machine] : []),
     '-accel',
     accel,
     ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    ...(req.bios ? ['-bios', req.bios] : []),
     '-m',
     String(req.memoryMb),
     '-smp',
@@ -116,6 +126,8 @@ export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun
   let ending: BootEnding | undefined;
   let endingDetail = '';
   let markerSeen = false;
+  let banners = 0;
+  let inDump = false; // inside the dmesg dump, whose own banner line is no restart
   let peakRssKb: number | undefined;
   let panicTimer: NodeJS.Timeout | undefined;
 
@@ -133,7 +145,21 @@ export async function runQemu(req: QemuRequest, deps: QemuDeps): Promise<QemuRun
       consoleLines.push({ ms, text });
       if (ending) return;
       if (text.startsWith(MARKERS.end)) markerSeen = true;
-      if (text.startsWith(MARKERS.done) && markerSeen) {
+      if (text.startsWith(MARKERS.dmesgBegin)) inDump = true;
+      if (text.startsWith(MARKERS.dmesgEnd)) inDump = false;
+      if (inDump) return;
+      if (!markerSeen && BANNER_RE.test(text) && ++banners > 1) {
+        // A reset where -no-reboot is not honoured (microvm): the boot would loop until the timeout.
+        ending = 'exit';
+        endingDetail = 'the guest restarted before the end marker (a second "Linux version" banner; this machine ignores -no-reboot)';
+        void child.kill();
+      } else if (markerSeen && BANNER_RE.test(text)) {
+        // `reboot -f` restarted the guest without KTRIM-DONE (an initrd of the user's): the window is over.
+        ending = 'marker';
+        endingDetail = 'end marker reached (then the guest restarted)';
+        sample();
+        void child.kill();
+      } else if (text.startsWith(MARKERS.done) && markerSeen) {
         ending = 'marker';
         endingDetail = 'end marker reached';
         sample();

@@ -1,9 +1,17 @@
 // bootKernel / benchmarkBoots against the fake qemu: figures, endings, logs,
 // bad input.
 import { describe, it, expect } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertBooted, benchmarkBoots, bootKernel, checkBzImage, composeAppend } from '../../../src/boot/boot.js';
+import {
+  assertBooted,
+  benchmarkBoots,
+  bootKernel,
+  checkBzImage,
+  checkKernelImage,
+  composeAppend,
+  vmlinuxBesideKernel,
+} from '../../../src/boot/boot.js';
 import { parseTimestampedConsole } from '../../../src/boot/analyze.js';
 import { formatSummaryTable, parseAddFiles } from '../../../src/commands/boot.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
@@ -23,6 +31,29 @@ describe('parseAddFiles', () => {
     expect(parseAddFiles(['/etc/a=./a', 'b=/x=y'])).toEqual({ '/etc/a': './a', b: '/x=y' });
     expect(parseAddFiles(undefined)).toBeUndefined();
     expect(() => parseAddFiles(['/etc/a'])).toThrow('--add-file "/etc/a": expected GUEST_PATH=HOST_FILE');
+  });
+});
+
+describe('checkKernelImage', () => {
+  it('tells a bzImage from an ELF vmlinux (the PVH loader) and rejects anything else', async () => {
+    const dir = tempDir();
+    await expect(checkKernelImage(fakeBzImage(dir))).resolves.toBe('bzimage');
+    const elf = join(dir, 'vmlinux');
+    writeFileSync(elf, Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(1020)]));
+    await expect(checkKernelImage(elf)).resolves.toBe('pvh');
+    const other = join(dir, 'other');
+    writeFileSync(other, 'x'.repeat(2000));
+    await expect(checkKernelImage(other)).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining(`${other}: not a bzImage`) });
+  });
+
+  it('finds the vmlinux of a build beside its bzImage (O=dir/arch/x86/boot/bzImage)', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'arch/x86/boot'), { recursive: true });
+    const bz = join(dir, 'arch/x86/boot/bzImage');
+    writeFileSync(bz, 'x');
+    expect(vmlinuxBesideKernel(bz)).toBeUndefined();
+    writeFileSync(join(dir, 'vmlinux'), 'x');
+    expect(vmlinuxBesideKernel(bz)).toBe(join(dir, 'vmlinux'));
   });
 });
 

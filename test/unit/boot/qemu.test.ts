@@ -112,6 +112,31 @@ describe('runQemu with the fake qemu', () => {
     expect(r.endingDetail).toBe('qemu exited (3) before the end marker: qemu-system-x86_64: fake: guest requested an exit');
   });
 
+  it('ends at the marker on microvm, whose `reboot -f` restarts the guest instead of exiting', async () => {
+    const r = await runQemu({ ...request(tempDir(), 'console=ttyS0'), machine: 'microvm' }, fakeQemuDeps());
+    expect(r.ending).toBe('marker');
+    expect(r.endingDetail).toBe('end marker reached');
+    expect(r.signal).toBe('SIGTERM'); // killed at KTRIM-DONE, not by the timeout
+    expect(r.argv.slice(r.argv.indexOf('-machine'), r.argv.indexOf('-machine') + 2)).toEqual(['-machine', 'microvm']);
+  });
+
+  it('ends at the marker when the guest restarts after it without KTRIM-DONE', async () => {
+    const r = await runQemu({ ...request(tempDir(), 'fake.scenario=nodone', 8000), machine: 'microvm' }, fakeQemuDeps());
+    expect(r.ending).toBe('marker');
+    expect(r.endingDetail).toBe('end marker reached (then the guest restarted)');
+    expect(r.wallMs).toBeLessThan(8000); // not the timeout
+  });
+
+  it('reports a guest that restarts before the marker instead of waiting for the timeout', async () => {
+    const r = await runQemu(request(tempDir(), 'fake.scenario=restart', 8000), fakeQemuDeps());
+    expect(r.ending).toBe('exit');
+    expect(r.endingDetail).toBe(
+      'the guest restarted before the end marker (a second "Linux version" banner; this machine ignores -no-reboot)',
+    );
+    expect(r.wallMs).toBeLessThan(8000);
+    expect(r.signal).toBe('SIGTERM');
+  });
+
   it('throws a BootError (exit 2) when qemu is missing', async () => {
     await expect(runQemu(request(tempDir(), ''), fakeQemuDeps({ qemuBinary: '/nonexistent/qemu-system-x86_64' }))).rejects.toMatchObject({
       exitCode: 2,
@@ -154,6 +179,18 @@ describe('qemu argv and accelerator', () => {
       'x',
     ]);
     expect(qemuArgv(req, 'kvm', 'q').slice(4, 8)).toEqual(['-accel', 'kvm', '-cpu', 'host']);
+    // Machine type and firmware (ktrim tune's knobs) only when asked for.
+    expect(qemuArgv({ ...req, machine: 'q35', bios: '/usr/share/qemu/qboot.rom' }, 'tcg', 'q').slice(0, 9)).toEqual([
+      'q',
+      '-nodefaults',
+      '-no-reboot',
+      '-nographic',
+      '-machine',
+      'q35',
+      '-accel',
+      'tcg',
+      '-bios',
+    ]);
   });
 
   it('picks kvm only when usable, unless forced', () => {
