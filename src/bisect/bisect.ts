@@ -48,6 +48,12 @@ export interface TestReport {
 export interface BisectAdapters {
   /** olddefconfig of a config: the full settled values. */
   settle(values: Values): Values | Promise<Values>;
+  /**
+   * Can a .config set this symbol (it has a prompt)? Symbols without one
+   * follow the others (selects, defaults): they are compared but never split
+   * on, and a culprit names the settable symbols only. Default: all.
+   */
+  settable?(name: string): boolean;
   /** The journal's name for a config (a hash of canonicalText). */
   key(values: Values): string;
   /** The oracle: build, boot, test or measure. Called at most once per key. */
@@ -86,6 +92,8 @@ export interface Culprit {
   round: number;
   /** good → bad over the culprit's symbols, as scripts/diffconfig prints them. */
   entries: DiffEntry[];
+  /** Symbols without a prompt that change with the culprit (good → bad). */
+  follows: DiffEntry[];
   /** The last good and bad configs of the round (their keys). */
   goodKey: string;
   badKey: string;
@@ -200,6 +208,11 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
   const steps: BisectStep[] = [];
   const verdicts = new Map<string, { report: TestReport; tested: Values }>();
   let tests = 0;
+  /** The settable ones of some differing symbols (all of them if none is: something must be named). */
+  const settableOnly = (names: string[]) => {
+    const set = adapters.settable ? names.filter((n) => adapters.settable!(n)) : names;
+    return set.length ? set : names;
+  };
   const note = (s: BisectStep) => {
     steps.push(s);
     adapters.onStep?.(s);
@@ -224,7 +237,7 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
       tests++;
     }
     const { verdict, why } = entry.report;
-    const moved = origin ? movedSymbols(origin.base, values, origin.requested, origin.target) : { dragged: [], undone: [] };
+    const moved = origin ? movedSymbols(origin.base, values, origin.requested, origin.target, settableOnly) : { dragged: [], undone: [] };
     note({
       kind: 'test',
       round,
@@ -243,7 +256,8 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
 
   const good0 = await adapters.settle(goodIn);
   const bad0 = await adapters.settle(badIn);
-  const initialDifference = differingSymbols(good0, bad0).length;
+  const fullDifference = differingSymbols(good0, bad0);
+  const initialDifference = fullDifference.length ? settableOnly(fullDifference).length : 0;
   const result = (status: BisectStatus, culprits: Culprit[], end: string, why?: string): BisectResult => ({
     status,
     culprits,
@@ -268,7 +282,7 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
     // Narrow good..bad until no split changes anything.
     const skipped = new Set<string>();
     for (;;) {
-      const diff = differingSymbols(good, bad);
+      const diff = settableOnly(differingSymbols(good, bad));
       if (diff.length <= 1) break;
       let moved = false;
       for (const split of splitsOf(diff)) {
@@ -283,14 +297,14 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
             role: 'split',
             label: split.label,
             requested: split.names,
-            ...movedSymbols(base, cand, split.names, target),
+            ...movedSymbols(base, cand, split.names, target, settableOnly),
             why: same ? `olddefconfig made it equal to the ${same} config` : 'could not be judged before',
           });
           continue;
         }
         const cur = { good, bad };
         const r = await judge(cand, 'split', split.label, round, { base, requested: split.names, target }, (v, t) =>
-          v === 'skip' ? undefined : differingSymbols(v === 'good' ? t : cur.good, v === 'bad' ? t : cur.bad).length,
+          v === 'skip' ? undefined : settableOnly(differingSymbols(v === 'good' ? t : cur.good, v === 'bad' ? t : cur.bad)).length,
         );
         if (r.verdict === 'skip') {
           skipped.add(adapters.key(cand));
@@ -308,10 +322,13 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
       }
       if (!moved) break;
     }
-    const names = differingSymbols(good, bad);
+    const all = differingSymbols(good, bad);
+    const names = settableOnly(all);
+    const follows = all.filter((n) => !names.includes(n));
     culprits.push({
       round,
       entries: diffEntries(good, bad, names),
+      follows: diffEntries(good, bad, follows),
       goodKey: adapters.key(good),
       badKey: adapters.key(bad),
       inseparable: names.length > 1,
@@ -335,7 +352,7 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
         role: 'residual',
         label,
         requested: allNames,
-        ...movedSymbols(bad0, residual, allNames, good0),
+        ...movedSymbols(bad0, residual, allNames, good0, settableOnly),
         why: 'olddefconfig brings the culprit back (selected or defaulted by another symbol)',
       });
       end = 'olddefconfig does not let the bad config drop the culprit: no further culprit can be told apart';
@@ -361,9 +378,15 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
 }
 
 /** What olddefconfig did to a split: symbols it changed that were not asked for, and asked-for changes it undid. */
-function movedSymbols(base: Values, cand: Values, requested: readonly string[], target: Values): { dragged: string[]; undone: string[] } {
+function movedSymbols(
+  base: Values,
+  cand: Values,
+  requested: readonly string[],
+  target: Values,
+  settableOnly: (names: string[]) => string[],
+): { dragged: string[]; undone: string[] } {
   const asked = new Set(requested);
-  const changed = differingSymbols(base, cand);
+  const changed = settableOnly(differingSymbols(base, cand));
   return {
     dragged: changed.filter((n) => !asked.has(n)),
     undone: requested.filter((n) => eff(cand, n) !== eff(target, n)),

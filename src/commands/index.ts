@@ -10,6 +10,8 @@ import { sourceCommand } from './source.js';
 import { reportCommand } from './report.js';
 import { screenCommand } from './screen.js';
 import { proposeCommand } from './propose.js';
+import { minimizeCommand } from './minimize.js';
+import { bisectCommand } from './bisect.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -23,4 +25,6 @@ export const commands: CommandModule<any, any>[] = [
   kconfigCommand,
   proposeCommand,
   screenCommand,
+  minimizeCommand,
+  bisectCommand,
 ];

@@ -151,6 +151,21 @@ describe('bisectConfigs', () => {
     expect(r.steps.some((s) => s.kind === 'unchanged' && /equal to the (good|bad) config/.test(s.why ?? ''))).toBe(true);
   });
 
+  it('splits on settable symbols only and names the hidden ones that follow a culprit', async () => {
+    // LIB has no prompt: it is y exactly when SEL is (a select); the culprit is SEL, LIB follows.
+    const rules = [selects('SEL', 'LIB'), dependsOn('LIB', 'SEL')];
+    const g = cfg({ A: 'n', B: 'n', SEL: 'n' });
+    const b = cfg({ A: 'y', B: 'y', SEL: 'y', LIB: 'y' });
+    const h = harness(rules, (v) => v.get('LIB') === 'y');
+    h.adapters.settable = (n) => n !== 'LIB';
+    const r = await bisectConfigs(g, b, h.adapters);
+    expect(r.initialDifference).toBe(3);
+    expect(names(r)).toEqual([['SEL']]);
+    expect(r.culprits[0]!.follows).toEqual([{ op: '+', name: 'LIB', after: 'y' }]);
+    expect(r.culprits[0]!.inseparable).toBe(false);
+    expect(r.steps.every((s) => !s.requested.includes('LIB'))).toBe(true);
+  });
+
   it('finds a culprit that needs another symbol (the partner stays on the good side)', async () => {
     const h = harness([], (v) => v.get('A') === 'y' && v.get('E') === 'y');
     const r = await bisectConfigs(good, bad, h.adapters);
