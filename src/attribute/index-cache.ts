@@ -93,24 +93,9 @@ export async function buildIndexFromTree(srctree: string, opts: { arch?: string;
     }
     const bytes = buf.subarray(0, n);
     // Headers matter only for helper macros, whose bodies call module_init,
-    // an *_initcall or a module_/builtin_ helper: skip the string for the rest.
+    // an *_initcall or a module_/builtin_ helper.
     if (path.endsWith('.h') && !(bytes.includes('module_') || bytes.includes('initcall') || bytes.includes('builtin_'))) continue;
-    // A .c file without any of these has no registration, helper or __init
-    // definition (~40 % of the tree): only its count matters.
-    if (
-      path.endsWith('.c') &&
-      !(
-        bytes.includes('__init') ||
-        bytes.includes('initcall') ||
-        bytes.includes('module_') ||
-        bytes.includes('builtin_') ||
-        bytes.includes('driver')
-      )
-    ) {
-      builder.add({ path, text: '' });
-      continue;
-    }
-    builder.add({ path, text: bytes.toString('latin1') });
+    builder.add({ path, bytes });
   }
   return builder.finish();
 }

@@ -63,11 +63,10 @@ export interface SourceIndex {
   kbuild: KbuildMap;
 }
 
-export interface SourceFile {
-  /** Path from the tree's top, `/`-separated. */
-  path: string;
-  text: string;
-}
+/** A file of the tree, as text or as its raw bytes (the builder keeps neither: a reader may reuse its buffer). */
+export type SourceFile =
+  | { /** Path from the tree's top, `/`-separated. */ path: string; text: string; bytes?: undefined }
+  | { path: string; bytes: Buffer; text?: undefined };
 
 // ---------------------------------------------------------------- registrars
 
@@ -284,7 +283,21 @@ function maybeRegistrar(name: string): boolean {
 const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)/y;
 const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
 const DIRECTIVE_RE = /#[ \t]*(if|ifdef|ifndef|elif|else|endif|define)\b/y;
+
+/** End of the logical line starting at `from` (backslash continuations): its last `\n`, or the end. */
+function logicalEnd(b: Buffer, from: number): number {
+  for (let pos = from; ;) {
+    const nl = b.indexOf(10, pos);
+    if (nl < 0) return b.length;
+    let k = nl - 1;
+    if (b[k] === 13) k--;
+    if (b[k] !== 92) return nl;
+    pos = nl + 1;
+  }
+}
 const SITE_RE = /([A-Za-z_]\w*)[ \t]*\(/y;
+/** Words of a line that may hold a registration or a helper call. */
+const SITE_KEYS = ['initcall', 'module_', 'builtin_', 'driver'];
 const INIT_DEF_RE = /__init\s+(?:(?:int|static|inline|noinline|notrace)\s+)*([A-Za-z_]\w*)\s*\(\s*void\s*\)/y;
 
 /** Incremental builder: add files one by one (a tree does not fit in memory at once), then finish. */
@@ -292,7 +305,7 @@ export class SourceIndexBuilder {
   private readonly macros: RawMacro[] = [];
   private readonly sites: Site[] = [];
   private readonly defs = new Map<string, Array<{ file: string; line: number }>>();
-  private readonly makefiles: SourceFile[] = [];
+  private readonly makefiles: Array<{ path: string; text: string }> = [];
   private cFiles = 0;
 
   constructor(private readonly opts: { arch?: string; kernelVersion?: string } = {}) {}
@@ -300,75 +313,82 @@ export class SourceIndexBuilder {
   add(f: SourceFile): void {
     const base = f.path.slice(f.path.lastIndexOf('/') + 1);
     if (base === 'Makefile' || base === 'Kbuild') {
-      this.makefiles.push(f);
+      this.makefiles.push({ path: f.path, text: f.text ?? f.bytes.toString('latin1') });
       return;
     }
     const isC = f.path.endsWith('.c');
     if (!isC && !f.path.endsWith('.h')) return;
     if (isC) this.cFiles++;
-    this.scan(f.path, f.text, isC);
+    const bytes = f.bytes ?? Buffer.from(f.text, 'utf8');
+    if (isC) this.scanC(f.path, bytes);
+    else this.scanHeader(f.path, bytes);
   }
 
   /**
-   * One pass over the lines of a file (the tree is ~1 GB: a pass per
-   * concern would cost seconds): `#define`s of helper macros, `#if` context,
-   * registrations and helper calls at column 0 (file scope), and `__init`
-   * definitions.
+   * One pass over a .c file, on its bytes (the tree is ~1 GB: a string per
+   * file, a pass per concern or a walk over every line would cost seconds).
+   * Only lines holding a `#`, a registrar keyword or `__init` can matter, so
+   * the scan jumps from one such line to the next with the native
+   * Buffer.indexOf and turns only those lines into strings: `#define`s of
+   * helper macros, `#if` context, registrations and helper calls at column 0
+   * (file scope), and `__init` definitions.
    */
-  private scan(file: string, text: string, isC: boolean): void {
-    if (!isC) return this.scanHeader(file, text);
+  private scanC(file: string, b: Buffer): void {
     const frames: PreFrame[] = [];
-    const keys = ['initcall', 'module_', 'builtin_', 'driver'];
-    const next = keys.map((k) => text.indexOf(k));
-    let nextInit = isC ? text.indexOf('__init') : -1;
-    const len = text.length;
+    const len = b.length;
+    const next = SITE_KEYS.map((k) => b.indexOf(k));
+    let nextInit = b.indexOf('__init');
+    // Nothing that registers, defines a helper or an __init function (~40 % of the tree).
+    if (nextInit < 0 && next.every((p) => p < 0)) return;
+    let nextHash = b.indexOf(35);
+    // Line numbers are counted lazily, up to the lines that need one.
+    let counted = 0;
     let line = 1;
-    // End of the logical line starting at ls (backslash continuations), and how many physical lines it spans.
-    const logicalEnd = (from: number): { end: number; lines: number } => {
-      let lines = 0;
-      let pos = from;
-      for (;;) {
-        const nl = text.indexOf('\n', pos);
-        if (nl < 0) return { end: len, lines };
-        let k = nl - 1;
-        if (text.charCodeAt(k) === 13) k--;
-        if (text.charCodeAt(k) !== 92) return { end: nl, lines };
-        lines++;
-        pos = nl + 1;
-      }
+    const lineAt = (ls: number): number => {
+      for (let k = counted; k < ls; k++) if (b[k] === 10) line++;
+      counted = ls;
+      return line;
     };
-    for (let ls = 0; ls < len;) {
-      let nl = text.indexOf('\n', ls);
+    const str = (from: number, to: number): string => b.toString('latin1', from, Math.min(to, len));
+    for (;;) {
+      let p = nextHash < 0 ? len : nextHash;
+      if (nextInit >= 0 && nextInit < p) p = nextInit;
+      for (const k of next) if (k >= 0 && k < p) p = k;
+      if (p >= len) break;
+      const ls = p === 0 ? 0 : b.lastIndexOf(10, p - 1) + 1; // (a negative offset would count from the end)
+      let nl = b.indexOf(10, ls);
       if (nl < 0) nl = len;
       let i = ls;
-      let c = text.charCodeAt(i);
-      while (c === 32 || c === 9) c = text.charCodeAt(++i);
-      let extra = 0; // continuation lines consumed
+      while (b[i] === 32 || b[i] === 9) i++;
+      const c = b[i];
       if (c === 35) {
-        DIRECTIVE_RE.lastIndex = i;
+        const end = logicalEnd(b, ls);
+        const text = str(i, end);
+        DIRECTIVE_RE.lastIndex = 0;
         const d = DIRECTIVE_RE.exec(text);
         if (d) {
-          const le = logicalEnd(ls);
-          nl = le.end;
-          extra = le.lines;
-          if (d[1] === 'define') {
-            this.defineAt(file, text, i, nl);
-          } else {
-            this.directive(frames, d[1], text.slice(DIRECTIVE_RE.lastIndex, nl).replace(/\\\r?\n/g, ' '));
-          }
+          nl = end;
+          if (d[1] === 'define') this.defineAt(file, text, 0, text.length);
+          else this.directive(frames, d[1], text.slice(DIRECTIVE_RE.lastIndex).replace(/\\\r?\n/g, ' '));
         }
-      } else if (isC && i === ls && ((c >= 97 && c <= 122) || c === 95) && next.some((p) => p >= 0 && p < nl)) {
-        SITE_RE.lastIndex = ls;
-        const m = SITE_RE.exec(text);
-        if (m && maybeRegistrar(m[1])) {
+      } else if (
+        i === ls &&
+        ((c >= 97 && c <= 122) || c === 95) &&
+        next.some((k) => k >= 0 && k < nl)
+      ) {
+        SITE_RE.lastIndex = 0;
+        const m = SITE_RE.exec(str(ls, Math.min(nl, ls + 256)));
+        if (m && maybeRegistrar(m[1]) && !frames.some((f) => f.dead)) {
+          // parenBody reads at most 4000 characters after the `(`.
+          const text = str(ls, SITE_RE.lastIndex + ls + 4100);
           const pb = parenBody(text, SITE_RE.lastIndex - 1);
           // A call ends with `;` (or nothing: some helpers swallow it); a definition opens `{`.
-          if (pb && !/^\s*\{/.test(text.slice(pb.end, pb.end + 20)) && !frames.some((f) => f.dead)) {
+          if (pb && !/^\s*\{/.test(text.slice(pb.end, pb.end + 20))) {
             this.sites.push({
               name: m[1],
               args: splitTopLevel(pb.body),
               file,
-              line,
+              line: lineAt(ls),
               ifdefs: frames.flatMap((f) => f.terms),
               ifdefUnsure: frames.some((f) => f.unsure),
             });
@@ -376,45 +396,32 @@ export class SourceIndexBuilder {
         }
       }
       while (nextInit >= 0 && nextInit < nl) {
-        INIT_DEF_RE.lastIndex = nextInit;
-        const m = INIT_DEF_RE.exec(text);
+        INIT_DEF_RE.lastIndex = 0;
+        const m = INIT_DEF_RE.exec(str(nextInit, nextInit + 512));
         if (m) {
           let l = this.defs.get(m[1]);
           if (!l) this.defs.set(m[1], (l = []));
-          l.push({ file, line });
+          l.push({ file, line: lineAt(ls) });
         }
-        nextInit = text.indexOf('__init', nextInit + 6);
+        nextInit = b.indexOf('__init', nextInit + 6);
       }
-      for (let k = 0; k < next.length; k++) if (next[k] >= 0 && next[k] < nl) next[k] = text.indexOf(keys[k], nl);
-      line += 1 + extra;
-      ls = nl + 1;
+      for (let k = 0; k < next.length; k++) if (next[k] >= 0 && next[k] < nl) next[k] = b.indexOf(SITE_KEYS[k], nl);
+      if (nextHash >= 0 && nextHash < nl) nextHash = b.indexOf(35, nl);
     }
   }
 
   /** Headers: only their `#define`s matter, found without walking every line. */
-  private scanHeader(file: string, text: string): void {
-    for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+  private scanHeader(file: string, b: Buffer): void {
+    for (let i = b.indexOf('define'); i >= 0; i = b.indexOf('define', i + 6)) {
       let h = i - 1;
-      while (h >= 0 && (text.charCodeAt(h) === 32 || text.charCodeAt(h) === 9)) h--;
-      if (h < 0 || text.charCodeAt(h) !== 35) continue;
+      while (h >= 0 && (b[h] === 32 || b[h] === 9)) h--;
+      if (h < 0 || b[h] !== 35) continue;
       let ls = h;
-      while (ls > 0 && (text.charCodeAt(ls - 1) === 32 || text.charCodeAt(ls - 1) === 9)) ls--;
-      if (ls > 0 && text.charCodeAt(ls - 1) !== 10) continue;
-      // The logical line: backslash continuations.
-      let end = i;
-      for (;;) {
-        const nl = text.indexOf('\n', end);
-        if (nl < 0) {
-          end = text.length;
-          break;
-        }
-        let k = nl - 1;
-        if (text.charCodeAt(k) === 13) k--;
-        end = nl;
-        if (text.charCodeAt(k) !== 92) break;
-        end = nl + 1;
-      }
-      this.defineAt(file, text, h, end);
+      while (ls > 0 && (b[ls - 1] === 32 || b[ls - 1] === 9)) ls--;
+      if (ls > 0 && b[ls - 1] !== 10) continue;
+      const end = logicalEnd(b, h);
+      const text = b.toString('latin1', h, end);
+      this.defineAt(file, text, 0, text.length);
       i = Math.max(i, end - 6);
     }
   }
