@@ -11,7 +11,6 @@ import { reportCommand } from './report.js';
 import { screenCommand } from './screen.js';
 import { proposeCommand } from './propose.js';
 import { minimizeCommand } from './minimize.js';
-import { minimizeCommand } from './minimize.js';
 import { bisectCommand } from './bisect.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,7 +25,6 @@ export const commands: CommandModule<any, any>[] = [
   kconfigCommand,
   proposeCommand,
   screenCommand,
-  minimizeCommand,
   minimizeCommand,
   bisectCommand,
 ];
