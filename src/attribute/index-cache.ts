@@ -7,7 +7,10 @@
 import fg from 'fast-glob';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import writeFileAtomic from 'write-file-atomic';
 import { sourceIdentity } from '../build/source-id.js';
 import { cacheRoot } from '../cache.js';
@@ -18,6 +21,7 @@ import {
   SourceIndexBuilder,
   SOURCE_INDEX_FORMAT,
   type SourceIndex,
+  type SourceIndexPart,
 } from '../initcall/attribute.js';
 import type { Logger } from '../ui/log.js';
 
@@ -59,17 +63,12 @@ export async function indexFiles(srctree: string, arch: string): Promise<string[
   return entries.sort();
 }
 
-/** Read the tree and build its index (no cache). */
-export async function buildIndexFromTree(srctree: string, opts: { arch?: string; kernelVersion?: string } = {}): Promise<SourceIndex> {
-  const arch = opts.arch ?? 'x86';
-  const paths = await indexFiles(srctree, arch);
-  if (!paths.some((p) => p.includes('/') && /(^|\/)(Makefile|Kbuild)$/.test(p))) {
-    throw new InputError('no Kbuild makefiles below the top: not a kernel source tree, or an incomplete one', srctree);
-  }
-  const builder = new SourceIndexBuilder({ arch, kernelVersion: opts.kernelVersion });
-  // Synchronous reads into one reused buffer: ~35k files, and the
-  // thread-pool round trips and per-file buffers of readFile cost more than
-  // the reading itself.
+/**
+ * Read `paths` (from the tree's top) into a builder. Synchronous reads into
+ * one reused buffer: the thread-pool round trips and per-file buffers of
+ * readFile cost more than the reading itself over ~45k files.
+ */
+export function addTreeFiles(srctree: string, paths: readonly string[], builder: SourceIndexBuilder): void {
   let buf = Buffer.allocUnsafe(1 << 20);
   for (const path of paths) {
     const fd = openSync(join(srctree, path), 'r');
@@ -97,6 +96,37 @@ export async function buildIndexFromTree(srctree: string, opts: { arch?: string;
     if (path.endsWith('.h') && !(bytes.includes('module_') || bytes.includes('initcall') || bytes.includes('builtin_'))) continue;
     builder.add({ path, bytes });
   }
+}
+
+/** The thread that reads a share of the tree (dist/ only: under ts-jest the sources are .ts, and one thread reads all). */
+const WORKER = new URL('./index-worker.js', import.meta.url);
+
+/**
+ * Read the tree and build its index (no cache). The files are split into
+ * contiguous shares, one per CPU (at most 4), read and scanned in parallel
+ * and merged in path order, so the index is the same as one thread's.
+ */
+export async function buildIndexFromTree(srctree: string, opts: { arch?: string; kernelVersion?: string; threads?: number } = {}): Promise<SourceIndex> {
+  const arch = opts.arch ?? 'x86';
+  const paths = await indexFiles(srctree, arch);
+  if (!paths.some((p) => p.includes('/') && /(^|\/)(Makefile|Kbuild)$/.test(p))) {
+    throw new InputError('no Kbuild makefiles below the top: not a kernel source tree, or an incomplete one', srctree);
+  }
+  const threads = existsSync(fileURLToPath(WORKER)) ? Math.max(1, Math.min(opts.threads ?? availableParallelism(), 4)) : 1;
+  const share = Math.ceil(paths.length / threads);
+  const shares = Array.from({ length: threads }, (_, i) => paths.slice(i * share, (i + 1) * share));
+  const parts = shares.slice(1).map(
+    (mine) =>
+      new Promise<SourceIndexPart>((resolve, reject) => {
+        const w = new Worker(WORKER, { workerData: { srctree, paths: mine } });
+        w.once('message', (part: SourceIndexPart) => resolve(part));
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`index worker exited with code ${code}`)));
+      }),
+  );
+  const builder = new SourceIndexBuilder({ arch, kernelVersion: opts.kernelVersion });
+  addTreeFiles(srctree, shares[0], builder);
+  for (const part of await Promise.all(parts)) builder.merge(part);
   return builder.finish();
 }
 

@@ -257,14 +257,14 @@ function elseOf(previous: PreFrame['previous']): { terms: PreprocTerm[]; unsure:
 
 // --------------------------------------------------------------- the index
 
-interface RawMacro {
+export interface RawMacro {
   name: string;
   file: string;
   params: string[];
   calls: Array<{ callee: string; args: string[] }>;
 }
 
-interface Site {
+export interface Site {
   name: string;
   args: string[];
   file: string;
@@ -300,6 +300,15 @@ const SITE_RE = /([A-Za-z_]\w*)[ \t]*\(/y;
 const SITE_KEYS = ['initcall', 'module_', 'builtin_', 'driver'];
 const INIT_DEF_RE = /__init\s+(?:(?:int|static|inline|noinline|notrace)\s+)*([A-Za-z_]\w*)\s*\(\s*void\s*\)/y;
 
+/** A builder's findings over some of the files (SourceIndexBuilder.part/merge). */
+export interface SourceIndexPart {
+  macros: RawMacro[];
+  sites: Site[];
+  defs: Array<[string, Array<{ file: string; line: number }>]>;
+  makefiles: Array<{ path: string; text: string }>;
+  cFiles: number;
+}
+
 /** Incremental builder: add files one by one (a tree does not fit in memory at once), then finish. */
 export class SourceIndexBuilder {
   private readonly macros: RawMacro[] = [];
@@ -309,6 +318,24 @@ export class SourceIndexBuilder {
   private cFiles = 0;
 
   constructor(private readonly opts: { arch?: string; kernelVersion?: string } = {}) {}
+
+  /** What the files added so far gave (plain data: it crosses to another thread). */
+  part(): SourceIndexPart {
+    return { macros: this.macros, sites: this.sites, defs: [...this.defs], makefiles: this.makefiles, cFiles: this.cFiles };
+  }
+
+  /** Add a part built from the files that come next in path order (the index is the same as one builder's). */
+  merge(p: SourceIndexPart): void {
+    this.macros.push(...p.macros);
+    this.sites.push(...p.sites);
+    for (const [fn, l] of p.defs) {
+      const own = this.defs.get(fn);
+      if (own) own.push(...l);
+      else this.defs.set(fn, l);
+    }
+    this.makefiles.push(...p.makefiles);
+    this.cFiles += p.cFiles;
+  }
 
   add(f: SourceFile): void {
     const base = f.path.slice(f.path.lastIndexOf('/') + 1);
