@@ -1,0 +1,168 @@
+// runMinimize with a fake lab (an object literal: build returns the config it
+// got, boot times it by a model) on a small real Kconfig tree, so the flow
+// (baseline, candidates, journal, resume, budgets, outputs, bad input) is
+// checked in seconds. The real make + qemu run is test/e2e/minimize.test.ts.
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BootResult } from '../../../src/boot/boot.js';
+import type { BuildResult } from '../../../src/build/types.js';
+import { configHash, type Lab } from '../../../src/lab/lab.js';
+import { runMinimize, type MinimizeRequest } from '../../../src/minimize/run.js';
+import type { ProposeResult } from '../../../src/propose/propose.js';
+import { createMemoryLogger } from '../../../src/ui/log.js';
+
+const tree = join(process.cwd(), 'test', 'fixtures', 'minimize', 'tree');
+const catalog = join(process.cwd(), 'test', 'fixtures', 'minimize', 'catalog');
+const cacheDir = mkdtempSync(join(tmpdir(), 'ktrim-minimize-cache-'));
+
+/** ms each symbol costs when on; BINFMT_ELF off panics. */
+const COST: Record<string, number> = { LEGACY_PTYS: 34, SLOW_A: 20, SLOW_B: 15, HID: 0.04 };
+
+function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean } = {}) {
+  const configs = new Map<string, string>();
+  const built: string[] = [];
+  let crash = opts.crashAfterBuilds;
+  const lab: Lab = {
+    async build(text) {
+      const hash = configHash(text);
+      if (crash !== undefined && crash-- <= 0) throw new Error('simulated kill -9');
+      built.push(hash);
+      configs.set(`k-${hash}`, text);
+      const build = { bzImage: `k-${hash}`, cacheHit: false, buildSeconds: 1, buildDir: join(cacheDir, hash), imageBytes: 1, config: '' };
+      return { ok: true, build: build as unknown as BuildResult, configText: text };
+    },
+    async boot(kernel) {
+      const text = configs.get(kernel)!;
+      const on = (s: string) => text.includes(`CONFIG_${s}=y\n`);
+      if (!on('BINFMT_ELF')) return { ok: false, kind: 'boot-failed', ending: 'panic', detail: 'Kernel panic - not syncing: No working init found.' };
+      if (opts.testFails) return { ok: false, kind: 'test-failed', ending: 'marker', detail: 'test script failed (rc=1): FAIL' };
+      const v = 300 + Object.entries(COST).reduce((a, [s, ms]) => a + (on(s) ? ms : 0), 0);
+      const boot = { ending: 'marker', accel: 'tcg', host: { initMs: v + 500, markerMs: v + 520, wallMs: v + 600 }, guest: {}, memory: {}, dmesg: 'dmesg\n' };
+      return { ok: true, boot: boot as unknown as BootResult, valueMs: v };
+    },
+  };
+  return { lab, built };
+}
+
+const proposed = {
+  candidates: [
+    { id: 'SLOW_A=n', changes: [{ name: 'SLOW_A', from: 'y', to: 'n', because: '' }], saving: { medianMs: 20 }, initcalls: [], catalog: [] },
+    { id: 'SLOW_B=n', changes: [{ name: 'SLOW_B', from: 'y', to: 'n', because: '' }], saving: { medianMs: 15 }, initcalls: [], catalog: [] },
+  ],
+  warnings: [],
+} as unknown as ProposeResult;
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'ktrim-minimize-'));
+  const config = join(dir, 'start.config');
+  writeFileSync(config, ['BINFMT_ELF', 'LEGACY_PTYS', 'HID', 'HID_GENERIC', 'SLOW_A', 'SLOW_B'].map((s) => `CONFIG_${s}=y\n`).join(''));
+  const req: MinimizeRequest = {
+    source: tree,
+    config,
+    out: join(dir, 'out'),
+    metric: 'icount',
+    runs: 2,
+    maxRuns: 3,
+    minSavingMs: 2,
+    candidates: 'both',
+    catalogDir: catalog,
+    timeoutS: 60,
+  };
+  return { dir, config, req };
+}
+
+const run = (req: MinimizeRequest, lab: Lab) =>
+  runMinimize(req, { logger: createMemoryLogger(), cacheDir, lab: () => lab, propose: async () => proposed });
+
+describe('runMinimize (fake lab, real Kconfig engine)', () => {
+  it('keeps the measured group in one evaluation, then decides the catalog candidates alone', async () => {
+    const { req, config } = setup();
+    const before = readFileSync(config, 'utf8');
+    const { lab, built } = fakeLab();
+    const r = await run(req, lab);
+    const d = Object.fromEntries(r.decisions.map((x) => [x.id, x]));
+    expect(d['SLOW_A=n']).toMatchObject({ decision: 'kept', group: ['SLOW_A=n', 'SLOW_B=n'], savingMs: 35 });
+    expect(d['catalog:legacy_ptys']).toMatchObject({ decision: 'kept', savingMs: 34 });
+    expect(d['catalog:binfmt_elf'].why).toMatch(/^boot failed: panic/);
+    expect(d['catalog:hid']).toMatchObject({ decision: 'rejected' });
+    expect(d['catalog:hid'].why).toMatch(/^not faster/);
+    expect(r.kept).toEqual(['SLOW_A=n', 'SLOW_B=n', 'catalog:legacy_ptys']);
+    expect(r.spent.evaluations).toBe(4);
+    expect(r.before.metric.summary!.mean).toBeCloseTo(369.04, 6);
+    expect(r.after.metric.summary!.mean).toBeCloseTo(300.04, 6);
+    expect(r.after.host.initMs!.n).toBe(2);
+    // start + 4 trials; the trimmed config is the last accepted one: not built again.
+    expect(built).toHaveLength(5);
+    const trimmed = readFileSync(join(req.out, 'trimmed.config'), 'utf8');
+    expect(trimmed).toMatch(/# CONFIG_SLOW_A is not set\n[\s\S]*# CONFIG_SLOW_B is not set\n/);
+    expect(trimmed).toContain('# CONFIG_LEGACY_PTYS is not set\n');
+    expect(readFileSync(join(req.out, 'trimmed.fragment'), 'utf8')).toBe(
+      '# CONFIG_LEGACY_PTYS is not set\n# CONFIG_SLOW_A is not set\n# CONFIG_SLOW_B is not set\n',
+    );
+    expect(readFileSync(join(req.out, 'changes.diffconfig'), 'utf8')).toBe(' LEGACY_PTYS y -> n\n SLOW_A y -> n\n SLOW_B y -> n\n');
+    for (const f of ['report.md', 'report.json', 'report.html', 'journal.jsonl', 'baseline-initcall-debug.dmesg.log']) expect(existsSync(join(req.out, f))).toBe(true);
+    expect(readFileSync(config, 'utf8')).toBe(before);
+  });
+
+  it('resumes after a crash without repeating an evaluation, to the same result', async () => {
+    const { req } = setup();
+    const a = fakeLab({ crashAfterBuilds: 3 }); // start, the group, binfmt_elf; dies building hid
+    await expect(run(req, a.lab)).rejects.toThrow('simulated kill -9');
+    const b = fakeLab();
+    const r = await run({ ...req, resume: true }, b.lab);
+    expect(r.kept).toEqual(['SLOW_A=n', 'SLOW_B=n', 'catalog:legacy_ptys']);
+    expect(r.spent.fromJournal).toBe(2);
+    expect(r.spent.evaluations).toBe(2);
+    // Only the start config (a cache hit in real life) and the two unfinished ones are built again.
+    const firstTrials = a.built.slice(1);
+    expect(b.built.slice(1).filter((h) => firstTrials.includes(h))).toEqual([]);
+    const evals = readFileSync(join(req.out, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === 'evaluation')
+      .map((x) => x.configHash);
+    expect(new Set(evals).size).toBe(evals.length);
+    expect(evals).toHaveLength(4);
+  });
+
+  it('never removes a --keep symbol, and refuses one that does not exist', async () => {
+    const { req } = setup();
+    const r = await run({ ...req, keep: ['CONFIG_LEGACY_PTYS'] }, fakeLab().lab);
+    expect(r.decisions.find((x) => x.id === 'catalog:legacy_ptys')).toMatchObject({ decision: 'skipped', why: '--keep LEGACY_PTYS' });
+    expect(readFileSync(join(req.out, 'trimmed.config'), 'utf8')).toContain('CONFIG_LEGACY_PTYS=y\n');
+    const s2 = setup();
+    await expect(run({ ...s2.req, keep: ['NOPE'] }, fakeLab().lab)).rejects.toThrow(/--keep NOPE: no such symbol/);
+    expect(existsSync(s2.req.out)).toBe(false);
+  });
+
+  it('stops at the build budget and writes what was decided', async () => {
+    const { req } = setup();
+    const r = await run({ ...req, budgetBuilds: 3 }, fakeLab().lab);
+    expect(r.stopped).toMatch(/build budget spent/);
+    expect(r.decisions.filter((x) => x.decision === 'untried').map((x) => x.id)).toEqual(['catalog:hid', 'catalog:legacy_ptys']);
+    expect(existsSync(join(req.out, 'report.md'))).toBe(true);
+  });
+
+  it('fails fast on a --test that fails on the start config (exit 1) and a start config that does not boot (exit 2)', async () => {
+    const { req, dir } = setup();
+    const test = join(dir, 't.sh');
+    writeFileSync(test, 'echo FAIL\n');
+    await expect(run({ ...req, testScript: test }, fakeLab({ testFails: true }).lab)).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/t\.sh: fails on the start config/),
+    });
+    const s2 = setup();
+    writeFileSync(s2.config, 'CONFIG_BINFMT_ELF=n\n');
+    await expect(run(s2.req, fakeLab().lab)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/start config does not boot \(panic\)/) });
+  });
+
+  it('refuses an --out holding another run and an --out inside the kernel tree', async () => {
+    const { req } = setup();
+    await run(req, fakeLab().lab);
+    await expect(run({ ...req, minSavingMs: 9, resume: true }, fakeLab().lab)).rejects.toThrow(/holds the journal of another run/);
+    await expect(run({ ...req, out: join(tree, 'out') }, fakeLab().lab)).rejects.toThrow(/inside the kernel tree/);
+  });
+});
