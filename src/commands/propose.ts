@@ -16,7 +16,7 @@ interface ProposeArgs extends GlobalArgs {
   'min-ms': number;
   format?: string;
   json?: boolean;
-  arch: string;
+  arch?: string;
 }
 
 export const proposeCommand: CommandModule<GlobalArgs, ProposeArgs> = {
@@ -32,7 +32,7 @@ export const proposeCommand: CommandModule<GlobalArgs, ProposeArgs> = {
       .option('min-ms', { type: 'number', default: 1, describe: 'consider initcalls whose median is at least N ms' })
       .option('format', { alias: 'f', type: 'string', describe: 'text (default), json or md' })
       .option('json', { type: 'boolean', describe: 'same as --format json' })
-      .option('arch', { type: 'string', default: 'x86_64', describe: 'ARCH= of the kernel' })
+      .option('arch', { type: 'string', describe: 'kernel ARCH= (default: $ARCH, else what plain make uses on this host: x86 on x86_64)' })
       .example('ktrim propose --source linux-6.1 --config /boot/config-6.1.0-28-amd64 boot-*.log', 'ranked candidate removals') as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);

@@ -3,11 +3,11 @@
  * source tree (Kconfig, the cached source index), the .config, the boot logs
  * and the catalog. Everything after reading is pure (propose.ts, gate.ts).
  */
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadSourceIndex } from '../attribute/index-cache.js';
 import { loadKernelKconfig } from '../build/kconfig-host.js';
-import { srcArchOf } from '../build/arch.js';
+import { hostMakeArch } from '../build/arch.js';
+import { kernelVersionOf } from '../build/source-id.js';
 import { InputError } from '../errors.js';
 import { binaryReason, loadBootLog, readInputFile } from '../commands/report.js';
 import { attributeInitcalls, type AttributionResult, type SourceIndex } from '../initcall/attribute.js';
@@ -33,7 +33,7 @@ export interface ProposeFiles {
   boots?: readonly ParsedBoot[];
   systemMap?: string;
   catalogDir?: string;
-  /** ARCH= (default x86_64). */
+  /** ARCH= (default: $ARCH, else what plain make uses on this host; src/build/arch.ts). */
   arch?: string;
   minMs?: number;
   logger?: Logger;
@@ -51,19 +51,11 @@ export interface LoadedInputs {
   warnings: string[];
 }
 
-/** The tree must look like a kernel tree before anything is parsed. */
-function checkTree(dir: string): string {
-  const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InputError('no such directory', dir);
-  if (!existsSync(join(abs, 'Makefile')))
-    throw new InputError('not a kernel source tree: no Makefile at its top (Kbuild conditions come from the Makefiles)', dir);
-  if (!existsSync(join(abs, 'Kconfig'))) throw new InputError('not a kernel source tree: no Kconfig at its top', dir);
-  return abs;
-}
-
 /** Read and check everything; attribute the initcalls; evaluate the config when given. */
 export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> {
-  const srctree = checkTree(f.source);
+  // The tree must look like a kernel tree before anything is parsed (the one check, as build and kconfig).
+  const srctree = resolve(f.source);
+  kernelVersionOf(srctree);
   if (!f.logs.length && !f.boots?.length) throw new InputError('no boot logs given');
   let symbols: SystemMap | undefined;
   if (f.systemMap) {
@@ -78,12 +70,13 @@ export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> 
   let tree: KconfigTree | undefined;
   let config: DotConfig | undefined;
   let gate: GateContext | undefined;
-  const arch = f.arch ?? 'x86_64';
+  // ARCH as plain make resolves it (--arch, $ARCH, else the host's), like every other verb.
+  const arch = hostMakeArch(f.arch);
   if (f.config) {
     const text = (await readInputFile(f.config, 'a .config')).toString('utf8');
     config = parseDotConfig(text, f.config, { strict: false });
     const t0 = Date.now();
-    tree = loadKernelKconfig({ srctree, arch, cacheDir: f.cacheDir });
+    tree = loadKernelKconfig({ srctree, arch: arch.ARCH, cacheDir: f.cacheDir });
     const state = olddefconfig(tree, config);
     f.logger?.debug(`Kconfig: ${tree.byName.size} symbols, config evaluated in ${Date.now() - t0} ms`);
     const check = checkConfigAgainstTree(state, config, text, tree.kernelVersion);
@@ -93,7 +86,7 @@ export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> 
   }
   const loaded = await loadSourceIndex(srctree, {
     cacheDir: f.cacheDir,
-    arch: srcArchOf(arch),
+    arch: arch.SRCARCH,
     logger: f.logger,
   });
   if (loaded.index.kbuild.files.size === 0)
