@@ -12,6 +12,7 @@ import { screenCommand } from './screen.js';
 import { proposeCommand } from './propose.js';
 import { minimizeCommand } from './minimize.js';
 import { bisectCommand } from './bisect.js';
+import { tuneCommand } from './tune.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -27,4 +28,5 @@ export const commands: CommandModule<any, any>[] = [
   screenCommand,
   minimizeCommand,
   bisectCommand,
+  tuneCommand,
 ];

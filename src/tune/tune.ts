@@ -426,14 +426,15 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
 /** The qemu booter: the boot lab initramfs built once, each boot through bootKernel with the metric's qemu arguments. */
 export function realTuneBooter(
   bootDeps: BootDeps,
-  opts: { accel?: Accel | 'auto'; logDir?: string; testScript?: string; initrd?: string; extraQemuArgs?: string[] } = {},
+  opts: {
+    /** What every boot shares: accel, initrd or test script, modules, extra files, extra qemu arguments. */
+    request?: Omit<Partial<BootRequest>, 'kernel' | 'append' | 'smp' | 'memoryMb' | 'machine' | 'bios' | 'timeoutS'>;
+    logDir?: string;
+  } = {},
 ): TuneDeps['boot'] {
   let prepared: Promise<BootRequest> | undefined;
   return async (r) => {
-    prepared ??= withInitramfs(
-      { kernel: r.kernel, testScript: opts.testScript, initrd: opts.initrd, accel: opts.accel, extraQemuArgs: opts.extraQemuArgs },
-      bootDeps,
-    );
+    prepared ??= withInitramfs({ ...opts.request, kernel: r.kernel }, bootDeps);
     const base = await prepared;
     const req = requestForMetric(
       {
