@@ -15,6 +15,7 @@ import {
 import { contextFrom, type GlobalArgs } from './context.js';
 import { formatMeanSd } from '../stats/summary.js';
 import { chooseAccel } from '../boot/qemu.js';
+import { BOOT_METRICS, formatMetricLine, requestForMetric, summarizeMetric, type BootMetric } from '../boot/metric.js';
 import type { Logger } from '../ui/log.js';
 
 /** The flags of `bootOptions`, shared by boot, analyze and bench-range. */
@@ -59,7 +60,16 @@ export interface BootArgs extends GlobalArgs, CommonBootArgs {
   'initcall-debug'?: boolean;
   dmesg?: boolean;
   'keep-logs'?: string;
+  metric?: BootMetric;
 }
+
+/** `--metric`, for every verb that measures a boot (minimize passes its own default). */
+export const metricOption = {
+  choices: BOOT_METRICS,
+  describe:
+    'Boot-time metric: host (ms from qemu spawn to /init), guest (guest clock at /init, plain TCG), ' +
+    'icount (guest clock under -icount shift=0,sleep=off: deterministic, slower boots)',
+} as const;
 
 /** Options shared with bench-range and analyze. */
 export const bootOptions = {
@@ -143,6 +153,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       .option('initcall-debug', { type: 'boolean', describe: 'Add initcall_debug and save each boot’s dmesg for `ktrim report`' })
       .option('dmesg', { type: 'boolean', describe: 'Dump dmesg after the end marker and save it' })
       .option('keep-logs', { type: 'string', describe: 'Directory for each boot’s console and dmesg logs' })
+      .option('metric', metricOption)
       .options(bootOptions) as never,
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
@@ -153,7 +164,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
     const logDir =
       argv['keep-logs'] ??
       (wantsDmesg ? join(cacheRoot(), 'boots', new Date().toISOString().replace(/[:.]/g, '-') + `-${process.pid}`) : undefined);
-    const req: BootRequest = {
+    const plain: BootRequest = {
       ...commonBootRequest(argv),
       kernel: argv.kernel,
       append: argv.append,
@@ -163,6 +174,8 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       dmesg: argv.dmesg,
       logDir,
     };
+    // The metric's qemu arguments (icount) and the dmesg dump its guest figure is read from.
+    const req = argv.metric ? requestForMetric(plain, argv.metric) : plain;
     const deps = defaultBootDeps(logger);
     warnAccel(logger, chooseAccel({ accel: argv.accel }, deps.qemu));
     const res = await benchmarkBoots(
@@ -180,14 +193,16 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       logger.info(`logs kept in ${logDir}`);
       if (argv['initcall-debug']) logger.info(`rank initcalls: ktrim report ${join(logDir, 'boot-*.dmesg.log')}`);
     }
+    const metric = argv.metric ? summarizeMetric(res.boots, argv.metric) : undefined;
     if (argv.json) {
-      stdout.write(JSON.stringify({ ...res, warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) }, null, 2) + '\n');
+      stdout.write(JSON.stringify({ ...res, ...(metric && { metric }), warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) }, null, 2) + '\n');
       return;
     }
     stdout.write(
       `${res.boots.length} boots of ${res.boots[0].kernel} (${res.accel}, -smp ${res.boots[0].smp}, -m ${res.boots[0].memoryMb}):\n` +
         formatSummaryTable(res) +
-        '\nhost: ms since qemu was spawned, console line arrival; guest: /proc/uptime printed by /init\n',
+        '\nhost: ms since qemu was spawned, console line arrival; guest: /proc/uptime printed by /init\n' +
+        (metric ? formatMetricLine(metric) + '\n' : ''),
     );
   },
 };

@@ -1,6 +1,15 @@
 // Boot metrics: which qemu arguments each needs and which figure of a real boot it reads.
 import { describe, it, expect } from '@jest/globals';
-import { BOOT_METRICS, DEFAULT_METRIC, isBootMetric, metricSpec, metricValueMs, requestForMetric } from '../../../src/boot/metric.js';
+import {
+  BOOT_METRICS,
+  DEFAULT_METRIC,
+  formatMetricLine,
+  isBootMetric,
+  metricSpec,
+  metricValueMs,
+  requestForMetric,
+  summarizeMetric,
+} from '../../../src/boot/metric.js';
 
 const figures = {
   host: { initMs: 1187.4, markerMs: 1190.2, wallMs: 1400 },
@@ -33,8 +42,22 @@ describe('boot metrics', () => {
     expect(metricValueMs(figures, 'host')).toBe(1187.4);
     expect(metricValueMs(figures, 'guest')).toBe(333.512);
     expect(metricValueMs(figures, 'icount')).toBe(333.512);
-    expect(metricValueMs({ host: {}, guest: { initUptimeUs: 340000 } }, 'icount')).toBe(340);
-    expect(metricValueMs({ host: {}, guest: {} }, 'guest')).toBeUndefined();
-    expect(metricValueMs({ host: {}, guest: {} }, 'host')).toBeUndefined();
+    expect(metricValueMs({ host: { wallMs: 1 }, guest: { initUptimeUs: 340000 } }, 'icount')).toBe(340);
+    expect(metricValueMs({ host: { wallMs: 1 }, guest: {} }, 'guest')).toBeUndefined();
+    expect(metricValueMs({ host: { wallMs: 1 }, guest: {} }, 'host')).toBeUndefined();
+  });
+});
+
+describe('summarizeMetric / formatMetricLine', () => {
+  const boot = (runInitUs: number | undefined, initMs: number | undefined) => ({ host: { initMs, wallMs: 1 }, guest: { runInitUs } });
+  it('summarizes the values of the boots that reached /init', () => {
+    const s = summarizeMetric([boot(340203, 1000), boot(340203, 1100), boot(undefined, undefined)], 'icount');
+    expect(s).toMatchObject({ metric: 'icount', deterministic: true, clock: 'guest', values: [340.203, 340.203] });
+    expect(s.summary).toMatchObject({ n: 2, mean: 340.203, sd: 0 });
+    expect(formatMetricLine(s)).toMatch(/^metric icount: 340\.203 ± 0\.000 ms over 2 boots, all 2 identical — guest clock/);
+    const h = summarizeMetric([boot(1, 1000), boot(1, 1100)], 'host');
+    expect(formatMetricLine(h)).toMatch(/^metric host: 1050\.000 ± 70\.711 ms over 2 boots, min–max 1000\.000–1100\.000 — host ms/);
+    expect(formatMetricLine(summarizeMetric([boot(5000, 1)], 'guest'))).toMatch(/^metric guest: 5\.000 \(sd n\/a\) ms over 1 boot — /);
+    expect(formatMetricLine(summarizeMetric([], 'guest'))).toMatch(/no value/);
   });
 });
