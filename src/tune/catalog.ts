@@ -69,11 +69,13 @@ export function defaultKnobsFile(): string {
 const SYMBOL_RE = /^!?[A-Z0-9_]+$/;
 const ID_RE = /^[A-Za-z0-9_.:=,/-]+$/;
 
-/** 1-based line of the first `"id": "<id>"` in the text (for messages), else 1. */
-function lineOfId(text: string, id: unknown): number {
+/** 1-based line of the nth (0-based) `"id": "<id>"` in the text (for messages), else 1. */
+function lineOfId(text: string, id: unknown, nth = 0): number {
   if (typeof id !== 'string') return 1;
-  const i = text.search(new RegExp(`"id"\\s*:\\s*${JSON.stringify(id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-  return i < 0 ? 1 : text.slice(0, i).split('\n').length;
+  const re = new RegExp(`"id"\\s*:\\s*${JSON.stringify(id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
+  const hits = [...text.matchAll(re)];
+  const hit = hits[Math.min(nth, hits.length - 1)];
+  return hit?.index === undefined ? 1 : text.slice(0, hit.index).split('\n').length;
 }
 
 function strings(v: unknown): v is string[] {
@@ -97,7 +99,7 @@ export function parseKnobCatalog(text: string, file: string, hints: readonly Cmd
   if (!Array.isArray(raw)) throw new InputError('no "knobs" array', file, 1);
   const seen = new Set<string>();
   const knobs = raw.map((k: Record<string, unknown>, i): Knob => {
-    const line = lineOfId(text, k?.id);
+    const line = lineOfId(text, k?.id, raw.slice(0, i).filter((x: { id?: unknown }) => x?.id === k?.id).length);
     const bad = (msg: string): never => {
       throw new InputError(`knob ${typeof k?.id === 'string' ? JSON.stringify(k.id) : i + 1}: ${msg}`, file, line);
     };
@@ -123,7 +125,7 @@ export function parseKnobCatalog(text: string, file: string, hints: readonly Cmd
     const req = (k.requires ?? {}) as Record<string, unknown>;
     if (typeof req !== 'object' || Array.isArray(req)) bad('"requires" must be an object');
     for (const key of Object.keys(req)) if (!['config', 'machine', 'files', 'accel'].includes(key)) bad(`unknown requirement "${key}"`);
-    if (req.config !== undefined && !(strings(req.config) && req.config.every((s) => SYMBOL_RE.test(s)))) {
+    if (req.config !== undefined && !(strings(req.config) && req.config.every((s) => SYMBOL_RE.test(s) && !/^!?CONFIG_/.test(s)))) {
       bad('requires.config must list symbol names without CONFIG_ (e.g. "PVH", "!CRYPTO_MANAGER_DISABLE_TESTS")');
     }
     if (req.machine !== undefined && !strings(req.machine)) bad('requires.machine must list machine types');
