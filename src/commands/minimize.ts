@@ -22,6 +22,7 @@ interface MinimizeArgs extends GlobalArgs {
   keep?: string[];
   candidates: string;
   catalog?: string;
+  screen?: boolean;
   'budget-builds'?: number;
   'budget-time'?: string;
   jobs: number;
@@ -74,6 +75,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
       .option('keep', { type: 'string', array: true, describe: 'symbol never removed (repeatable)' })
       .option('candidates', { type: 'string', default: 'both', describe: 'removals from propose (measured), the catalog, or both' })
       .option('catalog', { type: 'string', describe: 'catalog directory (default: configs/catalog)' })
+      .option('screen', { type: 'boolean', describe: 'pre-screen propose\'s candidates with initcall_blacklist= boots of the start kernel (no build)' })
       .option('budget-builds', { type: 'number', describe: 'stop after N builds and write what was decided' })
       .option('budget-time', { type: 'string', describe: 'stop after this long (90s, 30m, 2h) and write what was decided' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'evaluations in parallel (each build in its own O= dir)' })
@@ -109,6 +111,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         keep: argv.keep,
         candidates: argv.candidates as CandidateSource,
         catalogDir: argv.catalog,
+        screen: argv.screen,
         budgetBuilds: argv['budget-builds'],
         budgetTimeS: argv['budget-time'] === undefined ? undefined : parseDuration(argv['budget-time']),
         jobs: argv.jobs,

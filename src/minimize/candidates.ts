@@ -29,12 +29,16 @@ export interface MinimizeCandidate {
   describe: string;
   /** Symbols the engine predicts change when it is applied alone to the start config. */
   predictedChanges: number;
+  /** Initcall functions it stops building (propose), for --screen. */
+  initcalls?: string[];
+  /** --screen: ms saved by booting the start kernel with initcall_blacklist= of its initcalls. */
+  screenedMs?: number;
 }
 
 export interface DroppedCandidate {
   id: string;
   from: 'propose' | 'catalog';
-  decision: 'skipped';
+  decision: 'skipped' | 'rejected';
   why: string;
   expectedMs?: number;
 }
@@ -66,6 +70,7 @@ export function gatherCandidates(input: {
         changes: c.changes.map((x) => [x.name, x.to]),
         expectedMs: c.saving.medianMs,
         describe: c.initcalls.map((i) => `${i.fn} ${i.medianMs.toFixed(1)} ms`).join(', '),
+        initcalls: [...new Set(c.initcalls.map((i) => i.fn))],
       });
       for (const name of c.catalog) proposedCatalog.set(name, c.saving.medianMs);
     }

@@ -23,8 +23,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
-import { summarizeBoots, type BootFigures, type MetricName, type Summary } from '../boot/boot.js';
-import { metricSpec, type BootMetric } from '../boot/metric.js';
+import { defaultBootDeps, summarizeBoots, type BootFigures, type MetricName, type Summary } from '../boot/boot.js';
+import { metricSpec, requestForMetric, type BootMetric } from '../boot/metric.js';
+import { screenCandidates, type ScreenRequest, type ScreenResult } from '../boot/screen.js';
 import { loadKernelKconfig } from '../build/kconfig-host.js';
 import { readConfigFile } from '../build/config-request.js';
 import { BootError, BuildError, InputError } from '../errors.js';
@@ -69,6 +70,8 @@ export interface MinimizeRequest {
   keep?: string[];
   candidates: CandidateSource;
   catalogDir?: string;
+  /** Pre-screen propose's candidates by booting the start kernel with initcall_blacklist= (no build). */
+  screen?: boolean;
   budgetBuilds?: number;
   budgetTimeS?: number;
   /** Evaluations in parallel. */
@@ -89,6 +92,8 @@ export interface MinimizeDeps {
   lab?: (metric: BootMetric) => Lab;
   /** Default: runPropose on the baseline's initcall_debug dmesg. */
   propose?: (files: { config: string; log: string; systemMap: string }) => Promise<ProposeResult>;
+  /** Default: screenCandidates (src/boot/screen.ts) with real qemu. */
+  screen?: (req: ScreenRequest) => Promise<ScreenResult>;
 }
 
 export interface MeasuredSide {
@@ -332,9 +337,52 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     }
     const catalog = req.candidates !== 'propose' ? readCatalog(req.catalogDir ?? defaultCatalogDir()) : undefined;
     const list = gatherCandidates({ mode: req.candidates, start: startState, propose: proposed, catalog, keep });
+    if (req.screen) await screenList(list.candidates, list.dropped, base.kernel);
     await journal.append({ type: 'candidates', candidates: list.candidates, dropped: list.dropped });
     candList = { v: 1, at: '', type: 'candidates', ...list };
   }
+  async function screenList(cands: MinimizeCandidate[], dropped: DroppedCandidate[], kernel: string): Promise<void> {
+    const todo = cands.filter((c) => c.initcalls?.length);
+    if (!todo.length) {
+      log.info('--screen: no candidate with initcalls to skip');
+      return;
+    }
+    log.info(`--screen: booting the start kernel with initcall_blacklist= for ${todo.length} candidate(s), no build`);
+    const screen =
+      deps.screen ?? ((r: ScreenRequest) => screenCandidates(r, { ...defaultBootDeps(log), cacheDir: deps.cacheDir }));
+    const res = await bootLimit(() =>
+      screen({
+        boot: requestForMetric(
+          { kernel, testScript: req.testScript, timeoutS: req.timeoutS, append: req.append, logDir: join(out, 'boots'), logName: 'screen' },
+          req.metric,
+        ),
+        candidates: todo.map((c) => ({ id: c.id, initcalls: c.initcalls!, predictedMs: c.expectedMs })),
+        runs: spec.deterministic ? 1 : 2,
+      }),
+    );
+    spent.boots += 1 + res.candidates.reduce((a, c) => a + c.boots, 0);
+    for (const s of res.candidates) {
+      const i = cands.findIndex((c) => c.id === s.id);
+      if (i < 0) continue;
+      if (s.breaksBoot) {
+        const [c] = cands.splice(i, 1);
+        dropped.push({
+          id: c.id,
+          from: c.from,
+          decision: 'rejected',
+          why: `--screen: the start kernel without its initcalls (${c.initcalls!.join(', ')}) does not boot (${s.ending}): not built`,
+          expectedMs: c.expectedMs,
+        });
+      } else if (s.screenedMs !== null && s.skipped) {
+        // The screened figure is a direct measurement of this kernel: it replaces propose's estimate.
+        cands[i].describe += `; propose ${fmt(cands[i].expectedMs ?? NaN)} ms, screened ${fmt(s.screenedMs)} ms`;
+        cands[i].screenedMs = s.screenedMs;
+        cands[i].expectedMs = s.screenedMs;
+      }
+    }
+    cands.sort((a, b) => (b.expectedMs ?? -1) - (a.expectedMs ?? -1));
+  }
+
   const candidates = candList.candidates;
   const byId = new Map(candidates.map((c) => [c.id, c]));
   log.info(

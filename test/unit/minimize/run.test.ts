@@ -11,6 +11,7 @@ import type { BuildResult } from '../../../src/build/types.js';
 import { configHash, type Lab } from '../../../src/lab/lab.js';
 import { runMinimize, type MinimizeRequest } from '../../../src/minimize/run.js';
 import type { ProposeResult } from '../../../src/propose/propose.js';
+import type { ScreenResult } from '../../../src/boot/screen.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
 
 const tree = join(process.cwd(), 'test', 'fixtures', 'minimize', 'tree');
@@ -48,8 +49,8 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean } = {}) 
 
 const proposed = {
   candidates: [
-    { id: 'SLOW_A=n', changes: [{ name: 'SLOW_A', from: 'y', to: 'n', because: '' }], saving: { medianMs: 20 }, initcalls: [], catalog: [] },
-    { id: 'SLOW_B=n', changes: [{ name: 'SLOW_B', from: 'y', to: 'n', because: '' }], saving: { medianMs: 15 }, initcalls: [], catalog: [] },
+    { id: 'SLOW_A=n', changes: [{ name: 'SLOW_A', from: 'y', to: 'n', because: '' }], saving: { medianMs: 20 }, initcalls: [{ fn: 'slow_a_init', medianMs: 20 }], catalog: [] },
+    { id: 'SLOW_B=n', changes: [{ name: 'SLOW_B', from: 'y', to: 'n', because: '' }], saving: { medianMs: 15 }, initcalls: [{ fn: 'slow_b_init', medianMs: 15 }], catalog: [] },
   ],
   warnings: [],
 } as unknown as ProposeResult;
@@ -159,10 +160,41 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     await expect(run(s2.req, fakeLab().lab)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/start config does not boot \(panic\)/) });
   });
 
+  it('--screen: a candidate whose initcalls cannot be skipped is rejected without a build; the screened ms replace propose\'s', async () => {
+    const { req } = setup();
+    const { lab, built } = fakeLab();
+    const screened: string[][] = [];
+    const r = await runMinimize(
+      { ...req, screen: true, candidates: 'propose' },
+      {
+        logger: createMemoryLogger(),
+        cacheDir,
+        lab: () => lab,
+        propose: async () => proposed,
+        screen: async (s) => {
+          screened.push(s.candidates.flatMap((c) => c.initcalls));
+          return {
+            candidates: [
+              { id: 'SLOW_A=n', screenedMs: 19, skipped: true, breaksBoot: false, ending: 'marker', boots: 1 },
+              { id: 'SLOW_B=n', screenedMs: null, skipped: false, breaksBoot: true, ending: 'panic', boots: 1 },
+            ],
+          } as unknown as ScreenResult;
+        },
+      },
+    );
+    expect(screened).toEqual([['slow_a_init', 'slow_b_init']]);
+    const d = Object.fromEntries(r.decisions.map((x) => [x.id, x]));
+    expect(d['SLOW_B=n']).toMatchObject({ decision: 'rejected' });
+    expect(d['SLOW_B=n'].why).toMatch(/^--screen: .* does not boot \(panic\): not built/);
+    expect(d['SLOW_A=n']).toMatchObject({ decision: 'kept', expectedMs: 19, savingMs: 20 });
+    expect(built).toHaveLength(2); // start + SLOW_A
+  });
+
   it('refuses an --out holding another run and an --out inside the kernel tree', async () => {
     const { req } = setup();
     await run(req, fakeLab().lab);
     await expect(run({ ...req, minSavingMs: 9, resume: true }, fakeLab().lab)).rejects.toThrow(/holds the journal of another run/);
     await expect(run({ ...req, out: join(tree, 'out') }, fakeLab().lab)).rejects.toThrow(/inside the kernel tree/);
+    await expect(run({ ...req, out: req.config }, fakeLab().lab)).rejects.toThrow(/not a directory/);
   });
 });
