@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Search efficiency (issue 10 §5): ktest's make_min_config against ktrim's
+// search (dist/minimize/search.js) on the same model of a kernel and the same
+// start config, with simulated builds and boots (bench/search/model.mjs: the
+// 6.1 Kconfig tree through ktrim's engine, Debian's 6.1 config, the captured
+// Debian 6.1 boots attributed to their gating symbols, each metric's noise).
+// Reports builds and boots used and the final boot time (the model's
+// noise-free time to /init). Goal: ktrim ≤ 1/10 of ktest's builds for an
+// equal or better final time.
+// Imports the built code: run `npx tsc -p tsconfig.build.json` first (`make bench` does).
+// Usage: node bench/search.bench.mjs [--quick]   (--quick: icount only, no what-if row)
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { gateContext } from '../dist/kconfig/gate.js';
+import { gatherCandidates } from '../dist/minimize/candidates.js';
+import { defaultCatalogDir, readCatalog } from '../dist/propose/catalog.js';
+import { proposeRemovals } from '../dist/propose/propose.js';
+import { createLogger } from '../dist/ui/log.js';
+import { ktestMakeMinConfig } from './search/ktest.mjs';
+import { ktrimSearch, minimizeCandidates } from './search/ktrim.mjs';
+import { loadKernelModel, METRIC_NOISE } from './search/model.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const MIN_SAVING_MS = 2; // ktrim minimize's defaults
+const MAX_RUNS = 5;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+const fmt = (ms) => ms.toFixed(1);
+
+console.log(`${new Date().toISOString()}; ${cpus().length} CPUs, load average ${load()}`);
+let t = performance.now();
+const model = await loadKernelModel({ logger: createLogger({ quiet: true }) });
+const start = model.evaluate(model.startState);
+console.log(
+  `model: ${model.configPath}; ${model.tree.byName.size} symbols; ${model.initcalls.length} initcalls (${fmt(model.initcallMs)} ms) + fixed ${fmt(model.fixedMs)} ms = ${fmt(start.timeMs)} ms to /init; essential: ${model.essential.join(' ')}; loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
+
+const rows = [];
+t = performance.now();
+const kt = ktestMakeMinConfig(model, {
+  onProgress: (c, left) => {
+    if (c.builds % 100 === 0) console.log(`  ktest: ${c.builds} builds, ${left} configs left to test`);
+  },
+});
+rows.push({
+  name: 'ktest make_min_config',
+  builds: kt.counts.builds,
+  boots: kt.counts.boots,
+  failed: kt.counts.failedBoots,
+  final: kt.truth.timeMs,
+  note: `${kt.startCount} set symbols to test; ${kt.counts.passes} removed by a passing boot, ${kt.keptCount} kept`,
+  secs: (performance.now() - t) / 1000,
+});
+console.log(`ktest: ${JSON.stringify(kt.counts)}; final ${fmt(kt.truth.timeMs)} ms (${kt.truth.activeInitcalls} initcalls)`);
+
+const candidates = minimizeCandidates(model);
+console.log(`ktrim candidates (propose + catalog): ${candidates.candidates.length} to try, ${candidates.dropped.length} dropped by the engine`);
+const runs = QUICK ? [{ metric: 'icount' }] : [{ metric: 'icount' }, { metric: 'guest' }, { metric: 'host' }, { metric: 'icount', jobs: 2 }];
+for (const r of runs) {
+  t = performance.now();
+  const k = await ktrimSearch(model, { ...r, minSavingMs: MIN_SAVING_MS, maxRuns: MAX_RUNS, candidates });
+  rows.push({
+    name: `ktrim, ${r.metric}${r.jobs ? `, --jobs ${r.jobs}` : ''}`,
+    builds: k.counts.builds,
+    boots: k.counts.boots,
+    failed: k.counts.failedBoots,
+    final: k.final.timeMs,
+    note: `${k.result.accepted.length} of ${candidates.candidates.length} candidates kept, ${k.result.evaluations} evaluations in ${k.result.rounds} rounds; noise sd ${(METRIC_NOISE[r.metric].relSd * 100).toFixed(1)} %`,
+    secs: (performance.now() - t) / 1000,
+  });
+  console.log(`${rows.at(-1).name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);
+}
+
+if (!QUICK) {
+  // What if propose also offered its 'entangled' plans (more than 8 changes, e.g.
+  // CRYPTO_ALGAPI2 with 99: crypto_algapi_init runs the crypto self-tests, 331 ms)?
+  t = performance.now();
+  const gate = gateContext(model.tree, model.gate.config, model.startState, { maxChanges: 200 });
+  const proposed = proposeRemovals({ boots: model.boots, attribution: model.attribution.items, kbuild: model.index.kbuild, gate, catalog: readCatalog(defaultCatalogDir()) });
+  const wide = gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog: readCatalog(defaultCatalogDir()), keep: [] });
+  const k = await ktrimSearch(model, { metric: 'icount', minSavingMs: MIN_SAVING_MS, maxRuns: MAX_RUNS, candidates: wide });
+  rows.push({
+    name: 'what-if: ktrim, icount, plans ≤ 200 changes',
+    builds: k.counts.builds,
+    boots: k.counts.boots,
+    failed: k.counts.failedBoots,
+    final: k.final.timeMs,
+    note: `${k.result.accepted.length} of ${wide.candidates.length} candidates kept, ${k.result.evaluations} evaluations`,
+    secs: (performance.now() - t) / 1000,
+  });
+  console.log(`${rows.at(-1).name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);
+}
+
+const ktRow = rows[0];
+console.log(`\nstart config: ${fmt(start.timeMs)} ms to /init (model); load average now ${load()}\n`);
+console.log('| search | builds | boots (failed) | final boot time | saved | builds vs ktest | goal (≤ 1/10 builds, final ≤ ktest + 1 %) | notes |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+for (const r of rows) {
+  const ratio = r.builds / ktRow.builds;
+  const goal = r === ktRow ? '—' : ratio <= 0.1 && r.final <= ktRow.final * 1.01 ? 'met' : `not met (${ratio > 0.1 ? 'builds' : ''}${ratio > 0.1 && r.final > ktRow.final * 1.01 ? ', ' : ''}${r.final > ktRow.final * 1.01 ? 'final time' : ''})`;
+  console.log(
+    `| ${r.name} | ${r.builds} | ${r.boots} (${r.failed}) | ${fmt(r.final)} ms | ${fmt(start.timeMs - r.final)} ms | ${r === ktRow ? '1' : `1/${(1 / ratio).toFixed(1)}`} | ${goal} | ${r.note}; ${r.secs.toFixed(0)} s to simulate |`,
+  );
+}
