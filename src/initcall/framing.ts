@@ -115,7 +115,7 @@ export class LineFramer {
     this.stampText = '';
     this.prevRawText = '';
     this.relevantText = undefined;
-    return { ...this.pairing.boot, ...(last !== undefined && { lastTimestampUs: last }) };
+    return { ...this.pairing.finish(), ...(last !== undefined && { lastTimestampUs: last }) };
   }
 
   private giveUp(): void {

@@ -96,10 +96,22 @@ export class Pairing {
     stamps: { count: 0, lines: new Int32Array(1024), us: new Float64Array(1024), refs: new Int32Array(1024) },
   };
   private commandLineIsKernel = false;
-  /** Open (not yet returned) initcalls: key → stack of indices into initcalls. */
-  private readonly open = new Map<string, number[]>();
-  /** Open synchronous initcalls in start order, for attaching probes. */
+  /**
+   * Open (not yet returned) initcalls: key → the newest one's index into
+   * initcalls (-1: none), the older ones of that key chained through
+   * openBelow[index]. A stack per key without an array per key: a stack array
+   * emptied and refilled on every call would reallocate its store each time.
+   */
+  private readonly open = new Map<string, number>();
+  /** For each initcall: the next older open initcall of its key, or -1 (only read while it is open). */
+  private readonly openBelow: number[] = [];
+  /**
+   * Open synchronous initcalls in start order, for attaching probes: the first
+   * openSyncCount entries. A count, not push/pop: an array popped to empty gives
+   * its store back and the next push allocates a new one, on every call.
+   */
   private readonly openSync: number[] = [];
+  private openSyncCount = 0;
   private readonly openWaits = new Map<number, number>();
   private currentLevel: InitcallLevel | undefined;
   /** After `Freeing unused kernel` / `Run /init`: no more built-in initcalls. */
@@ -183,14 +195,27 @@ export class Pairing {
     return ref;
   }
 
+  /** What refOf() returns for a plain token: refilled on each call, read before the next one (no object per line). */
+  private readonly plainRef: FnRef = {
+    fn: '',
+    key: '',
+    address: undefined,
+    async: false,
+    cookie: undefined,
+    stubLevel: undefined,
+    size: undefined,
+  };
+
   /** A plain `fn+0x0/0x1c` token needs no cache: most tokens in a log are. */
   private refOf(token: string, lineNo: number): FnRef {
     const c = token.charCodeAt(0);
     if (c >= 97 /* a */ ? c <= 122 : c === 95 /* _ */ || (c >= 65 && c <= 90)) {
       if (!(c === 95 && token.startsWith('__initstub__'))) {
         const plus = token.indexOf('+');
-        const fn = plus > 0 ? token.slice(0, plus) : token;
-        return { fn, key: fn, async: false, size: sizeOf(token, plus) };
+        const ref = this.plainRef;
+        ref.fn = ref.key = plus > 0 ? token.slice(0, plus) : token;
+        ref.size = sizeOf(token, plus);
+        return ref;
       }
     }
     return this.resolve(token, lineNo);
@@ -201,16 +226,38 @@ export class Pairing {
   }
 
   private removeOpenSync(idx: number): void {
+    // Usually the last one; shifted down by hand (splice would allocate the removed part).
     const openSync = this.openSync;
-    for (let i = openSync.length - 1; i >= 0; i--) {
+    const n = this.openSyncCount;
+    for (let i = n - 1; i >= 0; i--) {
       if (openSync[i] === idx) {
-        openSync.splice(i, 1);
+        for (let j = i + 1; j < n; j++) openSync[j - 1] = openSync[j];
+        this.openSyncCount = n - 1;
         return;
       }
     }
   }
 
+  /**
+   * The newest call, not yet entered in `open`: its `returned` line usually
+   * comes next, and then the pair costs no map lookup at all (pendingIdx -1: none).
+   */
+  private pendingIdx = -1;
+  private pendingToken = '';
+  private pendingModule: string | undefined;
+  private pendingKey = '';
+
+  /** Enter the pending call in `open`, on top of its key's stack. */
+  private flushPending(): void {
+    const idx = this.pendingIdx;
+    if (idx < 0) return;
+    this.pendingIdx = -1;
+    this.openBelow[idx] = this.open.get(this.pendingKey) ?? -1;
+    this.open.set(this.pendingKey, idx);
+  }
+
   openCall(token: string, module: string | undefined, pid: number | undefined, lineNo: number, ts: number | undefined): void {
+    this.flushPending();
     const ref = this.refOf(token, lineNo);
     let level: InitcallLevel | undefined;
     if (!ref.async) {
@@ -219,13 +266,49 @@ export class Pairing {
       else level = ref.stubLevel ?? this.symbols?.levelOf?.(ref.fn);
     }
     let rec: InitcallRecord;
-    if (module === undefined && ref.address === undefined && ref.size !== undefined && pid !== undefined && !ref.async && ts !== undefined) {
-      // The commonest record, built in one literal (same keys in the same order as the
-      // general way below): no property added one by one, one shape for most records.
+    if (
+      module === undefined &&
+      ref.address === undefined &&
+      ref.size !== undefined &&
+      pid !== undefined &&
+      !ref.async &&
+      ts !== undefined
+    ) {
+      // The commonest record, built in one literal with the keys the general way below
+      // would add, in the same order, plus the four its `returned` line fills in (then
+      // in place: no property added, no second object). finish() removes those four
+      // from a call that never returned, so the record ends exactly as the general way.
       rec =
         level === undefined
-          ? { fn: ref.fn, async: false, complete: false, callLine: lineNo, probes: [], size: ref.size, pid, startTimeUs: ts }
-          : { fn: ref.fn, async: false, complete: false, callLine: lineNo, probes: [], size: ref.size, pid, level, startTimeUs: ts };
+          ? {
+              fn: ref.fn,
+              async: false,
+              complete: false,
+              callLine: lineNo,
+              probes: [],
+              size: ref.size,
+              pid,
+              startTimeUs: ts,
+              returnLine: undefined,
+              durationUs: undefined,
+              ret: undefined,
+              endTimeUs: undefined,
+            }
+          : {
+              fn: ref.fn,
+              async: false,
+              complete: false,
+              callLine: lineNo,
+              probes: [],
+              size: ref.size,
+              pid,
+              level,
+              startTimeUs: ts,
+              returnLine: undefined,
+              durationUs: undefined,
+              ret: undefined,
+              endTimeUs: undefined,
+            };
     } else {
       rec = { fn: ref.fn, async: ref.async, complete: false, callLine: lineNo, probes: [] };
       if (module !== undefined) rec.module = module;
@@ -241,11 +324,12 @@ export class Pairing {
       this.boot.hasTimestamps = true;
       this.stamp(lineNo, ts, idx * 4);
     }
-    const key = Pairing.keyOf(ref, module);
-    const stack = this.open.get(key);
-    if (stack) stack.push(idx);
-    else this.open.set(key, [idx]);
-    if (!ref.async) this.openSync.push(idx);
+    this.openBelow.push(-1); // set by flushPending()
+    this.pendingIdx = idx;
+    this.pendingToken = token;
+    this.pendingModule = module;
+    this.pendingKey = Pairing.keyOf(ref, module);
+    if (!ref.async) this.openSync[this.openSyncCount++] = idx;
   }
 
   closeCall(
@@ -258,44 +342,47 @@ export class Pairing {
     caller: string | undefined,
   ): void {
     const initcalls = this.boot.initcalls;
-    const ref = this.refOf(token, lineNo);
-    const stack = this.open.get(Pairing.keyOf(ref, module));
-    let pos = -1;
-    if (stack && stack.length > 0) {
-      pos = stack.length - 1;
-      const pid = callerPid(caller);
+    const wantPid = callerPid(caller);
+    let idx = this.pendingIdx;
+    // The same token and module as the pending call: the same key and size, and the
+    // pending call is the newest of that key, so the search below would pick it.
+    if (
+      idx >= 0 &&
+      token === this.pendingToken &&
+      module === this.pendingModule &&
+      (wantPid === undefined || initcalls[idx].pid === wantPid)
+    ) {
+      this.pendingIdx = -1;
+    } else {
+      this.flushPending();
+      const ref = this.refOf(token, lineNo);
+      const key = Pairing.keyOf(ref, module);
+      const top = this.open.get(key) ?? -1;
+      if (top < 0) {
+        this.warn(lineNo, `initcall ${token}${module ? ` [${module}]` : ''} returned without a matching calling line`);
+        return;
+      }
+      // The newest open call of this key, unless an older one matches better.
+      const below = this.openBelow;
+      idx = top;
+      let above = -1; // the open call stacked right above idx (-1: idx is the newest)
       // Two static functions of one name: the returned line names the same `+0x0/0xSIZE`.
-      const size = ref.size;
-      for (let i = stack.length - 1; i >= 0; i--) {
-        const rec = initcalls[stack[i]];
-        if ((pid === undefined || rec.pid === pid) && (size === undefined || rec.size === undefined || rec.size === size)) {
-          pos = i;
+      const wantSize = ref.size;
+      for (let i = top, up = -1; i >= 0; up = i, i = below[i]) {
+        const rec = initcalls[i];
+        if ((wantPid === undefined || rec.pid === wantPid) && (wantSize === undefined || rec.size === undefined || rec.size === wantSize)) {
+          idx = i;
+          above = up;
           break;
         }
       }
+      if (above < 0) this.open.set(key, below[idx]);
+      else below[above] = below[idx];
     }
-    if (pos < 0) {
-      this.warn(lineNo, `initcall ${token}${module ? ` [${module}]` : ''} returned without a matching calling line`);
-      return;
-    }
-    const idx = pos === stack!.length - 1 ? stack!.pop()! : stack!.splice(pos, 1)[0];
-    const rec = initcalls[idx];
-    if (ret !== undefined && ts !== undefined && rec.module === undefined && rec.address === undefined && !rec.async) {
-      // The commonest record, complete: a new literal (same keys, same order as adding them
-      // to `rec` would give) rather than four properties added to it, which would cost a
-      // property store per record and leave records of many shapes. Only indices refer to
-      // records while pairing, so replacing the object is safe.
-      const { fn, callLine, probes, size, pid, level, startTimeUs } = rec;
-      if (size !== undefined && pid !== undefined && startTimeUs !== undefined) {
-        initcalls[idx] =
-          level === undefined
-            ? { fn, async: false, complete: true, callLine, probes, size, pid, startTimeUs, returnLine: lineNo, durationUs: us, ret, endTimeUs: ts }
-            : { fn, async: false, complete: true, callLine, probes, size, pid, level, startTimeUs, returnLine: lineNo, durationUs: us, ret, endTimeUs: ts };
-        this.boot.hasTimestamps = true;
-        this.stamp(lineNo, ts, idx * 4 + 1);
-        this.removeOpenSync(idx);
-        return;
-      }
+    let rec = initcalls[idx];
+    if ('returnLine' in rec && (ret === undefined || ts === undefined)) {
+      // Built with the return-time keys (openCall) but this line lacks a value for some.
+      rec = initcalls[idx] = withoutReturnKeys(rec);
     }
     rec.complete = true;
     rec.returnLine = lineNo;
@@ -307,6 +394,18 @@ export class Pairing {
       this.stamp(lineNo, ts, idx * 4 + 1);
     }
     if (!rec.async) this.removeOpenSync(idx);
+  }
+
+  /** Everything paired: calls that never returned lose the return-time keys openCall gave them. */
+  finish(): PairedBoot {
+    const initcalls = this.boot.initcalls;
+    // The records built with those keys are synchronous: every one still open is in openSync.
+    for (let i = 0; i < this.openSyncCount; i++) {
+      const idx = this.openSync[i];
+      if ('returnLine' in initcalls[idx]) initcalls[idx] = withoutReturnKeys(initcalls[idx]);
+    }
+    this.openSyncCount = 0;
+    return this.boot;
   }
 
   /** Take one record of the grammar (grammar.ts `recognize`). */
@@ -334,7 +433,7 @@ export class Pairing {
         const pid = callerPid(caller);
         const began = ts !== undefined ? ts - p.us : undefined;
         const openSync = this.openSync;
-        for (let i = caller?.[0] === 'C' ? -1 : openSync.length - 1; i >= 0; i--) {
+        for (let i = caller?.[0] === 'C' ? -1 : this.openSyncCount - 1; i >= 0; i--) {
           const rec = b.initcalls[openSync[i]];
           if (began !== undefined && rec.startTimeUs !== undefined && began < rec.startTimeUs - JIFFY_SLACK_US) continue;
           if (pid === undefined || rec.pid === pid) {
@@ -410,6 +509,12 @@ export class Pairing {
       bt.smpLine ??= lineNo;
     }
   }
+}
+
+/** The record without its `returnLine`, `durationUs`, `ret`, `endTimeUs` keys (the others keep their order). */
+function withoutReturnKeys(rec: InitcallRecord): InitcallRecord {
+  const { returnLine: _l, durationUs: _d, ret: _r, endTimeUs: _e, ...rest } = rec;
+  return rest;
 }
 
 /** PID from a PRINTK_CALLER `T123` (a `C0` is a CPU, no task). */
