@@ -50,6 +50,7 @@ export function formatTuneText(r: TuneResult): string {
   for (const k of r.knobs) {
     out.push(`${k.id} (${k.change}): ${k.why}${k.enable ? `; would be enabled by ${k.enable}` : ''}${k.note ? `; ${k.note}` : ''}`);
   }
+  for (const f of r.flakes) out.push(`flake (failed once, booted on the retry): ${f}`);
   out.push(
     '',
     'recommended kernel command line:',
@@ -100,6 +101,10 @@ export function formatTuneMarkdown(r: TuneResult): string {
     out.push(
       `| ${mdCell(k.id)} | \`${mdCell(k.change)}\` | ${k.metric ?? '-'} | ${DECISION_TEXT[k.decision]} | ${formatSaving(k)} | ${boots(k)} | ${mdCell(why)} |`,
     );
+  }
+  if (r.flakes.length) {
+    out.push('', 'Boots that failed once and booted on the retry (a busy host, not the knob):', '');
+    for (const f of r.flakes) out.push(`- ${mdCell(f)}`);
   }
   out.push('', '## What each knob saves and risks', '');
   for (const k of r.knobs) out.push(`- **${k.id}** (${DECISION_TEXT[k.decision]}). Saves: ${k.saves} Risks: ${k.risks}`);

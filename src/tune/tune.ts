@@ -138,6 +138,8 @@ export interface TuneResult {
   boots: number;
   /** Decisions replayed from a resumed journal. */
   replayed: number;
+  /** Boots that failed once and booted on the retry (a busy host), as `who: ending: detail`. */
+  flakes: string[];
 }
 
 /** The journal's run key part for tune: the same kernel, knobs and options give the same answers. */
@@ -302,8 +304,22 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
     const wall = maxWallMs.get(metric);
     return wall === undefined ? timeoutS : Math.min(timeoutS, Math.max(30, Math.ceil((4 * wall) / 1000)));
   };
+  /**
+   * Boot once, and once more after a failure that may be the host's doing: a
+   * busy host can make TCG miss the kernel's timer check (`IO-APIC + timer
+   * doesn't work!` panic) or a timeout. qemu refusing its arguments or the
+   * image ('exit') is not retried. `flake` is the first failure when the retry booted.
+   */
+  const bootRetrying = async (setup: TuneSetup, metric: BootMetric, label: string, knob: string, timeout: number) => {
+    const first = await bootOnce(setup, metric, label, knob, timeout);
+    if (first.ok || first.ending === 'exit') return { o: first };
+    const again = await bootOnce(setup, metric, `${label}-retry`, knob, timeout);
+    return { o: again, flake: again.ok ? first : undefined };
+  };
+  const flakes: string[] = [];
   const bootBaseline = async (metric: BootMetric, base: number[]) => {
-    const o = await bootOnce(state, metric, `baseline-${metric}-${boots + 1}`, 'baseline', timeoutS);
+    const { o, flake } = await bootRetrying(state, metric, `baseline-${metric}-${boots + 1}`, 'baseline', timeoutS);
+    if (flake && !flake.ok) flakes.push(`baseline: ${flake.ending}: ${lastWords(flake.detail)}`);
     if (!o.ok) {
       throw new BootError(
         `the starting set-up (${state.kept.length ? `with ${state.kept.join(', ')}` : 'no knob'}) did not boot (${o.ending}: ${o.detail}): nothing to compare with`,
@@ -344,8 +360,10 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
       const trial: number[] = [];
       let decision: SequentialDecision = { kind: 'more', why: 'no trial boot yet' };
       let broke: { ending: string; detail: string } | undefined;
+      const flaked: string[] = [];
       for (;;) {
-        const o = await bootOnce(trialSetup, metric, `${knob.id}-${trial.length + 1}`, knob.id, trialTimeout(metric));
+        const { o, flake } = await bootRetrying(trialSetup, metric, `${knob.id}-${trial.length + 1}`, knob.id, trialTimeout(metric));
+        if (flake && !flake.ok) flaked.push(`${flake.ending}: ${lastWords(flake.detail)}`);
         if (!o.ok) {
           broke = o;
           break;
@@ -357,7 +375,12 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
         // Interleave: a baseline boot next to each trial boot keeps slow drifts of a busy host out of the difference.
         if (base.length < Math.max(minRuns, trial.length + 1) && base.length < req.maxRuns) await bootBaseline(metric, base);
       }
-      const measured = { metric, baselineMs: [...base], trialMs: trial, ...(note ? { note } : {}) };
+      if (flaked.length) flakes.push(...flaked.map((f) => `${knob.id}: ${f}`));
+      const notes = [
+        ...(note ? [note] : []),
+        ...flaked.map((f) => `a trial boot failed once (${f}) and its retry booted: counted as the host's flake`),
+      ];
+      const measured = { metric, baselineMs: [...base], trialMs: trial, ...(notes.length ? { note: notes.join('; ') } : {}) };
       if (broke) {
         result = {
           ...common,
@@ -420,6 +443,7 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
     recommended: { qemuArgv: argv, qemuCommand: formatCommand(argv), kernelCmdline },
     boots,
     replayed,
+    flakes,
   };
 }
 

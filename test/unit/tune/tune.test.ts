@@ -129,6 +129,29 @@ describe('tuneKernel', () => {
     expect(log[0].timeoutS).toBe(120);
   });
 
+  it('retries a boot that fails once (a busy host: the timer check panics) and counts it as a flake', async () => {
+    const log: TuneBootRequest[] = [];
+    const inner = fakeBoot(log);
+    let panicked = false;
+    const flaky = async (r: TuneBootRequest): Promise<TuneBootOutcome> => {
+      if (r.bios && !panicked) {
+        panicked = true;
+        log.push(r);
+        return { ok: false, ending: 'panic', detail: "Kernel panic - not syncing: IO-APIC + timer doesn't work!" };
+      }
+      return inner(r);
+    };
+    const r = await tuneKernel({ ...base, knobs: [knob('firmware=qboot'), knob('loader=pvh')] }, deps(log, { boot: flaky }));
+    expect(r.knobs.map((k) => k.decision)).toEqual(['kept', 'broke-boot']);
+    expect(r.knobs[0].note).toBe(
+      "a trial boot failed once (panic: Kernel panic - not syncing: IO-APIC + timer doesn't work!) and its retry booted: counted as the host's flake",
+    );
+    expect(r.flakes).toEqual(["firmware=qboot: panic: Kernel panic - not syncing: IO-APIC + timer doesn't work!"]);
+    expect(log.map((b) => b.label)).toContain('firmware=qboot-1-retry');
+    // qemu refusing the image is not the host's doing: no retry.
+    expect(log.filter((b) => b.loader === 'pvh')).toHaveLength(1);
+  });
+
   it('throws a BootError when the starting set-up does not boot', async () => {
     await expect(
       tuneKernel({ ...base, knobs: [knob('firmware=qboot')] }, deps([], { boot: async () => ({ ok: false, ending: 'panic', detail: 'Kernel panic' }) })),
