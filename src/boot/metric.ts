@@ -10,9 +10,10 @@
  *           waits, so the figure is deterministic and one boot per side decides.
  *
  * The guest figure is the printk time of `Run /init as init process` (µs) from
- * the dmesg dump, which requestForMetric asks for; /proc/uptime at the start
- * marker is the fallback, but it has 10 ms resolution (centiseconds), coarser
- * than a 2 % effect on a ~350 ms tiny-kernel boot.
+ * the dmesg dump, which requestForMetric asks for. /proc/uptime at the start
+ * marker is not used: it has 10 ms resolution (centiseconds), coarser than a
+ * 2 % effect on a ~340 ms tiny-kernel boot, and a series that mixed the two
+ * would compare different figures (a boot without the printk time gives none).
  */
 import { formatMeanSd, summarizeOrNull, type Summary } from '../stats/summary.js';
 import type { BootFigures, BootRequest } from './boot.js';
@@ -88,14 +89,12 @@ function containsRun(hay: readonly string[], needle: readonly string[]): boolean
 
 /**
  * The value (ms) a boot gives for metric m: host → host.initMs; guest/icount →
- * printk time of `Run /init` (guest.runInitUs / 1000) when the dmesg dump has
- * it, else /proc/uptime at the start marker (guest.initUptimeUs / 1000).
- * Undefined when the boot never reached /init.
+ * printk time of `Run /init` (guest.runInitUs / 1000, from the dmesg dump).
+ * Undefined when the boot never reached /init or dumped no dmesg.
  */
 export function metricValueMs(b: Pick<BootFigures, 'host' | 'guest'>, m: BootMetric): number | undefined {
   if (metricSpec(m).clock === 'host') return finite(b.host.initMs);
-  const us = b.guest.runInitUs ?? b.guest.initUptimeUs;
-  return us === undefined ? undefined : finite(us / 1000);
+  return b.guest.runInitUs === undefined ? undefined : finite(b.guest.runInitUs / 1000);
 }
 
 function finite(x: number | undefined): number | undefined {
