@@ -185,7 +185,6 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
   const sourceId = await (deps.sourceId ?? (async (d) => (await sourceIdentity(d)).id))(req.source);
   const rules: OutputRules = { inputs: [req.good, req.bad, req.testScript], trees: [req.source], flag: '--out' };
   const outDir = await checkOutputDir(req.out, rules);
-  const reportPath = await checkOutput(join(outDir, 'bisect.json'), rules);
 
   const scriptText = req.testScript ? await readFile(req.testScript, 'utf8') : undefined;
   const oracle: BisectReport['oracle'] =
@@ -213,6 +212,7 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     resume: req.resume,
     header: { verb: 'bisect', source: req.source, good: req.good, bad: req.bad, oracle },
   });
+  const reportPath = await checkOutput(join(outDir, 'bisect.json'), rules);
   if (journal.resumed) log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} config(s) already judged`);
 
   log.info(`loading the Kconfig tree of ${req.source}`);
