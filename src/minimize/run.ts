@@ -434,14 +434,17 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     await journal.append({ type: 'evaluation', configHash: hash, baseHash, accepted: [...accepted], trial: [...trial], verdict });
     const v = verdict;
     const line = `${label}: ${v.kind}${'savingMs' in v ? ` (${fmt(v.savingMs)} ms)` : ''} — ${v.why}`;
-    if (v.kind === 'faster' || v.kind === 'not-faster' || v.kind === 'unchanged') step.succeed(line);
-    else step.fail(line);
+    step.succeed(line); // a candidate that breaks the boot is an answer, not an error: no E: line
     return verdict;
   };
 
+  let decidedCount = 0;
   const progress = (): string => {
-    const eta = evalSeconds.length ? mean(evalSeconds) : undefined;
-    return ` [builds ${buildsBefore + spent.builds}, best ${fmt(best)} ms${eta !== undefined ? `, ~${Math.round(eta)} s per evaluation` : ''}]`;
+    const per = evalSeconds.length ? mean(evalSeconds) : undefined;
+    // At most one evaluation per undecided candidate is left when groups stop splitting: a rough ceiling.
+    const left = candidates.length - decidedCount;
+    const eta = per !== undefined ? `, ETA ≤ ${Math.ceil((per * left) / 60)} min (${left} undecided)` : '';
+    return ` [builds ${buildsBefore + spent.builds}, best ${fmt(best)} ms${eta}]`;
   };
 
   const evaluate = async (trial: readonly string[], text: string, hash: string, baseText: string, baseHash: string): Promise<Verdict> => {
@@ -481,7 +484,11 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       shouldStop: budgetStop,
       onEvent: (e) => {
         if (e.type === 'split') log.info(`split ${e.group.length} removals (${e.why}) into ${e.halves[0].length} + ${e.halves[1].length}`);
-        if (e.type === 'accept') log.info(`kept ${e.ids.join(', ')}: ${fmt(e.savingMs)} ms`);
+        if (e.type === 'accept') {
+          decidedCount += e.ids.length;
+          log.info(`kept ${e.ids.join(', ')}: ${fmt(e.savingMs)} ms`);
+        }
+        if (e.type === 'reject') decidedCount++;
       },
     },
   );

@@ -10,7 +10,7 @@
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
@@ -168,4 +168,34 @@ describe('ktrim minimize on the tiny kernel', () => {
     expect(r.exitCode).toBe(1);
     expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/fail\.sh: fails on the start config, before any change: test script failed/)]);
   }, 10 * 60 * 1000);
+});
+
+describe('ktrim minimize interrupted', () => {
+  it(
+    'SIGINT during a boot: exit 130, no qemu of the run left, the journal intact, and --resume finishes',
+    async () => {
+      const tag = `ktrim-e2e-sigint-${process.pid}-${Date.now()}`;
+      const cat = join(work, 'one');
+      mkdirSync(cat, { recursive: true });
+      copyFileSync(join(catalog, 'legacy_ptys.config'), join(cat, 'legacy_ptys.config'));
+      const out = join(work, 'sigint');
+      // The tag on the kernel command line names this run's qemu in ps.
+      const args = [...base(), '--out', out, '--candidates', 'catalog', '--catalog', cat, '--runs', '1', '--append', `loglevel=6 ${tag}`];
+      const first = execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env });
+      const qemuOfRun = async () => (await execa('pgrep', ['-f', `qemu-system.*${tag}`], { reject: false })).stdout.trim();
+      for (let i = 0; i < 600 && !(await qemuOfRun()); i++) await new Promise((r) => setTimeout(r, 500));
+      expect(await qemuOfRun()).not.toBe('');
+      first.kill('SIGINT');
+      const r1 = await first;
+      expect(r1.exitCode).toBe(130);
+      expect(r1.stderr).toMatch(/^E: interrupted by SIGINT$/m);
+      expect(await qemuOfRun()).toBe('');
+      // Every line of the journal is a whole record.
+      for (const l of readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
+      const r2 = await ktrim([...args, '--resume', '--json']);
+      expect(r2.exitCode).toBe(0);
+      expect(JSON.parse(r2.stdout).kept).toEqual(['catalog:legacy_ptys']);
+    },
+    10 * 60 * 1000,
+  );
 });
