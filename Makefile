@@ -33,8 +33,18 @@ lint: deps
 format: deps
 	npx prettier --write .
 
-demo: deps build
-	$(NODE) bin/ktrim report test/fixtures/boots/debian-6.1-qemu-*.log --top 25
+# The closed loop on a small kernel: `ktrim minimize` of configs/demo-start.config
+# (the seed study's bloat switched on) on Debian's linux-source-6.1. The search
+# stops at DEMO_BUDGET and writes what it decided; a second `make demo` answers
+# from the journal (--resume). Start over: rm -rf $(DEMO_OUT).
+DEMO_OUT    ?= $(KTRIM_CACHE)/demo
+DEMO_BUDGET ?= 20m
+demo: debs deps build
+	@src=$$($(NODE) bin/ktrim source debian --series 6.1 -q) && \
+	echo "I: ktrim minimize of configs/demo-start.config on $$src (outputs in $(DEMO_OUT))" && \
+	$(NODE) bin/ktrim minimize --source "$$src" --config configs/demo-start.config \
+		--out $(DEMO_OUT) --budget-time $(DEMO_BUDGET) --resume && \
+	echo "I: report: $(DEMO_OUT)/report.md (and report.html); trimmed config: $(DEMO_OUT)/trimmed.config"
 
 # Fast inner loop: pure models and fakes only.
 unit: deps build
