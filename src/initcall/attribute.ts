@@ -7,8 +7,10 @@
  *   names the module and the line, and the log calls each function's
  *   pointers in link order: the k-th call of `fn` is the k-th pointer;
  * - without one, the registrations of `fn` in the tree, narrowed by the
- *   `[module]` tag, the architecture (Kbuild reaches the file), the config
- *   (Kbuild condition and `#ifdef`s) and the level the log shows.
+ *   `[module]` tag (none: built in, so not a module-only file), the
+ *   architecture (Kbuild reaches the file), the config (Kbuild condition and
+ *   `#ifdef`s) and the level the log shows; then duplicate names by the
+ *   log's `+0x0/0xSIZE` and each other (pairDuplicates).
  * A function that stays ambiguous or is found nowhere is listed as
  * unresolved with its candidates: never guessed. Pure: no I/O.
  */
@@ -634,8 +636,24 @@ export function deserializeSourceIndex(text: string): SourceIndex | undefined {
 
 // ------------------------------------------------------------- attribution
 
+/**
+ * How a call was tied to its file: `size` (another boot of the same kernel
+ * resolved the call of the same name, code size and rank among the calls of
+ * that size), `exclusion` (the other calls of the name in this boot took the
+ * other registrations: two calls are two functions).
+ */
 export type AttributionMethod =
-  'system-map' | 'registration' | 'module-tag' | 'arch' | 'config' | 'ifdef' | 'level' | 'definition' | 'unresolved';
+  | 'system-map'
+  | 'registration'
+  | 'module-tag'
+  | 'arch'
+  | 'config'
+  | 'ifdef'
+  | 'level'
+  | 'size'
+  | 'exclusion'
+  | 'definition'
+  | 'unresolved';
 
 export interface InitcallAttribution {
   fn: string;
@@ -756,6 +774,13 @@ function fromSource(
       const o = index.kbuild.files.get(r.file);
       return !o || kbuildState(o, value).state !== 'n';
     });
+    // A call without a [module] tag ran built in: not from a file the config builds only as a module.
+    if (tag === undefined) {
+      narrow('config', (r) => {
+        const o = index.kbuild.files.get(r.file);
+        return !o || kbuildState(o, value).state !== 'm';
+      });
+    }
     narrow('ifdef', (r) => {
       const o = index.kbuild.files.get(r.file);
       const asModule = tag !== undefined || (o !== undefined && kbuildState(o, value).state === 'm');
@@ -913,6 +938,7 @@ export function attributeInitcalls(boots: readonly ParsedBoot[], index: SourceIn
     });
   }
   narrowByLevelOrder(items, boots, index);
+  pairDuplicates(items, boots, index, warnings);
   const sync = items.filter((a) => !a.async);
   const over = sync.filter((a) => (a.durationUs ?? 0) >= 1000);
   const rates: AttributionRates = {
@@ -988,6 +1014,154 @@ function narrowByLevelOrder(items: InitcallAttribution[], boots: readonly Parsed
       });
       delete a.unresolvedReason;
     });
+  }
+}
+
+/** Assign a registration to an unresolved item. */
+function settle(a: InitcallAttribution, r: InitcallRegistration, how: AttributionMethod, index: SourceIndex): void {
+  Object.assign(a, {
+    file: r.file,
+    line: r.line,
+    macro: r.macro,
+    levelId: r.levelId,
+    level: a.level ?? levelOfId(r.levelId, a.module !== undefined),
+    kbuildModule: moduleOf(index, r.file),
+    how,
+  });
+  delete a.unresolvedReason;
+}
+
+const hex = (n: number | undefined) => (n === undefined ? '?' : `0x${n.toString(16)}`);
+
+/**
+ * Duplicate names, paired by the `+0x0/0xSIZE` of the log (issue 9 §2).
+ * Sizes come from the compiled kernel, so the source alone cannot say which
+ * definition has which size; what the sizes do say:
+ * - across boots of one kernel (same version banner), the call of `fn` with
+ *   size S that is the k-th such call of its boot is the same function in
+ *   every boot: one boot's resolution carries over to the others (`size`),
+ *   and two boots resolving it differently is reported, never hidden;
+ * - within one boot, n calls of one name are n functions (two equal sizes
+ *   are still two: kvm.c's and vmware.c's activate_jump_labels are both
+ *   0x36): a registration taken by one call is not another's (`exclusion`);
+ * - when n calls remain for exactly n built registrations, they are all
+ *   built, one each: said in the reason, but which is which stays unresolved
+ *   (a System.map's link order tells; `--system-map`).
+ */
+function pairDuplicates(items: InitcallAttribution[], boots: readonly ParsedBoot[], index: SourceIndex, warnings: string[]): void {
+  // Items are in boot order, then call order (attributeInitcalls).
+  const perBoot: Array<{ boot: ParsedBoot; items: InitcallAttribution[] }> = [];
+  let at = 0;
+  for (const boot of boots) {
+    perBoot.push({ boot, items: items.slice(at, at + boot.initcalls.length) });
+    at += boot.initcalls.length;
+  }
+  const regOf = (fn: string, c: { file: string; line: number }) =>
+    (index.registrations.get(fn) ?? []).find((r) => r.file === c.file && r.line === c.line);
+  const open = (a: InitcallAttribution) => !a.file && !a.async && a.candidates.length >= 2 && (a.unresolvedReason?.startsWith('ambiguous') ?? false);
+  // The pool of an open item: its candidates the index knows as registrations built for this arch.
+  const poolOf = (a: InitcallAttribution) =>
+    a.candidates.flatMap((c) => {
+      const r = regOf(a.fn, c);
+      return r && index.kbuild.files.has(r.file) ? [r] : [];
+    });
+  const sameReg = (a: InitcallAttribution, r: InitcallRegistration) => a.file === r.file && a.line === r.line;
+
+  // Same kernel, name, tag, size and rank among the boot's calls of that size → one function.
+  const groups = new Map<string, InitcallAttribution[]>();
+  const sizeOf = new Map<InitcallAttribution, number>();
+  for (const { boot, items: its } of perBoot) {
+    const rank = new Map<string, number>();
+    its.forEach((a, i) => {
+      const size = boot.initcalls[i]?.size;
+      if (a.async || size === undefined) return;
+      sizeOf.set(a, size);
+      const k0 = `${a.fn}\0${a.module ?? ''}\0${size}`;
+      const k = (rank.get(k0) ?? 0) + 1;
+      rank.set(k0, k);
+      const key = `${boot.kernelVersion ?? boot.kernelRelease ?? ''}\0${k0}\0${k}`;
+      let l = groups.get(key);
+      if (!l) groups.set(key, (l = []));
+      l.push(a);
+    });
+  }
+  // The calls of one name (and tag) in one boot: n calls are n functions.
+  const siblings = new Map<InitcallAttribution, InitcallAttribution[]>();
+  for (const { items: its } of perBoot) {
+    const byFn = new Map<string, InitcallAttribution[]>();
+    for (const a of its) {
+      if (a.async) continue;
+      const k = `${a.fn}\0${a.module ?? ''}`;
+      let l = byFn.get(k);
+      if (!l) byFn.set(k, (l = []));
+      l.push(a);
+      siblings.set(a, l);
+    }
+  }
+  const takenByOther = (a: InitcallAttribution, r: InitcallRegistration) => siblings.get(a)!.some((b) => b !== a && sameReg(b, r));
+  const reported = new Set<string>();
+  for (let round = 0, changed = true; changed && round < 4; round++) {
+    changed = false;
+    for (const [key, g] of groups) {
+      if (g.length < 2) continue;
+      const done = [...new Set(g.filter((a) => a.file).map((a) => `${a.file}:${a.line}`))];
+      if (done.length > 1) {
+        if (!reported.has(key)) {
+          reported.add(key);
+          const size = key.split('\0')[3];
+          warnings.push(
+            `${g[0].fn}+0x0/${hex(Number(size))}: the same call (same kernel, size and order) resolved to ${done.join(' and ')} in different boots`,
+          );
+        }
+        continue;
+      }
+      if (done.length !== 1) continue;
+      const ref = g.find((a) => a.file)!;
+      for (const a of g) {
+        if (!open(a)) continue;
+        const r = poolOf(a).find((x) => sameReg(ref, x));
+        if (!r) continue;
+        if (takenByOther(a, r)) {
+          warnings.push(
+            `${a.fn}+0x0/${hex(sizeOf.get(a))} in ${a.boot}: the same call in ${ref.boot} (same kernel, size and order) is ` +
+              `${r.file}:${r.line}, which another call of ${a.boot} already is: left unresolved`,
+          );
+          continue;
+        }
+        settle(a, r, 'size', index);
+        changed = true;
+      }
+    }
+    for (const [a, calls] of siblings) {
+      if (calls.length < 2 || !open(a)) continue;
+      const left = poolOf(a).filter((r) => !takenByOther(a, r));
+      if (left.length === 1) {
+        settle(a, left[0], 'exclusion', index);
+        changed = true;
+      }
+    }
+  }
+  // n open calls of one name in a boot, n built registrations left: all built, one each.
+  for (const { boot, items: its } of perBoot) {
+    const byFn = new Map<string, Array<{ a: InitcallAttribution; size?: number }>>();
+    its.forEach((a, i) => {
+      if (!open(a)) return;
+      let l = byFn.get(`${a.fn}\0${a.module ?? ''}`);
+      if (!l) byFn.set(`${a.fn}\0${a.module ?? ''}`, (l = []));
+      l.push({ a, size: boot.initcalls[i]?.size });
+    });
+    for (const calls of byFn.values()) {
+      if (calls.length < 2) continue;
+      const pool = new Map<string, InitcallRegistration>();
+      for (const { a } of calls) for (const r of poolOf(a)) pool.set(`${r.file}:${r.line}`, r);
+      if (pool.size !== calls.length) continue;
+      const sizes = calls.map((c) => hex(c.size)).join(', ');
+      for (const { a } of calls) {
+        a.unresolvedReason =
+          `ambiguous: ${calls.length} calls (sizes ${sizes}) for ${pool.size} registrations, all built, one each ` +
+          `(${[...pool.keys()].join(', ')}); which is which needs the System.map's link order`;
+      }
+    }
   }
 }
 

@@ -24,7 +24,7 @@ export type AttributedInitcall = Pick<
 >;
 
 /** Attribution methods that pick among candidates by inference rather than by name or link order. */
-const INFERRED = new Set(['config', 'ifdef', 'level', 'definition']);
+const INFERRED = new Set(['config', 'ifdef', 'level', 'size', 'exclusion', 'definition']);
 
 export interface InitcallCost {
   key: string;
