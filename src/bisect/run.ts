@@ -11,7 +11,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, rmdir } from 'node:fs/promises';
 import { InputError, KtrimError } from '../errors.js';
 import { readConfigFile } from '../build/config-request.js';
 import { sourceIdentity } from '../build/source-id.js';
@@ -207,6 +207,11 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
       makeVars: [...(req.makeVars ?? [])].sort(),
     }),
   );
+  log.info(`loading the Kconfig tree of ${req.source}`);
+  const settler = (deps.settleWith ?? engineSettle(req))(goodIn);
+  if (differingSymbols(settler.settle(goodValues), settler.settle(badValues)).length === 0)
+    throw new InputError(`is the same config as ${req.good} after olddefconfig: nothing to bisect`, req.bad);
+  const outExisted = existsSync(outDir);
   const journal = await Journal.open(outDir, {
     runKey,
     resume: req.resume,
@@ -215,8 +220,6 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
   const reportPath = await checkOutput(join(outDir, 'bisect.json'), rules);
   if (journal.resumed) log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} config(s) already judged`);
 
-  log.info(`loading the Kconfig tree of ${req.source}`);
-  const settler = (deps.settleWith ?? engineSettle(req))(goodIn);
 
   let builds = 0;
   let makeRuns = 0;
@@ -332,7 +335,15 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     { maxCulprits: req.maxCulprits },
   );
 
-  const failed = (file: string, msg: string) => journal.append({ type: 'input-error', file, message: msg }).then(() => new InputError(msg, file));
+  /** A run that could not start leaves no journal of its own behind (a fixed input is another run). */
+  const failed = async (file: string, msg: string) => {
+    if (journal.resumed) await journal.append({ type: 'input-error', file, message: msg });
+    else {
+      await rm(journal.path, { force: true });
+      if (!outExisted) await rmdir(outDir).catch(() => undefined);
+    }
+    return new InputError(msg, file);
+  };
   if (result.status === 'identical') throw await failed(req.bad, `is the same config as ${req.good} after olddefconfig: nothing to bisect`);
   if (result.status === 'good-fails')
     throw await failed(req.good, `the good config does not pass (${result.why}): --good must pass the ${oracleName(oracle)}`);

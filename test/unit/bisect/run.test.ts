@@ -4,7 +4,7 @@
  * .config as the authority, the boot-time oracle, and the bad-input errors.
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../../src/errors.js';
@@ -169,6 +169,8 @@ describe('runBisect', () => {
     // Swapped: the good one panics.
     const swapped = { ...req, good: req.bad, bad: req.good, out: join(dir, 'o2') };
     expect(await err(runBisect(swapped, deps(fakeLab())))).toMatch(new RegExp(`^${req.bad}: the good config does not pass \\(boot-failed \\(panic\\)`));
+    // A run that could not start leaves no journal (or directory) behind: the fixed input is a new run.
+    expect(existsSync(join(dir, 'o2'))).toBe(false);
     const lab = fakeLab({ bootMs: () => 900 });
     expect(await err(runBisect({ ...req, out: join(dir, 'o3'), slowerThanMs: 1000, metric: 'icount' }, deps(lab)))).toMatch(
       new RegExp(`^${req.bad}: the bad config does not fail \\(icount 900\\.0 ms .*--bad must fail the boot-time test`),
