@@ -74,7 +74,7 @@ export function decideSaving(baseline: readonly number[], trial: readonly number
   const { minEffectMs } = opts;
 
   if (opts.deterministic) {
-    const saving = mean(baseline as number[]) - mean(trial as number[]);
+    const saving = savingOf(baseline, trial);
     const faster = saving >= minEffectMs && saving > 0;
     return {
       kind: faster ? 'faster' : 'not-faster',
@@ -87,15 +87,15 @@ export function decideSaving(baseline: readonly number[], trial: readonly number
 
   if (nB < 2 || nT < 2) {
     // No spread to judge a noisy metric by (minRuns or maxRuns of 1).
-    const saving = mean(baseline as number[]) - mean(trial as number[]);
+    const saving = savingOf(baseline, trial);
     if (Math.min(nB, nT) >= opts.maxRuns) {
       return { kind: 'not-faster', savingMs: saving, ci: null, runs, why: `saving ${ms(saving)} from single boots of a noisy metric: not kept` };
     }
     return { kind: 'more', why: `saving ${ms(saving)} from single boots: a noisy metric needs 2 per side` };
   }
-  // welchTTest(a, b).diff = mean(b) − mean(a): with a = trial, b = baseline it is the saving.
+  // Welch–Satterthwaite degrees of freedom for the interval (trial = a, baseline = b).
   const w = welchTTest(trial, baseline, 2 * alpha);
-  const saving = w.diff;
+  const saving = savingOf(baseline, trial);
   const se = Math.sqrt(sampleVariance(trial as number[]) / nT + sampleVariance(baseline as number[]) / nB);
   const half = se === 0 ? 0 : tCritical(1 - 2 * alpha, w.df) * se;
   const ci: [number, number] = [saving - half, saving + half];
@@ -119,3 +119,15 @@ export function decideSaving(baseline: readonly number[], trial: readonly number
   return { kind: 'more', why: `${interval}: unclear, boot both again` };
 }
 
+
+/**
+ * mean(baseline) − mean(trial), 0 when the difference is rounding: the mean of
+ * seven equal values need not equal the value, and an equal boot must never
+ * count as a saving.
+ */
+function savingOf(baseline: readonly number[], trial: readonly number[]): number {
+  const b = mean(baseline as number[]);
+  const t = mean(trial as number[]);
+  const d = b - t;
+  return Math.abs(d) <= 1e-9 * Math.max(Math.abs(b), Math.abs(t)) ? 0 : d;
+}
