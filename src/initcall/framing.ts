@@ -29,6 +29,12 @@ const MAX_FRAGMENT_AGE = 4;
 /** Line numbers listed in the several-boots warning. */
 const MAX_LISTED_BOOTS = 20;
 
+/** What LineFramer.line() made of a line: the fast path's forms hold `calling  ` exactly once (a call) or never. */
+const OTHER = 0;
+const FAST_CALL = 1;
+const FAST_RET = 2;
+type LineKind = typeof OTHER | typeof FAST_CALL | typeof FAST_RET;
+
 /**
  * One boot's lines → records. Feed it lines in order with line(); finish()
  * once at the end.
@@ -62,8 +68,11 @@ export class LineFramer {
     this.pairing = new Pairing(symbols);
   }
 
-  /** Line [ls, le) of `text` (no \n, trailing CR already cut), 1-based lineNo. */
-  line(text: string, ls: number, le: number, lineNo: number): void {
+  /**
+   * Line [ls, le) of `text` (no \n, trailing CR already cut), 1-based lineNo.
+   * Returns FAST_CALL or FAST_RET when the fast path read it, else OTHER.
+   */
+  line(text: string, ls: number, le: number, lineNo: number): LineKind {
     if (!this.pending) {
       const f = this.fast;
       if (fastRecord(text, ls, le, f)) {
@@ -71,9 +80,12 @@ export class LineFramer {
         this.prevRawStart = -1;
         this.lastTs = f.ts;
         this.lastTsLine = lineNo;
-        if (f.kind === 'call') this.pairing.openCall(f.token, f.module, f.pid, lineNo, f.ts);
-        else this.pairing.closeCall(f.token, f.module, f.ret, f.us, lineNo, f.ts, undefined);
-        return;
+        if (f.kind === 'call') {
+          this.pairing.openCall(f.token, f.module, f.pid, lineNo, f.ts);
+          return FAST_CALL;
+        }
+        this.pairing.closeCall(f.token, f.module, f.ret, f.us, lineNo, f.ts, undefined);
+        return FAST_RET;
       }
       if (this.relevantText !== text) {
         this.relevantText = text;
@@ -97,11 +109,12 @@ export class LineFramer {
           this.stampEnd = le;
           this.stampLine = lineNo;
         }
-        return;
+        return OTHER;
       }
     }
     const msgs = splitMessages(stripAnsi(text.slice(ls, le)));
     for (let i = 0; i < msgs.length; i++) this.message(msgs[i], lineNo);
+    return OTHER;
   }
 
   /** Everything read; the boot's records, still without boot-level figures. */
@@ -348,12 +361,18 @@ export class BootFramer {
           }
         }
       }
-      while (nextCalling !== -1 && nextCalling < le) {
-        if (nextCalling >= ls) this.current.callings++;
-        nextCalling = text.indexOf('calling  ', nextCalling < ls ? ls : nextCalling + 9);
-      }
+      const end = le;
       if (le > ls && text.charCodeAt(le - 1) === 13) le--;
-      this.current.framer.line(text, ls, le, this.lineNo);
+      const kind = this.current.framer.line(text, ls, le, this.lineNo);
+      // Count `calling  ` (the boot choice): a line of the fast path holds it once or never,
+      // so only the other lines are searched (the bulk of the text is not scanned twice).
+      if (kind === FAST_CALL) this.current.callings++;
+      else if (kind === OTHER) {
+        while (nextCalling !== -1 && nextCalling < end) {
+          if (nextCalling >= ls) this.current.callings++;
+          nextCalling = text.indexOf('calling  ', nextCalling < ls ? ls : nextCalling + 9);
+        }
+      }
     }
   }
 }

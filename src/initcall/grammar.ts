@@ -214,10 +214,15 @@ export function fastRecord(line: string, start: number, n: number, out: FastReco
   const isCall = line.startsWith('calling  ', i);
   if (!isCall && !line.startsWith('initcall ', i)) return false;
   i += 9;
-  const sp = line.indexOf(' ', i);
-  if (sp < 0 || sp >= n) return false;
+  // The token runs to the next space; one scan, that also refuses ESC, `[` and CR in it.
+  let sp = i;
+  for (; ; sp++) {
+    if (sp >= n) return false;
+    const c = line.charCodeAt(sp);
+    if (c === 32 /* space */) break;
+    if (c === 27 /* ESC */ || c === 91 /* [ */ || c === 13 /* CR */) return false;
+  }
   const token = line.slice(i, sp);
-  if (token.indexOf('\x1b') >= 0 || token.indexOf('[') >= 0 || token.indexOf('\r') >= 0) return false;
   let q = sp;
   let module: string | undefined;
   if (line.charCodeAt(q + 1) === 91 /* [ */) {
