@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Attribution's source index over Debian's linux-source-6.1 x86 tree (issue 9 §8):
 //   - cold: fast-glob + read every .c/.h/Makefile/Kbuild + build the index
-//     (buildIndexFromTree, no cache), RUNS times;
+//     (buildIndexFromTree, no cache), RUNS times with the default threads
+//     (one per CPU, at most 4) and RUNS times with one;
 //   - warm: loadSourceIndex with the per-tree cache present (source id + JSON
 //     read), RUNS times;
 //   - attribution of the three Debian 6.1 logs with the warm index.
@@ -10,7 +11,7 @@
 // Imports the built code: run `npx tsc -p tsconfig.build.json` first (`make bench` does).
 // Usage: node bench/attribution.bench.mjs [runs]   (default 3)
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildIndexFromTree, loadSourceIndex } from '../dist/attribute/index-cache.js';
@@ -40,13 +41,20 @@ console.log(
     .join(' ')}`,
 );
 
+// Cold: the default (one thread per CPU, at most 4), then one thread for comparison.
 const cold = [];
+const cold1 = [];
 let index;
 for (let i = 0; i < RUNS; i++) {
   const t = await timed(() => buildIndexFromTree(src, { kernelVersion: '6.1' }));
   index = t.r;
   cold.push(t);
-  console.log(`cold #${i + 1}: wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s`);
+  console.log(`cold #${i + 1} (${Math.min(availableParallelism(), 4)} threads): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
+}
+for (let i = 0; i < RUNS; i++) {
+  const t = await timed(() => buildIndexFromTree(src, { kernelVersion: '6.1', threads: 1 }));
+  cold1.push(t);
+  console.log(`cold #${i + 1} (1 thread): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
 }
 console.log(
   `index: ${index.fileCount} .c files, ${index.registrations.size} registered functions, ${index.helpers.size} helper macros, ${index.kbuild.files.size} Kbuild objects from ${index.kbuild.reachedCount}/${index.kbuild.makefileCount} makefiles`,
@@ -73,6 +81,7 @@ console.log(
 
 const med = (xs, k) => median(xs.map((x) => x[k]));
 console.log(
-  `SUMMARY cold median wall ${(med(cold, 'wall') / 1000).toFixed(2)} s (cpu ${(med(cold, 'cpu') / 1000).toFixed(2)} s, goal < 10 s); ` +
+  `SUMMARY cold median wall ${(med(cold, 'wall') / 1000).toFixed(2)} s (cpu ${(med(cold, 'cpu') / 1000).toFixed(2)} s, goal < 10 s; ` +
+    `1 thread: wall ${(med(cold1, 'wall') / 1000).toFixed(2)} s, cpu ${(med(cold1, 'cpu') / 1000).toFixed(2)} s); ` +
     `warm median wall ${med(warm, 'wall').toFixed(0)} ms (cpu ${med(warm, 'cpu').toFixed(0)} ms, goal < 1000 ms)`,
 );

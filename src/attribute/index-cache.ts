@@ -115,18 +115,26 @@ export async function buildIndexFromTree(srctree: string, opts: { arch?: string;
   const threads = existsSync(fileURLToPath(WORKER)) ? Math.max(1, Math.min(opts.threads ?? availableParallelism(), 4)) : 1;
   const share = Math.ceil(paths.length / threads);
   const shares = Array.from({ length: threads }, (_, i) => paths.slice(i * share, (i + 1) * share));
-  const parts = shares.slice(1).map(
-    (mine) =>
-      new Promise<SourceIndexPart>((resolve, reject) => {
-        const w = new Worker(WORKER, { workerData: { srctree, paths: mine } });
-        w.once('message', (part: SourceIndexPart) => resolve(part));
-        w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(`index worker exited with code ${code}`)));
-      }),
+  const workers = shares.slice(1).map((mine) => new Worker(WORKER, { workerData: { srctree, paths: mine } }));
+  const parts = Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<SourceIndexPart>((resolve, reject) => {
+          w.once('message', (part: SourceIndexPart) => resolve(part));
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`index worker exited with code ${code}`)));
+        }),
+    ),
   );
   const builder = new SourceIndexBuilder({ arch, kernelVersion: opts.kernelVersion });
-  addTreeFiles(srctree, shares[0], builder);
-  for (const part of await Promise.all(parts)) builder.merge(part);
+  try {
+    addTreeFiles(srctree, shares[0], builder);
+    for (const part of await parts) builder.merge(part);
+  } catch (e) {
+    parts.catch(() => {}); // the first failure is the one reported
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
   return builder.finish();
 }
 

@@ -15,7 +15,9 @@ import { InputError } from '../../src/errors.js';
 import { attributeInitcalls, type AttributionResult } from '../../src/initcall/attribute.js';
 import { parseBootLog } from '../../src/initcall/parse.js';
 import { parseSystemMap } from '../../src/initcall/symbols.js';
+import { parseDotConfig } from '../../src/kconfig/dotconfig.js';
 import { createLogger } from '../../src/ui/log.js';
+import { debianDistroConfig } from './helpers/parity.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
 
 const FIX = join(process.cwd(), 'test/fixtures/boots');
@@ -24,6 +26,7 @@ const tree = await ensureDebianSource('6.1', { logger });
 // Built once per tree into the cache (~10 s of CPU), then read back (< 1 s).
 const loaded = await loadSourceIndex(tree, { logger });
 const { index } = loaded;
+const config61 = await debianDistroConfig('6.1', { logger });
 const boot = (name: string, symbols?: ReturnType<typeof parseSystemMap>) =>
   parseBootLog(readFileSync(join(FIX, name), 'utf8'), { source: name, symbols });
 
@@ -123,6 +126,37 @@ describe('attribution on Debian linux-source-6.1', () => {
       expect([a.file, a.level, a.kbuildModule]).toEqual(['drivers/net/ethernet/intel/e1000/e1000_main.c', 'module', 'e1000']);
     const vpci = r.items.find((a) => a.fn === 'virtio_pci_driver_init');
     expect([vpci?.file, vpci?.macro]).toEqual(['drivers/virtio/virtio_pci_common.c', 'module_pci_driver']);
+  });
+
+  it('duplicate names (no System.map): the +0x0/0xSIZE calls of blake2s_mod_init, msr_init by the config, xenbus_init by level', () => {
+    const names = ['debian-6.1-qemu-1.log', 'debian-6.1-qemu-2.log', 'debian-6.1-qemu-3.log', 'debian-6.1-smp2.log'];
+    const config = parseDotConfig(readFileSync(config61, 'utf8'), config61, { strict: false });
+    const r = attributeInitcalls(names.map((n) => boot(n)), index, { config });
+    expect(r.warnings).toEqual([]);
+    const of = (fn: string) => r.items.filter((a) => a.fn === fn && a.boot === names[0]);
+    // Two calls, 0x76 (arch/x86's glue, 23 µs) then 0x1e (lib's self-test, 4.9 ms): both files are built,
+    // one each, and only link order (a System.map) can say which is which: said, not guessed.
+    expect(of('blake2s_mod_init').map((a) => [a.file, a.unresolvedReason])).toEqual(
+      ['0x76, 0x1e', '0x76, 0x1e'].map((s) => [
+        null,
+        `ambiguous: 2 calls (sizes ${s}) for 2 registrations, all built, one each (lib/crypto/blake2s.c:69, ` +
+          "arch/x86/crypto/blake2s-glue.c:75); which is which needs the System.map's link order",
+      ]),
+    );
+    // Equal sizes are still two functions (kvm.c's and vmware.c's, 0x36 each).
+    expect(of('activate_jump_labels').map((a) => a.unresolvedReason?.slice(0, 46))).toEqual([
+      'ambiguous: 2 calls (sizes 0x36, 0x36) for 2 re',
+      'ambiguous: 2 calls (sizes 0x36, 0x36) for 2 re',
+    ]);
+    // Untagged, so built in: CONFIG_X86_MSR=m rules out arch/x86/kernel/msr.c.
+    expect(of('msr_init').map((a) => [a.file, a.how])).toEqual([['arch/x86/events/msr.c', 'config']]);
+    // 0x350 and 0x3a: two functions, two files, the same in every boot.
+    for (const n of names)
+      expect(r.items.filter((a) => a.fn === 'xenbus_init' && a.boot === n).map((a) => a.file)).toEqual([
+        'drivers/xen/xenbus/xenbus_probe.c',
+        'drivers/xen/xenbus/xenbus_dev_frontend.c',
+      ]);
+    rates('4 Debian 6.1 boots with their .config', r);
   });
 
   it('with a System.map (tiny 6.1 fixture): 100 % to a file, by the kmod names', () => {
