@@ -93,6 +93,9 @@ export function initScript(opts: { hasTest: boolean; modules: string[] }): strin
     `  *" ${DMESG_FLAG} "*) echo ${MARKERS.dmesgBegin}; dmesg; echo ${MARKERS.dmesgEnd} ;;`,
     'esac',
     `echo ${MARKERS.done}`,
+    // reboot -f does not wait for the tty: under -icount the UART was still sending the dmesg dump
+    // when the guest restarted, cutting it short. Wait until the UART's tx count stops moving.
+    't=; while n=$(cat /proc/tty/driver/serial 2>/dev/null) && [ "$n" != "$t" ]; do t=$n; sleep 0.2; done',
     'reboot -f',
     // reboot -f returns only if it failed; never let init exit (that panics).
     'while :; do sleep 3600; done',
