@@ -317,8 +317,11 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
     return { o: again, flake: again.ok ? first : undefined };
   };
   const flakes: string[] = [];
+  const baselineBoots = new Map<BootMetric, number>();
   const bootBaseline = async (metric: BootMetric, base: number[]) => {
-    const { o, flake } = await bootRetrying(state, metric, `baseline-${metric}-${boots + 1}`, 'baseline', timeoutS);
+    const n = (baselineBoots.get(metric) ?? 0) + 1;
+    baselineBoots.set(metric, n);
+    const { o, flake } = await bootRetrying(state, metric, `baseline-${metric}-${n}`, 'baseline', timeoutS);
     if (flake && !flake.ok) flakes.push(`baseline: ${flake.ending}: ${lastWords(flake.detail)}`);
     if (!o.ok) {
       throw new BootError(

@@ -1,0 +1,117 @@
+// `ktrim tune` for real: the tiny serial kernel, real qemu, through the built
+// CLI. Knobs: qboot instead of SeaBIOS (helps: 100-190 ms of firmware on this
+// machine), the PVH loader on a kernel without CONFIG_PVH (qemu refuses the
+// vmlinux: breaks the boot), microvm (boots: the runner must stop it at the
+// marker although it ignores -no-reboot) and tsc.reliable=1 on one vCPU
+// (changes nothing, on the deterministic icount clock). Then the same kernel
+// with its .config: knobs whose requirement is off are skipped, no boot.
+// And every symbol the catalog requires exists in the real 6.1 tree.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
+import { ensureDebianSource } from '../../src/build/source.js';
+import { findSymbol } from '../../src/kconfig/symbol.js';
+import { readKnobCatalog, requiredSymbols } from '../../src/tune/catalog.js';
+import type { TuneResult } from '../../src/tune/tune.js';
+import { createLogger } from '../../src/ui/log.js';
+import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
+
+const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
+
+let kernel: string;
+const work = mkdtempSync(join(tmpdir(), 'ktrim-e2e-tune-'));
+
+beforeAll(async () => {
+  kernel = (await tinyKernel()).bzImage;
+}, TINY_KERNEL_TIMEOUT_MS);
+
+describe('ktrim tune on the tiny kernel', () => {
+  it(
+    'keeps qboot, rejects the PVH loader as breaking the boot and tsc.reliable=1 as no saving; microvm ends at the marker',
+    async () => {
+      const out = join(work, 'out');
+      const r = await ktrim([
+        'tune',
+        '--kernel',
+        kernel,
+        '--no-config', // requirements unchecked: the PVH knob is tried (and breaks)
+        ...['--knob', 'firmware=qboot', '--knob', 'loader=pvh', '--knob', 'machine=microvm', '--knob', 'cmdline:tsc.reliable=1'],
+        ...['--metric', 'icount', '--max-runs', '4', '--min-saving-ms', '20', '--out', out, '--json'],
+      ]);
+      expect(r.stderr).not.toMatch(/^E:/m);
+      expect(r.exitCode).toBe(0);
+      const res = JSON.parse(r.stdout) as TuneResult;
+      const by = Object.fromEntries(res.knobs.map((k) => [k.id, k]));
+      expect(res.knobs.map((k) => k.id)).toEqual(['firmware=qboot', 'loader=pvh', 'machine=microvm', 'cmdline:tsc.reliable=1']);
+
+      // Helps: firmware is host time before the kernel starts, judged on the host clock.
+      expect(by['firmware=qboot']).toMatchObject({ decision: 'kept', metric: 'host' });
+      expect(by['firmware=qboot'].ci![0]).toBeGreaterThan(0);
+      expect(by['firmware=qboot'].savingMs).toBeGreaterThanOrEqual(20);
+
+      // Breaks: the tiny kernel's vmlinux has no PVH ELF note; qemu says so and exits.
+      expect(by['loader=pvh']).toMatchObject({ decision: 'broke-boot', ending: 'exit', metric: 'host' });
+      expect(by['loader=pvh'].why).toMatch(/Error loading uncompressed kernel without PVH ELF Note/);
+
+      // microvm boots the initramfs (no disk: virtio-mmio not needed) and `reboot -f` restarts it: the boot lab stopped it at the marker.
+      expect(by['machine=microvm'].decision).not.toBe('broke-boot');
+      expect(by['machine=microvm'].note).toBe('drops firmware=qboot (for pc/q35 only)');
+      const microLog = readFileSync(join(out, 'boots', 'machine=microvm-1.console.ts.log'), 'utf8');
+      expect(microLog).toMatch(/^# qemu-start .*"-machine" "microvm"/m);
+      expect(microLog).toMatch(/^# qemu-exit \S+ ending=marker /m);
+      expect(microLog.match(/KTRIM-MARKER end/g)).toHaveLength(1);
+
+      // Changes nothing: one vCPU has no TSC to sync; icount is deterministic, one boot per side.
+      expect(by['cmdline:tsc.reliable=1']).toMatchObject({ decision: 'no-saving', metric: 'icount', runs: { baseline: 1, trial: 1 } });
+      expect(Math.abs(by['cmdline:tsc.reliable=1'].savingMs!)).toBeLessThan(5);
+
+      expect(res.final.bios ?? null).toBe(by['machine=microvm'].decision === 'kept' ? null : '/usr/share/qemu/qboot.rom');
+      expect(res.recommended.kernelCmdline).toBe('console=ttyS0 panic=-1 loglevel=6');
+      const md = readFileSync(join(out, 'tune.md'), 'utf8');
+      expect(md).toContain('| loader=pvh | `-kernel vmlinux (PVH entry)` | host | rejected: broke the boot |');
+      expect(md).toContain('| cmdline:tsc.reliable=1 | `tsc.reliable=1` | icount | rejected: no significant saving |');
+      expect(JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8'))).toEqual(res);
+      expect(existsSync(join(out, 'journal.jsonl'))).toBe(true);
+      process.stderr.write(
+        `tune e2e: ${res.knobs.map((k) => `${k.id} ${k.decision} ${k.savingMs?.toFixed(1) ?? '-'} ms [${k.ci?.map((x) => x.toFixed(1)).join(', ') ?? '-'}] ${k.runs ? `${k.runs.baseline}+${k.runs.trial}` : ''}`).join('; ')}; ${res.boots} boots\n`,
+      );
+    },
+    8 * 60 * 1000,
+  );
+
+  it('with the .config beside the bzImage, skips the knobs whose requirement is off, naming the symbol, without booting', async () => {
+    const r = await ktrim([
+      'tune',
+      '--kernel',
+      kernel,
+      ...['--knob', 'loader=pvh', '--knob', 'cmdline:cryptomgr.notests', '--knob', 'machine=microvm-legacy-free', '--json'],
+    ]);
+    expect(r.exitCode).toBe(0);
+    const res = JSON.parse(r.stdout) as TuneResult;
+    expect(res.boots).toBe(0);
+    expect(res.configChecked).toBe(true);
+    expect(res.knobs.map((k) => [k.decision, k.why.replace(/ in \/\S+\/\.config\)/, ' in .config)'), k.enable])).toEqual([
+      ['skipped', 'requirement off: needs CONFIG_PVH=y (not set in .config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y (PVH sits under HYPERVISOR_GUEST)'],
+      ['skipped', 'requirement off: needs CONFIG_CRYPTO_MANAGER=y (not set in .config)', "only a kernel with the crypto manager's self-tests built in has something to skip"],
+      ['skipped', 'requirement off: needs CONFIG_KVM_GUEST=y (not set in .config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PARAVIRT=y CONFIG_KVM_GUEST=y, and a host with KVM'],
+    ]);
+    expect(r.stderr).not.toMatch(/qemu-system/);
+  });
+});
+
+describe('configs/knobs.json against Debian linux-source-6.1', () => {
+  it('names only real bool/tristate symbols in its requirements', async () => {
+    const source = await ensureDebianSource('6.1', { logger: createLogger({ quiet: !process.env.KTRIM_TEST_VERBOSE }) });
+    const tree = loadKernelKconfig({ srctree: source, arch: 'x86_64' });
+    const required = requiredSymbols(readKnobCatalog());
+    const missing = required.filter((r) => {
+      const sym = findSymbol(tree, r.symbol);
+      return !sym || sym.isConst || !['bool', 'tristate'].includes(sym.type);
+    });
+    expect(missing).toEqual([]);
+    expect(required).toHaveLength(8);
+  }, 120_000);
+});
