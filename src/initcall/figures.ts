@@ -97,28 +97,62 @@ function checkDurations(b: FramedBoot, spanUs: number | undefined, warn: (w: Par
 }
 
 /**
- * Span of the intervals [starts[i], ends[i]) minus the time they cover, swept in
- * (start, end) order. The sort is skipped when the calls are in order already
- * (one boot's log); equal pairs are equal values, so any sort gives one sequence.
+ * Indices 0…n-1 of the intervals in (start, end) order, by merging the
+ * ascending runs they already form: one boot's calls are one run (no work),
+ * a capture of several boots a few. Equal pairs are equal values, so any
+ * correct sort gives the same sequence; this one needs no comparator calls.
  */
-function outsideIntervals(starts: Float64Array, ends: Float64Array, n: number): number {
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) {
-    sorted = starts[i - 1] < starts[i] || (starts[i - 1] === starts[i] && ends[i - 1] <= ends[i]);
+function intervalOrder(starts: Float64Array, ends: Float64Array, n: number): Uint32Array {
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let bounds = [0];
+  for (let i = 1; i < n; i++) {
+    if (starts[i] < starts[i - 1] || (starts[i] === starts[i - 1] && ends[i] < ends[i - 1])) bounds.push(i);
   }
-  let order: Uint32Array | undefined;
-  if (!sorted) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((x, y) => starts[x] - starts[y] || ends[x] - ends[y]);
+  bounds.push(n);
+  let spare = new Uint32Array(n);
+  while (bounds.length > 2) {
+    const next = [0];
+    const runs = bounds.length - 1;
+    for (let r = 0; r < runs; r += 2) {
+      const lo = bounds[r];
+      const mid = bounds[r + 1];
+      const hi = r + 2 <= runs ? bounds[r + 2] : mid;
+      let a = lo;
+      let b = mid;
+      let k = lo;
+      while (a < mid && b < hi) {
+        const x = order[a];
+        const y = order[b];
+        // y first only when strictly before x: stable.
+        if (starts[y] < starts[x] || (starts[y] === starts[x] && ends[y] < ends[x])) {
+          spare[k++] = y;
+          b++;
+        } else {
+          spare[k++] = x;
+          a++;
+        }
+      }
+      while (a < mid) spare[k++] = order[a++];
+      while (b < hi) spare[k++] = order[b++];
+      next.push(hi);
+    }
+    [order, spare] = [spare, order];
+    bounds = next;
   }
+  return order;
+}
+
+/** Span of the intervals [starts[i], ends[i]) minus the time they cover, swept in (start, end) order. */
+export function outsideIntervals(starts: Float64Array, ends: Float64Array, n: number): number {
+  const order = intervalOrder(starts, ends, n);
   let covered = 0;
-  let curS = order ? starts[order[0]] : starts[0];
-  let curE = order ? ends[order[0]] : ends[0];
+  let curS = starts[order[0]];
+  let curE = ends[order[0]];
   const spanStart = curS;
   let spanEnd = curE;
   for (let k = 1; k < n; k++) {
-    const i = order ? order[k] : k;
+    const i = order[k];
     const s = starts[i];
     const e = ends[i];
     spanEnd = Math.max(spanEnd, e);
