@@ -8,9 +8,9 @@
 // And every symbol the catalog requires exists in the real 6.1 tree.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { findSymbol } from '../../src/kconfig/symbol.js';
@@ -99,6 +99,31 @@ describe('ktrim tune on the tiny kernel', () => {
       ['skipped', 'requirement off: needs CONFIG_KVM_GUEST=y (not set in .config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PARAVIRT=y CONFIG_KVM_GUEST=y, and a host with KVM'],
     ]);
     expect(r.stderr).not.toMatch(/qemu-system/);
+  });
+});
+
+describe('ktrim tune: bad input is one E: line, before any boot', () => {
+  const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('E:'));
+
+  it('names an unknown --knob and the catalog', async () => {
+    const r = await ktrim(['tune', '--kernel', kernel, '--knob', 'firmware=ovmf']);
+    expect(r.exitCode).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: \/\S+\/configs\/knobs\.json: --knob firmware=ovmf: no such knob \(known: firmware=qboot, /)]);
+    expect(r.stderr).not.toMatch(/qemu-system/);
+  });
+
+  it('names the file and line of a broken knobs file, and refuses the vmlinux as --kernel', async () => {
+    const bad = join(work, 'knobs.json');
+    writeFileSync(bad, '{\n  "knobs": [\n    { "id": "m", "kind": "machine", "set": { "machine": "q35" }, "clock": "wall", "saves": "s", "risks": "r" }\n  ]\n}\n');
+    const r = await ktrim(['tune', '--kernel', kernel, '--knobs', bad]);
+    expect(r.exitCode).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([`E: ${bad}:3: knob "m": "clock" must be "host" or "guest"`]);
+    const vmlinux = join(dirname(kernel), '..', '..', '..', 'vmlinux');
+    const v = await ktrim(['tune', '--kernel', vmlinux]);
+    expect(v.exitCode).toBe(1);
+    expect(errorLines(v.stderr)).toEqual([
+      `E: ${vmlinux}: pass the bzImage (arch/x86/boot/bzImage): the PVH loader is a knob, tried with the vmlinux beside it`,
+    ]);
   });
 });
 
