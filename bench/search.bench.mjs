@@ -8,7 +8,7 @@
 // noise-free time to /init). Goal: ktrim ≤ 1/10 of ktest's builds for an
 // equal or better final time.
 // Imports the built code: run `npx tsc -p tsconfig.build.json` first (`make bench` does).
-// Usage: node bench/search.bench.mjs [--quick]   (--quick: icount only, no what-if row)
+// Usage: node bench/search.bench.mjs [--quick]   (--quick: ktest and two icount rows)
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { gateContext } from '../dist/kconfig/gate.js';
@@ -17,7 +17,7 @@ import { defaultCatalogDir, readCatalog } from '../dist/propose/catalog.js';
 import { proposeRemovals } from '../dist/propose/propose.js';
 import { createLogger } from '../dist/ui/log.js';
 import { ktestMakeMinConfig } from './search/ktest.mjs';
-import { ktrimSearch, minimizeCandidates } from './search/ktrim.mjs';
+import { ktrimSearch } from './search/ktrim.mjs';
 import { loadKernelModel, METRIC_NOISE } from './search/model.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -55,14 +55,45 @@ rows.push({
 });
 console.log(`ktest: ${JSON.stringify(kt.counts)}; final ${fmt(kt.truth.timeMs)} ms (${kt.truth.activeInitcalls} initcalls)`);
 
-const candidates = minimizeCandidates(model);
-console.log(`ktrim candidates (propose + catalog): ${candidates.candidates.length} to try, ${candidates.dropped.length} dropped by the engine`);
-const runs = QUICK ? [{ metric: 'icount' }] : [{ metric: 'icount' }, { metric: 'guest' }, { metric: 'host' }, { metric: 'icount', jobs: 2 }];
+// ktrim as `ktrim minimize` runs it: defaults, then with `--keep` the lab's needs
+// (configs/tiny-serial.config: console, initramfs, ELF), then what-if rows for
+// a search option that does not exist yet (propose's 'entangled' plans, more
+// than 8 changes such as CRYPTO_ALGAPI2's 99, offered as candidates:
+// crypto_algapi_init runs the crypto self-tests, 331 ms of the Debian boot).
+const catalog = readCatalog(defaultCatalogDir());
+const candidateSets = new Map();
+const candidatesFor = ({ keep = false, maxChanges = 8 }) => {
+  const key = `${keep}/${maxChanges}`;
+  if (!candidateSets.has(key)) {
+    const gate = maxChanges === 8 ? model.gate : gateContext(model.tree, model.gate.config, model.startState, { maxChanges });
+    const proposed = proposeRemovals({ boots: model.boots, attribution: model.attribution.items, kbuild: model.index.kbuild, gate, catalog });
+    candidateSets.set(key, gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog, keep: keep ? model.essential : [] }));
+  }
+  return candidateSets.get(key);
+};
+const runs = QUICK
+  ? [{ metric: 'icount' }, { metric: 'icount', keep: true }]
+  : [
+      { metric: 'icount' },
+      { metric: 'guest' },
+      { metric: 'host' },
+      { metric: 'icount', jobs: 2 },
+      { metric: 'icount', keep: true },
+      { metric: 'guest', keep: true },
+      { metric: 'icount', keep: true, maxChanges: 200, whatIf: true },
+      { metric: 'guest', keep: true, maxChanges: 200, whatIf: true },
+    ];
 for (const r of runs) {
   t = performance.now();
-  const k = await ktrimSearch(model, { ...r, minSavingMs: MIN_SAVING_MS, maxRuns: MAX_RUNS, candidates });
+  const candidates = candidatesFor(r);
+  const k = await ktrimSearch(model, { metric: r.metric, jobs: r.jobs, minSavingMs: MIN_SAVING_MS, maxRuns: MAX_RUNS, candidates });
+  const name =
+    `${r.whatIf ? 'what-if: ' : ''}ktrim, ${r.metric}` +
+    (r.jobs ? `, --jobs ${r.jobs}` : '') +
+    (r.keep ? ', --keep lab needs' : '') +
+    (r.maxChanges && r.maxChanges !== 8 ? `, plans ≤ ${r.maxChanges} changes` : '');
   rows.push({
-    name: `ktrim, ${r.metric}${r.jobs ? `, --jobs ${r.jobs}` : ''}`,
+    name,
     builds: k.counts.builds,
     boots: k.counts.boots,
     failed: k.counts.failedBoots,
@@ -70,27 +101,7 @@ for (const r of runs) {
     note: `${k.result.accepted.length} of ${candidates.candidates.length} candidates kept, ${k.result.evaluations} evaluations in ${k.result.rounds} rounds; noise sd ${(METRIC_NOISE[r.metric].relSd * 100).toFixed(1)} %`,
     secs: (performance.now() - t) / 1000,
   });
-  console.log(`${rows.at(-1).name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);
-}
-
-if (!QUICK) {
-  // What if propose also offered its 'entangled' plans (more than 8 changes, e.g.
-  // CRYPTO_ALGAPI2 with 99: crypto_algapi_init runs the crypto self-tests, 331 ms)?
-  t = performance.now();
-  const gate = gateContext(model.tree, model.gate.config, model.startState, { maxChanges: 200 });
-  const proposed = proposeRemovals({ boots: model.boots, attribution: model.attribution.items, kbuild: model.index.kbuild, gate, catalog: readCatalog(defaultCatalogDir()) });
-  const wide = gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog: readCatalog(defaultCatalogDir()), keep: [] });
-  const k = await ktrimSearch(model, { metric: 'icount', minSavingMs: MIN_SAVING_MS, maxRuns: MAX_RUNS, candidates: wide });
-  rows.push({
-    name: 'what-if: ktrim, icount, plans ≤ 200 changes',
-    builds: k.counts.builds,
-    boots: k.counts.boots,
-    failed: k.counts.failedBoots,
-    final: k.final.timeMs,
-    note: `${k.result.accepted.length} of ${wide.candidates.length} candidates kept, ${k.result.evaluations} evaluations`,
-    secs: (performance.now() - t) / 1000,
-  });
-  console.log(`${rows.at(-1).name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);
+  console.log(`${name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);
 }
 
 const ktRow = rows[0];
