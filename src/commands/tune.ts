@@ -1,5 +1,6 @@
 /** `ktrim tune`: measure qemu/firmware/loader/command-line knobs on one kernel (src/tune/tune.ts does the work). */
 import type { CommandModule } from 'yargs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cacheRoot } from '../cache.js';
 import { InputError } from '../errors.js';
@@ -110,6 +111,11 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     const accel = chooseAccel({ accel: argv.accel }, bootDeps.qemu);
     warnAccel(logger, accel);
     logger.info(`command-line knobs on ${argv.metric}: ${metricSpec(argv.metric).describe}; the others on host ms to /init`);
+    const [load] = loadavg();
+    if (load > availableParallelism()) {
+      // Seen here: at load 20 on 2 CPUs a tiny-kernel boot took 8-11 s instead of ~1.2 s, drowning qboot's 150 ms.
+      logger.warn(`the host is busy (load ${load.toFixed(1)} on ${availableParallelism()} CPUs): host-clock knobs are judged on wall time and will be noisy`);
+    }
     const logDir = out ? join(out, 'boots') : join(cacheRoot(), 'boots', `tune-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
     const result = await tuneKernel(req, {
       boot: realTuneBooter(bootDeps, { request: commonBootRequest(argv), logDir }),
