@@ -1,0 +1,64 @@
+// Boot metrics on the real tiny kernel (issue 10 §1), through the built CLI:
+// under -icount shift=0,sleep=off two boots give the identical guest time at
+// /init (to the µs), which is what lets one boot per side decide; host and
+// guest (plain TCG) give values too. Cost: two icount boots (~11 s each on an
+// idle 2-core machine) and two plain boots (~2 s each).
+import { describe, it, expect, beforeAll } from '@jest/globals';
+import { execa } from 'execa';
+import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
+
+const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
+
+let kernel: string;
+const common = () => ['boot', '--kernel', kernel, '--memory', '128', '--warmup', '0', '--timeout', '300'];
+const qemuLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('I: $ qemu-system-x86_64')) ?? '';
+
+beforeAll(async () => {
+  kernel = (await tinyKernel()).bzImage;
+}, TINY_KERNEL_TIMEOUT_MS);
+
+describe('ktrim boot --metric', () => {
+  it(
+    'icount: two boots, the same guest time at /init to the microsecond',
+    async () => {
+      const r = await ktrim([...common(), '--runs', '2', '--metric', 'icount', '--json']);
+      expect(r.exitCode).toBe(0);
+      expect(qemuLine(r.stderr)).toMatch(/ -icount shift=0,sleep=off$/);
+      expect(qemuLine(r.stderr)).toMatch(/ ktrim\.dmesg=1 /); // the printk time comes from the dmesg dump
+      const res = JSON.parse(r.stdout);
+      expect(res.metric).toMatchObject({ metric: 'icount', clock: 'guest', deterministic: true });
+      const [a, b] = res.metric.values;
+      expect(res.metric.values).toHaveLength(2);
+      // printk time of "Run /init" in µs: a tiny kernel reaches /init in a few hundred ms of guest time
+      expect(a).toBeGreaterThan(50);
+      expect(a).toBeLessThan(5000);
+      expect(b).toBe(a);
+      expect(res.boots[0].guest.runInitUs / 1000).toBe(a);
+      expect(res.metric.summary).toMatchObject({ n: 2, sd: 0, min: a, max: a });
+    },
+    10 * 60 * 1000,
+  );
+
+  it(
+    'guest and host: plain TCG boots give their values and the summary line',
+    async () => {
+      const g = await ktrim([...common(), '--runs', '1', '--metric', 'guest', '--json']);
+      expect(g.exitCode).toBe(0);
+      expect(qemuLine(g.stderr)).not.toMatch(/-icount/);
+      const res = JSON.parse(g.stdout);
+      expect(res.metric).toMatchObject({ metric: 'guest', deterministic: false });
+      expect(res.metric.values).toEqual([res.boots[0].guest.runInitUs / 1000]);
+      expect(res.metric.values[0]).toBeGreaterThan(0);
+      // the printk time of Run /init comes before /init prints /proc/uptime
+      expect(res.metric.values[0]).toBeLessThanOrEqual(res.boots[0].guest.initUptimeUs / 1000 + 10);
+
+      const h = await ktrim([...common(), '--runs', '1', '--metric', 'host']);
+      expect(h.exitCode).toBe(0);
+      expect(qemuLine(h.stderr)).not.toMatch(/-icount|ktrim\.dmesg/);
+      const line = h.stdout.split('\n').find((l) => l.startsWith('metric host:'));
+      expect(line).toMatch(/^metric host: \d+\.\d{3} \(sd n\/a\) ms over 1 boot — host ms from qemu spawn to \/init/);
+      expect(Number(/^metric host: (\d+\.\d+)/.exec(line!)![1])).toBeGreaterThan(0);
+    },
+    5 * 60 * 1000,
+  );
+});
