@@ -23,6 +23,7 @@ interface MinimizeArgs extends GlobalArgs {
   candidates: string;
   catalog?: string;
   screen?: boolean;
+  tune?: boolean;
   'budget-builds'?: number;
   'budget-time'?: string;
   jobs: number;
@@ -76,6 +77,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
       .option('candidates', { type: 'string', default: 'both', describe: 'removals from propose (measured), the catalog, or both' })
       .option('catalog', { type: 'string', describe: 'catalog directory (default: configs/catalog)' })
       .option('screen', { type: 'boolean', describe: 'pre-screen propose\'s candidates with initcall_blacklist= boots of the start kernel (no build)' })
+      .option('tune', { type: 'boolean', describe: 'then tune qemu and kernel command-line knobs on the trimmed kernel (as ktrim tune; tune.md)' })
       .option('budget-builds', { type: 'number', describe: 'stop after N builds and write what was decided' })
       .option('budget-time', { type: 'string', describe: 'stop after this long (90s, 30m, 2h) and write what was decided' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'evaluations in parallel (each build in its own O= dir)' })
@@ -112,6 +114,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         candidates: argv.candidates as CandidateSource,
         catalogDir: argv.catalog,
         screen: argv.screen,
+        tune: argv.tune,
         budgetBuilds: argv['budget-builds'],
         budgetTimeS: argv['budget-time'] === undefined ? undefined : parseDuration(argv['budget-time']),
         jobs: argv.jobs,

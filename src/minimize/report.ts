@@ -67,6 +67,12 @@ export function renderMinimizeMarkdown(r: MinimizeResult): string {
     out.push('', '## Kconfig engine vs make olddefconfig', '');
     for (const d of r.disagreements) out.push(`- ${d.configHash}: ${d.symbols.join(', ')}`);
   }
+  if (r.tune) {
+    const kept = r.tune.knobs.filter((k) => k.decision === 'kept');
+    out.push('', `## Tuning (--tune): ${kept.length} knob(s) kept, details in tune.md`, '');
+    for (const k of kept) out.push(`- \`${k.change}\`: ${f1(k.savingMs)} ms (${k.why})`);
+    out.push('', '```', r.tune.recommended.qemuCommand, '```');
+  }
   out.push('', '## Spent', '');
   const s = r.spent;
   out.push(

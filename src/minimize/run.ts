@@ -41,6 +41,10 @@ import { runPropose } from '../propose/run.js';
 import { decideSaving } from '../stats/sequential.js';
 import { summarizeOrNull } from '../stats/summary.js';
 import type { Logger } from '../ui/log.js';
+import { chooseAccel } from '../boot/qemu.js';
+import { readKnobCatalog } from '../tune/catalog.js';
+import { formatTuneMarkdown } from '../tune/report.js';
+import { realTuneBooter, tuneKernel, type TuneResult } from '../tune/tune.js';
 import { gatherCandidates, predictConfig, type CandidateSource, type DroppedCandidate, type MinimizeCandidate } from './candidates.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { searchRemovals, type CandidateDecision, type Verdict } from './search.js';
@@ -54,6 +58,7 @@ export const OUTPUT_FILES = [
   'report.json',
   'report.html',
   'baseline-initcall-debug.dmesg.log',
+  'tune.md',
 ] as const;
 
 export interface MinimizeRequest {
@@ -70,6 +75,8 @@ export interface MinimizeRequest {
   keep?: string[];
   candidates: CandidateSource;
   catalogDir?: string;
+  /** After the config search, tune qemu and command-line knobs on the trimmed kernel (issue 11). */
+  tune?: boolean;
   /** Pre-screen propose's candidates by booting the start kernel with initcall_blacklist= (no build). */
   screen?: boolean;
   budgetBuilds?: number;
@@ -92,6 +99,8 @@ export interface MinimizeDeps {
   lab?: (metric: BootMetric) => Lab;
   /** Default: runPropose on the baseline's initcall_debug dmesg. */
   propose?: (files: { config: string; log: string; systemMap: string }) => Promise<ProposeResult>;
+  /** Default: tuneKernel (src/tune) with real qemu. */
+  tune?: (kernel: string, configText: string, journal: Journal) => Promise<TuneResult>;
   /** Default: screenCandidates (src/boot/screen.ts) with real qemu. */
   screen?: (req: ScreenRequest) => Promise<ScreenResult>;
 }
@@ -124,6 +133,8 @@ export interface MinimizeResult {
   spent: { builds: number; buildSeconds: number; boots: number; wallSeconds: number; evaluations: number; fromJournal: number };
   disagreements: { configHash: string; symbols: string[] }[];
   files: Record<string, string>;
+  /** --tune: the knobs tried on the trimmed kernel. */
+  tune?: TuneResult;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -539,6 +550,31 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     logs,
   });
 
+  let tuned: TuneResult | undefined;
+  if (req.tune) {
+    log.info('--tune: trying qemu and command-line knobs on the trimmed kernel');
+    const tune =
+      deps.tune ??
+      ((kernel: string, configText: string, j: Journal) => {
+        const bootDeps = { ...defaultBootDeps(log), cacheDir: deps.cacheDir };
+        const accel = chooseAccel({}, bootDeps.qemu);
+        return tuneKernel(
+          {
+            kernel,
+            knobs: readKnobCatalog().knobs,
+            config: parseDotConfig(configText, join(out, 'trimmed.config'), { strict: false }),
+            metric: req.metric,
+            minSavingMs: req.minSavingMs,
+            maxRuns: req.maxRuns,
+            append: req.append,
+            timeoutS: req.timeoutS,
+          },
+          { boot: realTuneBooter(bootDeps, { request: { accel, testScript: req.testScript }, logDir: join(out, 'tune-boots') }), accel, journal: j, logger: log },
+        );
+      });
+    tuned = await tune(fin.kernel, fin.configText, journal);
+  }
+
   const decisions: MinimizeResult['decisions'] = [
     ...search.decisions.map((d) => ({ ...d, from: byId.get(d.id)!.from, describe: byId.get(d.id)!.describe, changes: byId.get(d.id)!.changes })),
     ...candList.dropped.map((d) => ({ id: d.id, decision: d.decision, why: d.why, expectedMs: d.expectedMs, from: d.from })),
@@ -561,6 +597,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     spent: { ...spent, builds: buildsBefore + spent.builds, wallSeconds: (performance.now() - t0) / 1000 },
     disagreements,
     files,
+    tune: tuned,
   };
   const write = async (name: string, data: string) => {
     const p = join(out, name);
@@ -573,6 +610,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   await write('changes.diffconfig', diffconfig);
   await write('report.md', renderMinimizeMarkdown(result));
   await write('report.html', await renderMinimizeHtml(result));
+  if (tuned) await write('tune.md', formatTuneMarkdown(tuned));
   await write('report.json', JSON.stringify(result, null, 2) + '\n');
   await journal.append({ type: 'result', kept: result.kept, stopped: result.stopped ?? null, finalHash });
   return result;
