@@ -35,6 +35,12 @@ function clockNote(r: TuneResult): string {
   );
 }
 
+/** `152.3 ms on host, 20.0 ms on icount`, or undefined when nothing was kept. */
+function keptTotals(r: TuneResult): string | undefined {
+  const parts = Object.entries(r.keptSavingMs).map(([m, v]) => `${f1(v)} ms on ${m}`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
 export function formatTuneText(r: TuneResult): string {
   const rows = [['knob', 'metric', 'decision', 'saving [one-sided 95 % bounds]', 'boots']];
   for (const k of r.knobs) rows.push([k.id, k.metric ?? '-', DECISION_TEXT[k.decision], formatSaving(k), boots(k)]);
@@ -51,6 +57,8 @@ export function formatTuneText(r: TuneResult): string {
     out.push(`${k.id} (${k.change}): ${k.why}${k.enable ? `; would be enabled by ${k.enable}` : ''}${k.note ? `; ${k.note}` : ''}`);
   }
   for (const f of r.flakes) out.push(`flake (failed once, booted on the retry): ${f}`);
+  const totals = keptTotals(r);
+  if (totals) out.push('', `kept knobs save about ${totals} (the sum of their savings, each measured on top of the ones before)`);
   out.push(
     '',
     'recommended kernel command line:',
@@ -79,6 +87,7 @@ export function formatTuneMarkdown(r: TuneResult): string {
     '',
     '## Recommended',
     '',
+    ...(keptTotals(r) ? [`The kept knobs save about ${keptTotals(r)} (the sum of their savings, each measured on top of the ones before).`, ''] : []),
     'Kernel command line:',
     '',
     '```',

@@ -140,6 +140,8 @@ export interface TuneResult {
   replayed: number;
   /** Boots that failed once and booted on the retry (a busy host), as `who: ending: detail`. */
   flakes: string[];
+  /** Sum of the kept knobs' savings per metric (ms): an estimate, each measured on top of the ones before. */
+  keptSavingMs: Partial<Record<BootMetric, number>>;
 }
 
 /** The journal's run key part for tune: the same kernel, knobs and options give the same answers. */
@@ -447,6 +449,10 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
     boots,
     replayed,
     flakes,
+    keptSavingMs: results.reduce<Partial<Record<BootMetric, number>>>((acc, k) => {
+      if (k.decision === 'kept' && k.metric && k.savingMs !== undefined) acc[k.metric] = (acc[k.metric] ?? 0) + k.savingMs;
+      return acc;
+    }, {}),
   };
 }
 
