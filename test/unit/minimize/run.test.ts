@@ -107,6 +107,15 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     expect(readFileSync(config, 'utf8')).toBe(before);
   });
 
+  it('--jobs 2 evaluates groups in parallel and comes to the same trimmed config', async () => {
+    const one = setup();
+    const two = setup();
+    await run(one.req, fakeLab().lab);
+    const r = await run({ ...two.req, jobs: 2 }, fakeLab().lab);
+    expect([...r.kept].sort()).toEqual(['SLOW_A=n', 'SLOW_B=n', 'catalog:legacy_ptys']);
+    expect(readFileSync(join(two.req.out, 'trimmed.config'), 'utf8')).toBe(readFileSync(join(one.req.out, 'trimmed.config'), 'utf8'));
+  });
+
   it('resumes after a crash without repeating an evaluation, to the same result', async () => {
     const { req } = setup();
     const a = fakeLab({ crashAfterBuilds: 3 }); // start, the group, binfmt_elf; dies building hid
