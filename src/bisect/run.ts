@@ -86,7 +86,18 @@ export interface BisectReport {
   oracle: { kind: 'pass-fail'; testScript?: string } | { kind: 'slower-than'; ms: number; metric: BootMetric; maxRuns: number; testScript?: string };
   status: BisectResult['status'];
   initialDifference: number;
-  culprits: { round: number; inseparable: boolean; entries: DiffEntry[]; diffconfig: string; file: string }[];
+  culprits: {
+    round: number;
+    inseparable: boolean;
+    entries: DiffEntry[];
+    diffconfig: string;
+    /** Prompt-less symbols that change with the culprit, diffconfig format. */
+    follows: string;
+    /** The last good and bad configs of the round (journal config hashes). */
+    goodKey: string;
+    badKey: string;
+    file: string;
+  }[];
   steps: BisectStep[];
   end: string;
   /** Distinct configs judged (from the journal or the lab). */
@@ -245,7 +256,8 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
       if (d.kind === 'more') continue;
       const mean = threshold - d.savingMs;
       const figures = `${req.metric} ${mean.toFixed(1)} ms over ${valuesMs.length} boot(s) vs ${threshold} ms`;
-      const slower = d.kind === 'not-faster' && (d.ci === null || d.ci[1] < 0 || d.savingMs < 0);
+      // Not clearly faster than the threshold: slower when the estimate is (also decides an unclear end at maxRuns).
+      const slower = d.kind === 'not-faster' && d.savingMs < 0;
       return { verdict: slower ? 'bad' : 'good', why: `${figures}: ${slower ? 'slower' : 'not slower'} (${d.why})`, valuesMs };
     }
   }
@@ -355,7 +367,16 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     const file = await checkOutput(join(outDir, `culprit-${c.round}.diffconfig`), rules);
     const diffconfig = formatDiffconfig(c.entries);
     await writeOutput(file, diffconfig);
-    culprits.push({ round: c.round, inseparable: c.inseparable, entries: c.entries, diffconfig, file });
+    culprits.push({
+      round: c.round,
+      inseparable: c.inseparable,
+      entries: c.entries,
+      diffconfig,
+      follows: formatDiffconfig(c.follows),
+      goodKey: c.goodKey,
+      badKey: c.badKey,
+      file,
+    });
   }
   const report: BisectReport = {
     source: req.source,
@@ -395,6 +416,7 @@ export function formatBisectReport(r: BisectReport): string {
     lines.push('');
     lines.push(`culprit ${c.round}${c.inseparable ? ' (symbols olddefconfig keeps together)' : ''}: ${c.file}`);
     for (const l of c.diffconfig.trimEnd().split('\n')) lines.push(`  ${l}`);
+    if (c.follows) lines.push(`  and with it (no prompt): ${c.follows.trim().split('\n').join(',')}`);
   }
   lines.push('');
   lines.push('steps:');

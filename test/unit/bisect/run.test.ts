@@ -96,6 +96,7 @@ describe('runBisect', () => {
     expect(r.status).toBe('found');
     expect(r.culprits.map((c) => c.diffconfig)).toEqual([' X n -> y\n']);
     expect(readFileSync(join(dir, 'out', 'culprit-1.diffconfig'), 'utf8')).toBe(' X n -> y\n');
+    expect(r.culprits[0]).toMatchObject({ follows: '', inseparable: false, round: 1 });
     expect(r.initialDifference).toBe(6);
     expect(r.builds).toBe(lab.builds.length);
     expect(r.boots).toBe(lab.boots);
