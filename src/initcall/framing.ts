@@ -49,8 +49,8 @@ export class LineFramer {
   private prevRawStart = -1; // [start, end) offsets in prevRawText; -1: none
   private prevRawEnd = 0;
   private prevRawLine = 0;
-  // Offset of the next relevant keyword at or after the current line (-1: none left),
-  // found by one regex scan over the chunk rather than a test per line.
+  // Where the next relevant keyword at or after the current line ends (-1: none left;
+  // -2: not searched yet), found by one regex scan over the chunk rather than a test per line.
   private readonly relevantRe = new RegExp(RELEVANT_RE.source, 'g');
   private relevantText: string | undefined;
   private nextRelevant = -2;
@@ -91,12 +91,13 @@ export class LineFramer {
         this.relevantText = text;
         this.nextRelevant = -2;
       }
-      if (this.nextRelevant !== -1 && this.nextRelevant < ls) {
+      if (this.nextRelevant !== -1 && this.nextRelevant <= ls) {
+        // test(), not exec(): no match array; where the match ends tells the line as well
+        // (no keyword holds a newline or CR, so a match lies within one line).
         this.relevantRe.lastIndex = ls;
-        const m = this.relevantRe.exec(text);
-        this.nextRelevant = m ? m.index : -1;
+        this.nextRelevant = this.relevantRe.test(text) ? this.relevantRe.lastIndex : -1;
       }
-      if (this.nextRelevant === -1 || this.nextRelevant >= le) {
+      if (this.nextRelevant === -1 || this.nextRelevant > le) {
         this.prev = undefined;
         this.prevRawText = text;
         this.prevRawStart = ls;
