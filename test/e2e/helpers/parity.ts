@@ -7,16 +7,20 @@
  *
  * Inputs are generated once per source tree and cached under
  * `$KTRIM_CACHE/kconfig-parity/<tree>/inputs/`; the C olddefconfig runs for
- * real every time (`make O=<cache>/kconfig-parity/<tree>/tool-<slot>`), never
- * in the source tree. ktrim's side is an adapter passed in, so this module
+ * real (`make O=<cache>/kconfig-parity/<tree>/tool-<slot>`), never in the
+ * source tree: every time for the main parity inputs, once per source id,
+ * input, ARCH and toolchain for callers that ask for the cache (the ARCH
+ * checks: cachedCOlddefconfig). ktrim's side is an adapter passed in, so this module
  * does not depend on the engine being finished.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, writeFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import lockfile from 'proper-lockfile';
+import { sourceIdentity } from '../../../src/build/source-id.js';
 import { cacheRoot } from '../../../src/cache.js';
 import { BuildError, InputError, KtrimError } from '../../../src/errors.js';
 import { startChild } from '../../../src/process.js';
@@ -55,6 +59,8 @@ export interface ParityOptions {
   jobs?: number;
   /** randconfig seeds; default PARITY_SEEDS. */
   seeds?: readonly number[];
+  /** runParity: reuse the C tool's output for an identical run (cachedCOlddefconfig) instead of running make again. */
+  cacheC?: boolean;
 }
 
 /** ktrim's side: olddefconfig of the input text, written as .config text. */
@@ -80,6 +86,8 @@ export interface ParityResult {
    */
   cWarnings: string[];
   ktrimWarnings?: string[];
+  /** The C output came from the cache (cachedCOlddefconfig), cMs is then the read. */
+  cCached?: boolean;
   cMs: number;
   ktrimMs: number;
 }
@@ -448,6 +456,56 @@ export async function cOlddefconfig(
   });
 }
 
+const sourceIds = new Map<string, Promise<string>>();
+let toolchain: Promise<string> | undefined;
+
+/**
+ * What decides a C olddefconfig output: the tree's content (source id, which
+ * changes with any edit), the input's bytes, ARCH as make gets it, and the
+ * host compiler and linker (Kconfig's $(shell) probes read their versions).
+ */
+async function cOutputKey(tree: ParityTree, inputText: string): Promise<string> {
+  let id = sourceIds.get(tree.srctree);
+  if (!id) sourceIds.set(tree.srctree, (id = sourceIdentity(tree.srctree).then((s) => s.id)));
+  toolchain ??= Promise.all([run(['gcc', '--version'], { what: 'gcc --version' }), run(['ld', '--version'], { what: 'ld --version' })]).then(
+    ([cc, ld]) => `${cc[0]}\n${ld[0]}`,
+  );
+  return createHash('sha256')
+    .update(`c-olddefconfig-v1\0${await id}\0ARCH=${tree.arch}\0KCONFIG_WARN_UNKNOWN_SYMBOLS=1\0${await toolchain}\0`)
+    .update(inputText)
+    .digest('hex')
+    .slice(0, 24);
+}
+
+/**
+ * cOlddefconfig, with its output and warnings kept under
+ * `<tree dir>/c-olddefconfig/<key>.json` (key: cOutputKey): a warm run reads
+ * them back, a cold cache or any change of tree, input, ARCH or toolchain
+ * runs make for real.
+ */
+export async function cachedCOlddefconfig(
+  tree: ParityTree,
+  inputPath: string,
+  slot: number,
+  logger?: Logger,
+  warnings?: string[],
+): Promise<{ text: string; cached: boolean }> {
+  const file = join(tree.dir, 'c-olddefconfig', `${await cOutputKey(tree, await readFile(inputPath, 'utf8'))}.json`);
+  if (existsSync(file)) {
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { text: string; warnings: string[] };
+    warnings?.push(...kept.warnings);
+    return { text: kept.text, cached: true };
+  }
+  const got: string[] = [];
+  const text = await cOlddefconfig(tree, inputPath, slot, logger, got);
+  warnings?.push(...got);
+  await mkdir(join(tree.dir, 'c-olddefconfig'), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify({ text, warnings: got }));
+  await rename(tmp, file);
+  return { text, cached: false };
+}
+
 /** Compare two olddefconfig outputs symbol by symbol (and byte for byte). */
 export function compareOutputs(
   cText: string,
@@ -482,7 +540,10 @@ export async function runParity(
   return inSlots(inputs, opts.jobs ?? 2, async (input, slot) => {
     const t0 = performance.now();
     const cWarnings: string[] = [];
-    const cText = await cOlddefconfig(tree, input.path, slot, opts.logger, cWarnings);
+    const c = opts.cacheC
+      ? await cachedCOlddefconfig(tree, input.path, slot, opts.logger, cWarnings)
+      : { text: await cOlddefconfig(tree, input.path, slot, opts.logger, cWarnings), cached: false };
+    const cText = c.text;
     const cMs = performance.now() - t0;
     const inputText = await readFile(input.path, 'utf8');
     const t1 = performance.now();
@@ -502,6 +563,7 @@ export async function runParity(
       ...compareOutputs(cText, kText),
       cWarnings,
       ktrimWarnings,
+      cCached: c.cached,
       cMs,
       ktrimMs,
     };
@@ -546,6 +608,6 @@ export function formatParityLine(r: ParityResult): string {
       : `, ${r.cWarnings.length} conf warnings${sameWarnings(r) ? ' (same from ktrim)' : ` (ktrim: ${r.ktrimWarnings.length}, DIFFERENT)`}`;
   return (
     `${r.series} ${r.input}: ${r.compared} symbols compared, ${r.differing.length} differing, ${bytes}${warn}` +
-    ` (C ${Math.round(r.cMs)} ms, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`
+    ` (C ${r.cCached ? 'cached' : `${Math.round(r.cMs)} ms`}, ktrim ${Math.round(r.ktrimMs)} ms)${sample ? ` e.g. ${sample}` : ''}`
   );
 }
