@@ -81,10 +81,10 @@ export class LineFramer {
         this.lastTs = f.ts;
         this.lastTsLine = lineNo;
         if (f.kind === 'call') {
-          this.pairing.openCall(f.token, f.module, f.pid, lineNo, f.ts);
+          this.pairing.openCall(text, f.tokenStart, f.tokenEnd, f.module, f.pid, lineNo, f.ts);
           return FAST_CALL;
         }
-        this.pairing.closeCall(f.token, f.module, f.ret, f.us, lineNo, f.ts, undefined);
+        this.pairing.closeCall(text, f.tokenStart, f.tokenEnd, f.module, f.ret, f.us, lineNo, f.ts, undefined);
         return FAST_RET;
       }
       if (this.relevantText !== text) {
@@ -127,6 +127,7 @@ export class LineFramer {
       if (ts !== undefined) last = ts;
     }
     this.stampText = '';
+    this.fast.line = '';
     this.prevRawText = '';
     this.relevantText = undefined;
     return { ...this.pairing.finish(), ...(last !== undefined && { lastTimestampUs: last }) };

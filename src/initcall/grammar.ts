@@ -159,24 +159,35 @@ export function recognize(body: string): Parsed | undefined {
   return undefined;
 }
 
-/** A record read by the fast path, prefix included. */
-export interface FastRecord {
-  kind: 'call' | 'ret';
+/**
+ * A record read by the fast path, prefix included. One per parser, refilled
+ * for each line: the token is kept as offsets into the line, and cut out as a
+ * string only when `token` is read (pairing.ts reads the offsets).
+ */
+export class FastRecord {
+  kind: 'call' | 'ret' = 'call';
   /** printk timestamp, µs (the fast path needs one). */
-  ts: number;
-  token: string;
-  module: string | undefined;
+  ts = 0;
+  /** The line last read, and the token's [tokenStart, tokenEnd) in it. */
+  line = '';
+  tokenStart = 0;
+  tokenEnd = 0;
+  module: string | undefined = undefined;
   /** `call`: `@ PID`. */
-  pid: number;
+  pid = 0;
   /** `ret`: return value, absent on async work's `returned after`. */
-  ret: number | undefined;
+  ret: number | undefined = undefined;
   /** `ret`: duration in µs (msecs converted). */
-  us: number;
+  us = 0;
+
+  get token(): string {
+    return this.line.slice(this.tokenStart, this.tokenEnd);
+  }
 }
 
 /** Reused by fastRecord(): one object per parser, not one per line. */
 export function newFastRecord(): FastRecord {
-  return { kind: 'call', ts: 0, token: '', module: undefined, pid: 0, ret: undefined, us: 0 };
+  return new FastRecord();
 }
 
 /**
@@ -222,7 +233,7 @@ export function fastRecord(line: string, start: number, n: number, out: FastReco
     if (c === 32 /* space */) break;
     if (c === 27 /* ESC */ || c === 91 /* [ */ || c === 13 /* CR */) return false;
   }
-  const token = line.slice(i, sp);
+  const tokenStart = i;
   let q = sp;
   let module: string | undefined;
   if (line.charCodeAt(q + 1) === 91 /* [ */) {
@@ -241,7 +252,9 @@ export function fastRecord(line: string, start: number, n: number, out: FastReco
     if (q === p0 || q - p0 > 15 || q !== n) return false;
     out.kind = 'call';
     out.ts = ts;
-    out.token = token;
+    out.line = line;
+    out.tokenStart = tokenStart;
+    out.tokenEnd = sp;
     out.module = module;
     out.pid = pid;
     out.ret = undefined;
@@ -273,7 +286,9 @@ export function fastRecord(line: string, start: number, n: number, out: FastReco
   else if (!line.startsWith(' usecs', q)) return false;
   out.kind = 'ret';
   out.ts = ts;
-  out.token = token;
+  out.line = line;
+  out.tokenStart = tokenStart;
+  out.tokenEnd = sp;
   out.module = module;
   out.pid = 0;
   out.ret = ret;

@@ -66,15 +66,17 @@ export interface Stamps {
   refs: Int32Array;
 }
 
-/** `0x1c` of a plain `fn+0x0/0x1c` as a number, when there is one (no regex, no string: most tokens are plain). */
-function sizeOf(token: string, plus: number): number | undefined {
+/**
+ * `0x1c` of a plain `fn+0x0/0x1c` (the token s[…, n), its `+` at `plus`, -1:
+ * none) as a number, when there is one (no regex, no string: most tokens are plain).
+ */
+function sizeOf(s: string, plus: number, n: number): number | undefined {
   if (plus < 0) return undefined;
-  const slash = token.indexOf('/0x', plus);
-  if (slash < 0) return undefined;
+  const slash = s.indexOf('/0x', plus);
+  if (slash < 0 || slash + 3 > n) return undefined;
   let v = 0;
-  const n = token.length;
   for (let i = slash + 3; i < n; i++) {
-    const c = token.charCodeAt(i);
+    const c = s.charCodeAt(i);
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
     if (d < 0 || i - slash > 16) return undefined;
     v = v * 16 + d;
@@ -165,7 +167,7 @@ export class Pairing {
     }
     const plus = t.indexOf('+');
     let fn = plus > 0 ? t.slice(0, plus) : t;
-    const size = sizeOf(t, plus);
+    const size = sizeOf(t, plus, t.length);
     let address: string | undefined;
     let stubLevel: InitcallLevel | undefined;
     if (BARE_ADDR_RE.test(fn)) {
@@ -206,19 +208,24 @@ export class Pairing {
     size: undefined,
   };
 
-  /** A plain `fn+0x0/0x1c` token needs no cache: most tokens in a log are. */
-  private refOf(token: string, lineNo: number): FnRef {
-    const c = token.charCodeAt(0);
-    if (c >= 97 /* a */ ? c <= 122 : c === 95 /* _ */ || (c >= 65 && c <= 90)) {
-      if (!(c === 95 && token.startsWith('__initstub__'))) {
-        const plus = token.indexOf('+');
+  /**
+   * The token s[start, end). A plain `fn+0x0/0x1c` needs no cache (most tokens
+   * in a log are) and no string of its own: only `fn` is cut out of the line.
+   */
+  private refOf(s: string, start: number, end: number, lineNo: number): FnRef {
+    const c = s.charCodeAt(start);
+    if (start < end && (c >= 97 /* a */ ? c <= 122 : c === 95 /* _ */ || (c >= 65 && c <= 90))) {
+      if (!(c === 95 && s.startsWith('__initstub__', start))) {
+        let plus = start + 1;
+        while (plus < end && s.charCodeAt(plus) !== 43 /* + */) plus++;
+        if (plus === end) plus = -1;
         const ref = this.plainRef;
-        ref.fn = ref.key = plus > 0 ? token.slice(0, plus) : token;
-        ref.size = sizeOf(token, plus);
+        ref.fn = ref.key = plus >= 0 ? s.slice(start, plus) : tokenOf(s, start, end);
+        ref.size = sizeOf(s, plus, end);
         return ref;
       }
     }
-    return this.resolve(token, lineNo);
+    return this.resolve(tokenOf(s, start, end), lineNo);
   }
 
   private static keyOf(ref: FnRef, module?: string): string {
@@ -243,7 +250,10 @@ export class Pairing {
    * comes next, and then the pair costs no map lookup at all (pendingIdx -1: none).
    */
   private pendingIdx = -1;
-  private pendingToken = '';
+  /** Its token: pendingLine[pendingStart, pendingEnd). */
+  private pendingLine = '';
+  private pendingStart = 0;
+  private pendingEnd = 0;
   private pendingModule: string | undefined;
   private pendingKey = '';
 
@@ -256,9 +266,18 @@ export class Pairing {
     this.open.set(this.pendingKey, idx);
   }
 
-  openCall(token: string, module: string | undefined, pid: number | undefined, lineNo: number, ts: number | undefined): void {
+  /** A `calling` line whose token is line[start, end) (the fast path passes the whole log line, the grammar the token). */
+  openCall(
+    line: string,
+    start: number,
+    end: number,
+    module: string | undefined,
+    pid: number | undefined,
+    lineNo: number,
+    ts: number | undefined,
+  ): void {
     this.flushPending();
-    const ref = this.refOf(token, lineNo);
+    const ref = this.refOf(line, start, end, lineNo);
     let level: InitcallLevel | undefined;
     if (!ref.async) {
       if (module) level = 'module';
@@ -326,14 +345,19 @@ export class Pairing {
     }
     this.openBelow.push(-1); // set by flushPending()
     this.pendingIdx = idx;
-    this.pendingToken = token;
+    this.pendingLine = line;
+    this.pendingStart = start;
+    this.pendingEnd = end;
     this.pendingModule = module;
     this.pendingKey = Pairing.keyOf(ref, module);
     if (!ref.async) this.openSync[this.openSyncCount++] = idx;
   }
 
+  /** An `initcall … returned` line whose token is line[start, end). */
   closeCall(
-    token: string,
+    line: string,
+    start: number,
+    end: number,
     module: string | undefined,
     ret: number | undefined,
     us: number,
@@ -348,18 +372,18 @@ export class Pairing {
     // pending call is the newest of that key, so the search below would pick it.
     if (
       idx >= 0 &&
-      token === this.pendingToken &&
+      sameText(line, start, end, this.pendingLine, this.pendingStart, this.pendingEnd) &&
       module === this.pendingModule &&
       (wantPid === undefined || initcalls[idx].pid === wantPid)
     ) {
       this.pendingIdx = -1;
     } else {
       this.flushPending();
-      const ref = this.refOf(token, lineNo);
+      const ref = this.refOf(line, start, end, lineNo);
       const key = Pairing.keyOf(ref, module);
       const top = this.open.get(key) ?? -1;
       if (top < 0) {
-        this.warn(lineNo, `initcall ${token}${module ? ` [${module}]` : ''} returned without a matching calling line`);
+        this.warn(lineNo, `initcall ${tokenOf(line, start, end)}${module ? ` [${module}]` : ''} returned without a matching calling line`);
         return;
       }
       // The newest open call of this key, unless an older one matches better.
@@ -405,6 +429,8 @@ export class Pairing {
       if ('returnLine' in initcalls[idx]) initcalls[idx] = withoutReturnKeys(initcalls[idx]);
     }
     this.openSyncCount = 0;
+    this.pendingIdx = -1;
+    this.pendingLine = '';
     return this.boot;
   }
 
@@ -413,10 +439,10 @@ export class Pairing {
     const b = this.boot;
     switch (p.kind) {
       case 'call':
-        this.openCall(p.token, p.module, p.pid, lineNo, ts);
+        this.openCall(p.token, 0, p.token.length, p.module, p.pid, lineNo, ts);
         return;
       case 'ret':
-        this.closeCall(p.token, p.module, p.ret, p.us, lineNo, ts, caller);
+        this.closeCall(p.token, 0, p.token.length, p.module, p.ret, p.us, lineNo, ts, caller);
         return;
       case 'probe': {
         const probe: ProbeRecord = {
@@ -515,6 +541,18 @@ export class Pairing {
 function withoutReturnKeys(rec: InitcallRecord): InitcallRecord {
   const { returnLine: _l, durationUs: _d, ret: _r, endTimeUs: _e, ...rest } = rec;
   return rest;
+}
+
+/** a[as, ae) and b[bs, be) hold the same text (compared in place: no strings cut out). */
+function sameText(a: string, as: number, ae: number, b: string, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let i = 0; i < ae - as; i++) if (a.charCodeAt(as + i) !== b.charCodeAt(bs + i)) return false;
+  return true;
+}
+
+/** s[start, end), without a copy when that is all of s. */
+function tokenOf(s: string, start: number, end: number): string {
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 /** PID from a PRINTK_CALLER `T123` (a `C0` is a CPU, no task). */
