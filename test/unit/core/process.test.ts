@@ -69,7 +69,7 @@ describe('startChild', () => {
   it('kills the whole process group, grandchildren included', async () => {
     // The shell starts a background sleep and prints its pid, then waits.
     const grandchildSeen = deferred<number>();
-    const child = startChild(['sh', '-c', 'sleep 300 & echo $!; wait'], {
+    const child = startChild(['sh', '-c', 'sleep 300.4242 & echo $!; wait'], {
       onLine: (l) => {
         if (/^\d+$/.test(l.text)) grandchildSeen.resolve(Number(l.text));
       },
@@ -143,12 +143,13 @@ describe('startChild', () => {
 
   it('sees no leftover children from this file', () => {
     // Exact argv, running (not zombie): `pgrep -f` would also match unrelated
-    // command lines that merely contain the text.
+    // command lines that merely contain the text; the odd duration keeps
+    // other programs' `sleep 300` out of it.
     const leftovers = readdirSync('/proc')
       .filter((e) => /^\d+$/.test(e))
       .filter((pid) => {
         try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\0' + '300\0' && alive(Number(pid));
+          return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\0' + '300.4242\0' && alive(Number(pid));
         } catch {
           return false;
         }
