@@ -93,8 +93,8 @@ export interface BootResult {
   argv: string[];
   ending: BootEnding;
   endingDetail: string;
-  /** Host clock, ms since qemu was spawned. */
-  host: HostLandmarks & { wallMs: number };
+  /** Host clock, ms since qemu was spawned; cpuInitMs: qemu's CPU time (all threads) when /init started. */
+  host: HostLandmarks & { wallMs: number; cpuInitMs?: number };
   /** Guest clock: printk µs (from dmesg) and /proc/uptime µs at the markers. */
   guest: GuestLandmarks;
   memory: { qemuPeakRssKb?: number; guest?: FreeMemory };
@@ -258,7 +258,7 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
     argv: run.argv,
     ending: run.ending,
     endingDetail: run.endingDetail,
-    host: { ...hostLandmarks(run.console), wallMs: run.wallMs },
+    host: { ...hostLandmarks(run.console), wallMs: run.wallMs, ...(run.cpuMsAtInit !== undefined ? { cpuInitMs: run.cpuMsAtInit } : {}) },
     guest: guestLandmarks(dmesg, run.console),
     memory: { qemuPeakRssKb: run.peakRssKb, guest: freeLines ? parseFree(freeLines.map((l) => l.text)) : undefined },
     test,
@@ -309,6 +309,7 @@ export const METRICS = {
   initMs: { label: '/init started (start marker)', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.initMs },
   markerMs: { label: 'end marker', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.markerMs },
   wallMs: { label: 'qemu wall time', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.wallMs },
+  cpuInitMs: { label: 'qemu CPU time to /init', unit: 'ms', clock: 'host', get: (r: BootFigures) => r.host.cpuInitMs },
   guestInitUptimeMs: {
     label: '/init started (guest uptime)',
     unit: 'ms',

@@ -1,14 +1,14 @@
 // `ktrim tune` for real: the tiny serial kernel, real qemu, through the built
 // CLI. Knobs: qboot instead of SeaBIOS (helps: 100-190 ms of firmware on this
 // machine), the PVH loader on a kernel without CONFIG_PVH (qemu refuses the
-// vmlinux: breaks the boot), microvm (boots: the runner must stop it at the
-// marker although it ignores -no-reboot) and tsc.reliable=1 on one vCPU
-// (changes nothing, on the deterministic icount clock). Then the same kernel
+// vmlinux: breaks the boot) and tsc.reliable=1 on one vCPU (changes nothing,
+// on the deterministic icount clock); the journal replays them. microvm
+// boots, and the runner must stop it at the marker although it ignores -no-reboot. Then the same kernel
 // with its .config: knobs whose requirement is off are skipped, no boot.
 // And every symbol the catalog requires exists in the real 6.1 tree.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadKernelKconfig } from '../../src/build/kconfig-host.js';
@@ -29,23 +29,26 @@ beforeAll(async () => {
 }, TINY_KERNEL_TIMEOUT_MS);
 
 describe('ktrim tune on the tiny kernel', () => {
+  const out = join(work, 'out');
+  const args = [
+    'tune',
+    '--kernel',
+    '', // set in the test: the kernel is built in beforeAll
+    '--no-config', // requirements unchecked: the PVH knob is tried (and breaks)
+    ...['--knob', 'firmware=qboot', '--knob', 'loader=pvh', '--knob', 'cmdline:tsc.reliable=1'],
+    ...['--metric', 'icount', '--max-runs', '6', '--min-saving-ms', '20', '--out', out, '--json'],
+  ];
+
   it(
-    'keeps qboot, rejects the PVH loader as breaking the boot and tsc.reliable=1 as no saving; microvm ends at the marker',
+    'keeps qboot, rejects the PVH loader as breaking the boot and tsc.reliable=1 as no saving',
     async () => {
-      const out = join(work, 'out');
-      const r = await ktrim([
-        'tune',
-        '--kernel',
-        kernel,
-        '--no-config', // requirements unchecked: the PVH knob is tried (and breaks)
-        ...['--knob', 'firmware=qboot', '--knob', 'loader=pvh', '--knob', 'machine=microvm', '--knob', 'cmdline:tsc.reliable=1'],
-        ...['--metric', 'icount', '--max-runs', '4', '--min-saving-ms', '20', '--out', out, '--json'],
-      ]);
+      args[2] = kernel;
+      const r = await ktrim(args);
       expect(r.stderr).not.toMatch(/^E:/m);
       expect(r.exitCode).toBe(0);
       const res = JSON.parse(r.stdout) as TuneResult;
       const by = Object.fromEntries(res.knobs.map((k) => [k.id, k]));
-      expect(res.knobs.map((k) => k.id)).toEqual(['firmware=qboot', 'loader=pvh', 'machine=microvm', 'cmdline:tsc.reliable=1']);
+      expect(res.knobs.map((k) => k.id)).toEqual(['firmware=qboot', 'loader=pvh', 'cmdline:tsc.reliable=1']);
 
       // Helps: firmware is host time before the kernel starts, judged on the host clock.
       expect(by['firmware=qboot']).toMatchObject({ decision: 'kept', metric: 'host' });
@@ -56,30 +59,52 @@ describe('ktrim tune on the tiny kernel', () => {
       expect(by['loader=pvh']).toMatchObject({ decision: 'broke-boot', ending: 'exit', metric: 'host' });
       expect(by['loader=pvh'].why).toMatch(/Error loading uncompressed kernel without PVH ELF Note/);
 
-      // microvm boots the initramfs (no disk: virtio-mmio not needed) and `reboot -f` restarts it: the boot lab stopped it at the marker.
-      expect(by['machine=microvm'].decision).not.toBe('broke-boot');
-      expect(by['machine=microvm'].note).toBe('drops firmware=qboot (for pc/q35 only)');
-      const microLog = readFileSync(join(out, 'boots', 'machine=microvm-1.console.ts.log'), 'utf8');
-      expect(microLog).toMatch(/^# qemu-start .*"-machine" "microvm"/m);
-      expect(microLog).toMatch(/^# qemu-exit \S+ ending=marker /m);
-      expect(microLog.match(/KTRIM-MARKER end/g)).toHaveLength(1);
-
       // Changes nothing: one vCPU has no TSC to sync; icount is deterministic, one boot per side.
       expect(by['cmdline:tsc.reliable=1']).toMatchObject({ decision: 'no-saving', metric: 'icount', runs: { baseline: 1, trial: 1 } });
       expect(Math.abs(by['cmdline:tsc.reliable=1'].savingMs!)).toBeLessThan(5);
 
-      expect(res.final.bios ?? null).toBe(by['machine=microvm'].decision === 'kept' ? null : '/usr/share/qemu/qboot.rom');
+      expect(res.final).toMatchObject({ bios: '/usr/share/qemu/qboot.rom', loader: 'bzimage', kept: ['firmware=qboot'] });
       expect(res.recommended.kernelCmdline).toBe('console=ttyS0 panic=-1 loglevel=6');
+      expect(res.recommended.qemuArgv).toEqual(expect.arrayContaining(['-bios', '/usr/share/qemu/qboot.rom', '-kernel', kernel]));
       const md = readFileSync(join(out, 'tune.md'), 'utf8');
       expect(md).toContain('| loader=pvh | `-kernel vmlinux (PVH entry)` | host | rejected: broke the boot |');
       expect(md).toContain('| cmdline:tsc.reliable=1 | `tsc.reliable=1` | icount | rejected: no significant saving |');
       expect(JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8'))).toEqual(res);
-      expect(existsSync(join(out, 'journal.jsonl'))).toBe(true);
       process.stderr.write(
         `tune e2e: ${res.knobs.map((k) => `${k.id} ${k.decision} ${k.savingMs?.toFixed(1) ?? '-'} ms [${k.ci?.map((x) => x.toFixed(1)).join(', ') ?? '-'}] ${k.runs ? `${k.runs.baseline}+${k.runs.trial}` : ''}`).join('; ')}; ${res.boots} boots\n`,
       );
     },
     8 * 60 * 1000,
+  );
+
+  it('resumes from the journal: the same decisions, no boot', async () => {
+    const first = JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8')) as TuneResult;
+    const again = await ktrim(args);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/^E: .*journal\.jsonl: holds the journal of this same run: pass --resume/m);
+    const r = await ktrim([...args, '--resume']);
+    expect(r.exitCode).toBe(0);
+    const res = JSON.parse(r.stdout) as TuneResult;
+    expect(res).toMatchObject({ boots: 0, replayed: 3 });
+    expect(res.knobs).toEqual(first.knobs);
+    expect(r.stderr).not.toMatch(/^I: \$ qemu-system/m); // no qemu started
+  });
+
+  it(
+    'stops microvm at the marker although it ignores -no-reboot (`reboot -f` restarts the guest)',
+    async () => {
+      const out2 = join(work, 'microvm');
+      const r = await ktrim(['tune', '--kernel', kernel, '--knob', 'machine=microvm', '--max-runs', '1', '--out', out2, '--json']);
+      expect(r.exitCode).toBe(0);
+      const res = JSON.parse(r.stdout) as TuneResult;
+      // The initramfs needs no device, so a kernel without virtio-mmio boots on microvm; one boot per side decides nothing on the host clock.
+      expect(res.knobs[0]).toMatchObject({ id: 'machine=microvm', decision: 'no-saving', runs: { baseline: 1, trial: 1 } });
+      const log = readFileSync(join(out2, 'boots', 'machine=microvm-1.console.ts.log'), 'utf8');
+      expect(log).toMatch(/^# qemu-start .*"-machine" "microvm"/m);
+      expect(log).toMatch(/^# qemu-exit \S+ ending=marker /m);
+      expect(log.match(/KTRIM-MARKER end/g)).toHaveLength(1);
+    },
+    4 * 60 * 1000,
   );
 
   it('with the .config beside the bzImage, skips the knobs whose requirement is off, naming the symbol, without booting', async () => {

@@ -4,7 +4,16 @@ import { describe, it, expect } from '@jest/globals';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { liveChildren } from '../../../src/process.js';
-import { chooseAccel, cleanConsoleLine, kvmUsable, qemuArgv, runQemu, type QemuRequest } from '../../../src/boot/qemu.js';
+import {
+  chooseAccel,
+  cleanConsoleLine,
+  kvmUsable,
+  parseProcStatCpuMs,
+  qemuArgv,
+  readProcessCpuMs,
+  runQemu,
+  type QemuRequest,
+} from '../../../src/boot/qemu.js';
 import { fakeQemuDeps, tempDir } from './fake.js';
 
 function request(dir: string, append: string, timeoutMs = 10000): QemuRequest {
@@ -137,6 +146,14 @@ describe('runQemu with the fake qemu', () => {
     expect(r.signal).toBe('SIGTERM');
   });
 
+  it("samples qemu's CPU time when /init starts", async () => {
+    const r = await runQemu(request(tempDir(), 'console=ttyS0'), fakeQemuDeps({ readCpuMs: readProcessCpuMs }));
+    expect(r.ending).toBe('marker');
+    expect(r.cpuMsAtInit).toBeGreaterThanOrEqual(0); // a bash script: little CPU, but a figure
+    const none = await runQemu(request(tempDir(), 'fake.scenario=hang', 500), fakeQemuDeps({ readCpuMs: readProcessCpuMs }));
+    expect(none.cpuMsAtInit).toBeUndefined(); // never reached /init
+  });
+
   it('throws a BootError (exit 2) when qemu is missing', async () => {
     await expect(runQemu(request(tempDir(), ''), fakeQemuDeps({ qemuBinary: '/nonexistent/qemu-system-x86_64' }))).rejects.toMatchObject({
       exitCode: 2,
@@ -204,6 +221,12 @@ describe('qemu argv and accelerator', () => {
     const cpuinfo = join(dir, 'cpuinfo');
     writeFileSync(cpuinfo, 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor\n');
     expect(kvmUsable(cpuinfo)).toBe(false);
+  });
+
+  it('reads utime + stime from /proc/PID/stat in ms, whatever the command name holds', () => {
+    const stat = '4242 (qemu-system-x86) (x)) S 1 4242 4242 0 -1 4194560 9000 0 0 0 151 23 0 0 20 0 4 0 123 0 0';
+    expect(parseProcStatCpuMs(stat)).toBe(1740);
+    expect(parseProcStatCpuMs('garbage')).toBeUndefined();
   });
 
   it('strips terminal escapes and CRs from console lines', () => {
