@@ -49,12 +49,16 @@ for (let i = 0; i < RUNS; i++) {
   const t = await timed(() => buildIndexFromTree(src, { kernelVersion: '6.1' }));
   index = t.r;
   cold.push(t);
-  console.log(`cold #${i + 1} (${Math.min(availableParallelism(), 4)} threads): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
+  console.log(
+    `cold #${i + 1} (${Math.min(availableParallelism(), 4)} threads): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`,
+  );
 }
 for (let i = 0; i < RUNS; i++) {
   const t = await timed(() => buildIndexFromTree(src, { kernelVersion: '6.1', threads: 1 }));
   cold1.push(t);
-  console.log(`cold #${i + 1} (1 thread): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`);
+  console.log(
+    `cold #${i + 1} (1 thread): wall ${(t.wall / 1000).toFixed(2)} s, cpu ${(t.cpu / 1000).toFixed(2)} s, load ${loadavg()[0].toFixed(1)}`,
+  );
 }
 console.log(
   `index: ${index.fileCount} .c files, ${index.registrations.size} registered functions, ${index.helpers.size} helper macros, ${index.kbuild.files.size} Kbuild objects from ${index.kbuild.reachedCount}/${index.kbuild.makefileCount} makefiles`,

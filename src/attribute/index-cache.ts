@@ -106,7 +106,10 @@ const WORKER = new URL('./index-worker.js', import.meta.url);
  * contiguous shares, one per CPU (at most 4), read and scanned in parallel
  * and merged in path order, so the index is the same as one thread's.
  */
-export async function buildIndexFromTree(srctree: string, opts: { arch?: string; kernelVersion?: string; threads?: number } = {}): Promise<SourceIndex> {
+export async function buildIndexFromTree(
+  srctree: string,
+  opts: { arch?: string; kernelVersion?: string; threads?: number } = {},
+): Promise<SourceIndex> {
   const arch = opts.arch ?? 'x86';
   const paths = await indexFiles(srctree, arch);
   if (!paths.some((p) => p.includes('/') && /(^|\/)(Makefile|Kbuild)$/.test(p))) {

@@ -400,11 +400,7 @@ export class SourceIndexBuilder {
           if (d[1] === 'define') this.defineAt(file, text, 0, text.length);
           else this.directive(frames, d[1], text.slice(DIRECTIVE_RE.lastIndex).replace(/\\\r?\n/g, ' '));
         }
-      } else if (
-        i === ls &&
-        ((c >= 97 && c <= 122) || c === 95) &&
-        next.some((k) => k >= 0 && k < nl)
-      ) {
+      } else if (i === ls && ((c >= 97 && c <= 122) || c === 95) && next.some((k) => k >= 0 && k < nl)) {
         SITE_RE.lastIndex = 0;
         const m = SITE_RE.exec(str(ls, Math.min(nl, ls + 256)));
         if (m && maybeRegistrar(m[1]) && !frames.some((f) => f.dead)) {
@@ -643,17 +639,7 @@ export function deserializeSourceIndex(text: string): SourceIndex | undefined {
  * other registrations: two calls are two functions).
  */
 export type AttributionMethod =
-  | 'system-map'
-  | 'registration'
-  | 'module-tag'
-  | 'arch'
-  | 'config'
-  | 'ifdef'
-  | 'level'
-  | 'size'
-  | 'exclusion'
-  | 'definition'
-  | 'unresolved';
+  'system-map' | 'registration' | 'module-tag' | 'arch' | 'config' | 'ifdef' | 'level' | 'size' | 'exclusion' | 'definition' | 'unresolved';
 
 export interface InitcallAttribution {
   fn: string;
@@ -1058,7 +1044,8 @@ function pairDuplicates(items: InitcallAttribution[], boots: readonly ParsedBoot
   }
   const regOf = (fn: string, c: { file: string; line: number }) =>
     (index.registrations.get(fn) ?? []).find((r) => r.file === c.file && r.line === c.line);
-  const open = (a: InitcallAttribution) => !a.file && !a.async && a.candidates.length >= 2 && (a.unresolvedReason?.startsWith('ambiguous') ?? false);
+  const open = (a: InitcallAttribution) =>
+    !a.file && !a.async && a.candidates.length >= 2 && (a.unresolvedReason?.startsWith('ambiguous') ?? false);
   // The pool of an open item: its candidates the index knows as registrations built for this arch.
   const poolOf = (a: InitcallAttribution) =>
     a.candidates.flatMap((c) => {

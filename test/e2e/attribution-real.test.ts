@@ -131,7 +131,11 @@ describe('attribution on Debian linux-source-6.1', () => {
   it('duplicate names (no System.map): the +0x0/0xSIZE calls of blake2s_mod_init, msr_init by the config, xenbus_init by level', () => {
     const names = ['debian-6.1-qemu-1.log', 'debian-6.1-qemu-2.log', 'debian-6.1-qemu-3.log', 'debian-6.1-smp2.log'];
     const config = parseDotConfig(readFileSync(config61, 'utf8'), config61, { strict: false });
-    const r = attributeInitcalls(names.map((n) => boot(n)), index, { config });
+    const r = attributeInitcalls(
+      names.map((n) => boot(n)),
+      index,
+      { config },
+    );
     expect(r.warnings).toEqual([]);
     const of = (fn: string) => r.items.filter((a) => a.fn === fn && a.boot === names[0]);
     // Two calls, 0x76 (arch/x86's glue, 23 µs) then 0x1e (lib's self-test, 4.9 ms): both files are built,

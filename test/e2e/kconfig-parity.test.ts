@@ -111,12 +111,17 @@ describe('ARCH as make sets it: plain make (SUBARCH x86) and ARCH=x86_64 on 32-b
           const ktree = loadKernelKconfig({ srctree: src, ...(arch ? { arch } : {}), env: noArchEnv });
           expect(ktree.env.ARCH).toBe(arch || 'x86');
           const written = new Map<string, string>();
-          const results = await runParity(tree, inputs, (text, input) => {
-            const config = parseDotConfig(text, input.path, { strict: false });
-            const state = olddefconfig(ktree, config);
-            written.set(input.name, writeConfig(state));
-            return { text: written.get(input.name)!, warnings: ktrimConfWarnings(state, config) };
-          }, { cacheC: true });
+          const results = await runParity(
+            tree,
+            inputs,
+            (text, input) => {
+              const config = parseDotConfig(text, input.path, { strict: false });
+              const state = olddefconfig(ktree, config);
+              written.set(input.name, writeConfig(state));
+              return { text: written.get(input.name)!, warnings: ktrimConfWarnings(state, config) };
+            },
+            { cacheC: true },
+          );
           const is32 = (text: string) => /^# CONFIG_64BIT is not set$/m.test(text) && /^CONFIG_X86_32=y$/m.test(text);
           const kept32 = inputs.filter((inp, i) => widths[i] === 32 && is32(written.get(inp.name)!)).length;
           process.stdout.write(

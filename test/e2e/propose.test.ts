@@ -174,9 +174,7 @@ describe('ktrim propose: bad input (issue 9 §9)', () => {
       writeFileSync(join(dir, 'Kconfig'), 'config FOO\n\tbool "foo"\n');
       const r = await ktrim(['propose', '--source', dir, '--config', config61, LOGS[0]]);
       expect(r.exitCode).toBe(1);
-      expect(errorLines(r.stderr)).toEqual([
-        `E: ${dir}: not a kernel source tree (no top-level Makefile and Kconfig)`,
-      ]);
+      expect(errorLines(r.stderr)).toEqual([`E: ${dir}: not a kernel source tree (no top-level Makefile and Kconfig)`]);
       const n = await ktrim(['propose', '--source', join(dir, 'nope'), '--config', config61, LOGS[0]]);
       expect(errorLines(n.stderr)).toEqual([`E: ${join(dir, 'nope')}: kernel source directory not found`]);
     },

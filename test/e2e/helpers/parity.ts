@@ -467,9 +467,10 @@ let toolchain: Promise<string> | undefined;
 async function cOutputKey(tree: ParityTree, inputText: string): Promise<string> {
   let id = sourceIds.get(tree.srctree);
   if (!id) sourceIds.set(tree.srctree, (id = sourceIdentity(tree.srctree).then((s) => s.id)));
-  toolchain ??= Promise.all([run(['gcc', '--version'], { what: 'gcc --version' }), run(['ld', '--version'], { what: 'ld --version' })]).then(
-    ([cc, ld]) => `${cc[0]}\n${ld[0]}`,
-  );
+  toolchain ??= Promise.all([
+    run(['gcc', '--version'], { what: 'gcc --version' }),
+    run(['ld', '--version'], { what: 'ld --version' }),
+  ]).then(([cc, ld]) => `${cc[0]}\n${ld[0]}`);
   return createHash('sha256')
     .update(`c-olddefconfig-v1\0${await id}\0ARCH=${tree.arch}\0KCONFIG_WARN_UNKNOWN_SYMBOLS=1\0${await toolchain}\0`)
     .update(inputText)

@@ -10,7 +10,10 @@ import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 
 const FILES = [
   { path: 'Kbuild', text: 'obj-y += drivers/\n' },
-  { path: 'drivers/Makefile', text: 'obj-y += a.o b.o marker.o\nobj-$(CONFIG_MSR_DEV) += msr_dev.o\nobj-$(CONFIG_MSR_EVENTS) += msr_events.o\n' },
+  {
+    path: 'drivers/Makefile',
+    text: 'obj-y += a.o b.o marker.o\nobj-$(CONFIG_MSR_DEV) += msr_dev.o\nobj-$(CONFIG_MSR_EVENTS) += msr_events.o\n',
+  },
   { path: 'drivers/a.c', text: 'static int __init dup_init(void) { return 0; }\nsubsys_initcall(dup_init);\n' },
   { path: 'drivers/b.c', text: '\nstatic int __init dup_init(void) { return 0; }\nlate_initcall(dup_init);\n' },
   { path: 'drivers/marker.c', text: 'static int __init marker_init(void) { return 0; }\nlate_initcall(marker_init);\n' },
