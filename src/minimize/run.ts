@@ -460,7 +460,8 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
 
   const evaluate = async (trial: readonly string[], text: string, hash: string, baseText: string, baseHash: string): Promise<Verdict> => {
     const b = await build(text, trial.join(' + '));
-    if (!b.ok) return { kind: 'broken', stage: 'build', why: firstLine(b.detail) };
+    // make's summary line, then its first error line (the BuildError message lists them below).
+    if (!b.ok) return { kind: 'broken', stage: 'build', why: b.detail.split('\n').slice(0, 2).map((l) => l.trim()).join(' ') };
     if (b.configText === kernels.get(baseHash)?.configText || configHash(b.configText) === configHash(baseText)) {
       return { kind: 'unchanged', why: 'make olddefconfig gives the same .config as the accepted one' };
     }

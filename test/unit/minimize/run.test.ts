@@ -21,7 +21,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'ktrim-minimize-cache-'));
 /** ms each symbol costs when on; BINFMT_ELF off panics. */
 const COST: Record<string, number> = { LEGACY_PTYS: 34, SLOW_A: 20, SLOW_B: 15, HID: 0.04 };
 
-function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean } = {}) {
+function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFailsWithout?: string; hangsWithout?: string } = {}) {
   const configs = new Map<string, string>();
   const built: string[] = [];
   let crash = opts.crashAfterBuilds;
@@ -30,6 +30,9 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean } = {}) 
       const hash = configHash(text);
       if (crash !== undefined && crash-- <= 0) throw new Error('simulated kill -9');
       built.push(hash);
+      if (opts.buildFailsWithout && !text.includes(`CONFIG_${opts.buildFailsWithout}=y\n`)) {
+        return { ok: false, kind: 'build-failed', detail: 'make bzImage failed (make exit 2); first errors:\n  x.c:1: error: boom', seconds: 3 };
+      }
       configs.set(`k-${hash}`, text);
       const build = { bzImage: `k-${hash}`, cacheHit: false, buildSeconds: 1, buildDir: join(cacheDir, hash), imageBytes: 1, config: '' };
       return { ok: true, build: build as unknown as BuildResult, configText: text };
@@ -38,6 +41,7 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean } = {}) 
       const text = configs.get(kernel)!;
       const on = (s: string) => text.includes(`CONFIG_${s}=y\n`);
       if (!on('BINFMT_ELF')) return { ok: false, kind: 'boot-failed', ending: 'panic', detail: 'Kernel panic - not syncing: No working init found.' };
+      if (opts.hangsWithout && !on(opts.hangsWithout)) return { ok: false, kind: 'boot-failed', ending: 'timeout', detail: 'no end marker within 60 s' };
       if (opts.testFails) return { ok: false, kind: 'test-failed', ending: 'marker', detail: 'test script failed (rc=1): FAIL' };
       const v = 300 + Object.entries(COST).reduce((a, [s, ms]) => a + (on(s) ? ms : 0), 0);
       const boot = { ending: 'marker', accel: 'tcg', host: { initMs: v + 500, markerMs: v + 520, wallMs: v + 600 }, guest: {}, memory: {}, dmesg: 'dmesg\n' };
@@ -105,6 +109,18 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     expect(readFileSync(join(req.out, 'changes.diffconfig'), 'utf8')).toBe(' LEGACY_PTYS y -> n\n SLOW_A y -> n\n SLOW_B y -> n\n');
     for (const f of ['report.md', 'report.json', 'report.html', 'journal.jsonl', 'baseline-initcall-debug.dmesg.log']) expect(existsSync(join(req.out, f))).toBe(true);
     expect(readFileSync(config, 'utf8')).toBe(before);
+  });
+
+  it('a build error and a boot that hangs are answers: the group is split and the culprits rejected alone', async () => {
+    const { req } = setup();
+    const r = await run({ ...req, candidates: 'propose' }, fakeLab({ buildFailsWithout: 'SLOW_B' }).lab);
+    const d = Object.fromEntries(r.decisions.map((x) => [x.id, x]));
+    expect(d['SLOW_B=n']).toMatchObject({ decision: 'rejected', why: 'build failed: make bzImage failed (make exit 2); first errors: x.c:1: error: boom' });
+    expect(d['SLOW_A=n']).toMatchObject({ decision: 'kept' });
+    const s2 = setup();
+    const h = await run({ ...s2.req, candidates: 'propose' }, fakeLab({ hangsWithout: 'SLOW_A' }).lab);
+    expect(h.decisions.find((x) => x.id === 'SLOW_A=n')!.why).toBe('boot failed: timeout: no end marker within 60 s');
+    expect(h.kept).toEqual(['SLOW_B=n']);
   });
 
   it('--jobs 2 evaluates groups in parallel and comes to the same trimmed config', async () => {
