@@ -55,7 +55,11 @@ const SPECS: Record<BootMetric, MetricSpec> = {
   },
 };
 
-/** Chosen from bench/metric.bench.mjs (bench/RESULTS.md, "Boot metrics"). */
+/**
+ * Chosen from bench/metric.bench.mjs (bench/RESULTS.md): the only metric that
+ * decides a 2 % effect in ≤ 3 boots per side (one); host and guest measured
+ * 5–22 % sd on this shared machine and would need tens of boots per side.
+ */
 export const DEFAULT_METRIC: BootMetric = 'icount';
 
 export function isBootMetric(s: string): s is BootMetric {
