@@ -432,7 +432,8 @@ export function formatBisectReport(r: BisectReport): string {
       s.undone.length ? `olddefconfig undid ${s.undone.join(' ')}` : '',
       s.remaining !== undefined ? `${s.remaining} left` : '',
     ].filter(Boolean);
-    lines.push(`  ${String(++n).padStart(3)}  ${s.label}: ${s.verdict?.toUpperCase()} — ${s.why}${extra.length ? ` [${extra.join('; ')}]` : ''}`);
+    const why = (s.why ?? '').length > 100 ? `${s.why!.slice(0, 99)}…` : s.why;
+    lines.push(`  ${String(++n).padStart(3)}  ${s.label}: ${s.verdict?.toUpperCase()} — ${why}${extra.length ? ` [${extra.join('; ')}]` : ''}`);
   }
   lines.push('');
   lines.push(r.end);
