@@ -254,11 +254,14 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
         { minEffectMs: 0, maxRuns: req.maxRuns, deterministic: spec.deterministic },
       );
       if (d.kind === 'more') continue;
-      const mean = threshold - d.savingMs;
-      const figures = `${req.metric} ${mean.toFixed(1)} ms over ${valuesMs.length} boot(s) vs ${threshold} ms`;
       // Not clearly faster than the threshold: slower when the estimate is (also decides an unclear end at maxRuns).
       const slower = d.kind === 'not-faster' && d.savingMs < 0;
-      return { verdict: slower ? 'bad' : 'good', why: `${figures}: ${slower ? 'slower' : 'not slower'} (${d.why})`, valuesMs };
+      const mean = threshold - d.savingMs;
+      // The saving's interval, as boot times.
+      const ci = d.ci ? ` (interval ${(threshold - d.ci[1]).toFixed(1)}–${(threshold - d.ci[0]).toFixed(1)} ms)` : '';
+      const unclear = d.kind === 'not-faster' && d.ci && d.ci[1] >= 0 ? `; unclear after ${valuesMs.length} boots, decided by the mean` : '';
+      const why = `${req.metric} ${mean.toFixed(1)} ms over ${valuesMs.length} boot(s)${ci}: ${slower ? 'slower' : 'not slower'} than ${threshold} ms${unclear}`;
+      return { verdict: slower ? 'bad' : 'good', why, valuesMs };
     }
   }
 
