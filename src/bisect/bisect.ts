@@ -281,9 +281,14 @@ export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: Bis
   for (let round = 1; ; round++) {
     // Narrow good..bad until no split changes anything.
     const skipped = new Set<string>();
+    // olddefconfig may move a side outside good..bad; a pair seen before would loop (at no cost in tests).
+    const pairs = new Set<string>();
     for (;;) {
       const diff = settableOnly(differingSymbols(good, bad));
       if (diff.length <= 1) break;
+      const pair = `${adapters.key(good)} ${adapters.key(bad)}`;
+      if (pairs.has(pair)) break;
+      pairs.add(pair);
       let moved = false;
       for (const split of splitsOf(diff)) {
         const base = split.from === 'good' ? good : bad;
