@@ -105,8 +105,8 @@ export class Pairing {
    * emptied and refilled on every call would reallocate its store each time.
    */
   private readonly open = new Map<string, number>();
-  /** For each initcall: the next older open initcall of its key, or -1 (only read while it is open). */
-  private readonly openBelow: number[] = [];
+  /** For each initcall entered in `open`: the next older open initcall of its key, or -1 (read only while it is open). */
+  private openBelow = new Int32Array(1024);
   /**
    * Open synchronous initcalls in start order, for attaching probes: the first
    * openSyncCount entries. A count, not push/pop: an array popped to empty gives
@@ -262,6 +262,11 @@ export class Pairing {
     const idx = this.pendingIdx;
     if (idx < 0) return;
     this.pendingIdx = -1;
+    if (idx >= this.openBelow.length) {
+      const grown = new Int32Array(Math.max(idx + 1, this.openBelow.length * 2));
+      grown.set(this.openBelow);
+      this.openBelow = grown;
+    }
     this.openBelow[idx] = this.open.get(this.pendingKey) ?? -1;
     this.open.set(this.pendingKey, idx);
   }
@@ -343,7 +348,6 @@ export class Pairing {
       this.boot.hasTimestamps = true;
       this.stamp(lineNo, ts, idx * 4);
     }
-    this.openBelow.push(-1); // set by flushPending()
     this.pendingIdx = idx;
     this.pendingLine = line;
     this.pendingStart = start;
