@@ -38,10 +38,15 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
   describe: 'Measure knobs beside the config (qemu machine, firmware, loader, vCPUs, memory, kernel command line) and keep the faster ones',
   builder: (y) =>
     y
-      .option('kernel', { type: 'string', demandOption: true, describe: 'bzImage to tune (its vmlinux beside it in the O= dir for the PVH loader)' })
+      .option('kernel', {
+        type: 'string',
+        demandOption: true,
+        describe: 'bzImage to tune (its vmlinux beside it in the O= dir for the PVH loader)',
+      })
       .option('config', {
         type: 'string',
-        describe: "The kernel's .config: knobs whose requirement is off are skipped (default: the one beside the bzImage; --no-config: do not check)",
+        describe:
+          "The kernel's .config: knobs whose requirement is off are skipped (default: the one beside the bzImage; --no-config: do not check)",
       })
       .option('metric', {
         choices: BOOT_METRICS,
@@ -75,7 +80,10 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     if (argv.resume && !argv.out) throw new InputError('--resume needs --out (the directory whose journal to continue)');
     const kernel = resolve(argv.kernel);
     if ((await checkKernelImage(kernel)) !== 'bzimage') {
-      throw new InputError('pass the bzImage (arch/x86/boot/bzImage): the PVH loader is a knob, tried with the vmlinux beside it', argv.kernel);
+      throw new InputError(
+        'pass the bzImage (arch/x86/boot/bzImage): the PVH loader is a knob, tried with the vmlinux beside it',
+        argv.kernel,
+      );
     }
     const catalog = readKnobCatalog(argv.knobs ?? defaultKnobsFile());
     let knobs = catalog.knobs;
@@ -89,7 +97,9 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     const cfgPath = argv.config === false ? undefined : (argv.config ?? configBesideKernel(kernel));
     if (cfgPath) logger.info(`kernel config: ${cfgPath} (knobs whose requirement is off are skipped)`);
     else logger.warn('no kernel config (--config): knob requirements are not checked, a knob may break the boot');
-    const config = cfgPath ? parseDotConfig((await readInputFile(cfgPath, 'a .config')).toString('utf8'), cfgPath, { strict: false }) : undefined;
+    const config = cfgPath
+      ? parseDotConfig((await readInputFile(cfgPath, 'a .config')).toString('utf8'), cfgPath, { strict: false })
+      : undefined;
     const out = argv.out ? await checkOutputDir(argv.out, { flag: '--out' }) : undefined;
     const req: TuneRequest = {
       kernel,
@@ -114,9 +124,13 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     const [load] = loadavg();
     if (load > availableParallelism()) {
       // Seen here: at load 20 on 2 CPUs a tiny-kernel boot took 8-11 s instead of ~1.2 s, drowning qboot's 150 ms.
-      logger.warn(`the host is busy (load ${load.toFixed(1)} on ${availableParallelism()} CPUs): host-clock knobs are judged on wall time and will be noisy`);
+      logger.warn(
+        `the host is busy (load ${load.toFixed(1)} on ${availableParallelism()} CPUs): host-clock knobs are judged on wall time and will be noisy`,
+      );
     }
-    const logDir = out ? join(out, 'boots') : join(cacheRoot(), 'boots', `tune-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
+    const logDir = out
+      ? join(out, 'boots')
+      : join(cacheRoot(), 'boots', `tune-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`);
     const result = await tuneKernel(req, {
       boot: realTuneBooter(bootDeps, { request: commonBootRequest(argv), logDir }),
       accel,
@@ -135,4 +149,3 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     stdout.write(argv.json ? tuneJson(result) : formatTuneText(result));
   },
 };
-

@@ -175,7 +175,8 @@ function settingOf(kind: KnobKind, k: Record<string, unknown>, bad: (msg: string
   if (keys.length !== 1 || keys[0] !== key) bad(`a ${kind} knob sets exactly "${key}"`);
   const v = set![key];
   if (kind === 'firmware' && !(typeof v === 'string' && v.startsWith('/'))) bad('set.bios must be an absolute path');
-  if (kind === 'machine' && !(typeof v === 'string' && /^[a-z0-9][a-z0-9,=._-]*$/.test(v))) bad('set.machine must be a qemu -machine value');
+  if (kind === 'machine' && !(typeof v === 'string' && /^[a-z0-9][a-z0-9,=._-]*$/.test(v)))
+    bad('set.machine must be a qemu -machine value');
   if (kind === 'loader' && v !== 'pvh') bad('set.loader can only be "pvh"');
   if ((kind === 'smp' || kind === 'memory') && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
     bad(`set.${key} must be a positive integer`);

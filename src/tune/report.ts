@@ -48,9 +48,16 @@ export function formatTuneText(r: TuneResult): string {
   const out = [
     `tune of ${r.kernel} (${r.accel}; keep at ≥ ${r.minSavingMs} ms saving, ≤ ${r.maxRuns} boots per side; ${r.boots} boots` +
       `${r.replayed ? `, ${r.replayed} decisions replayed from the journal` : ''})`,
-    r.configChecked ? 'config requirements checked against the kernel config' : 'config requirements NOT checked (no kernel config): a knob may break the boot',
+    r.configChecked
+      ? 'config requirements checked against the kernel config'
+      : 'config requirements NOT checked (no kernel config): a knob may break the boot',
     '',
-    ...rows.map((row) => row.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd()),
+    ...rows.map((row) =>
+      row
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    ),
     '',
   ];
   for (const k of r.knobs) {
@@ -81,13 +88,17 @@ export function formatTuneMarkdown(r: TuneResult): string {
     '',
     `Accelerator ${r.accel}; a knob is kept when it saves at least ${r.minSavingMs} ms, significantly ` +
       `(sequential test, at most ${r.maxRuns} boots per side); ${r.boots} boots.` +
-      (r.configChecked ? ' Config requirements checked against the kernel config.' : ' Config requirements not checked (no kernel config).'),
+      (r.configChecked
+        ? ' Config requirements checked against the kernel config.'
+        : ' Config requirements not checked (no kernel config).'),
     '',
     `Clocks: ${clockNote(r)}.`,
     '',
     '## Recommended',
     '',
-    ...(keptTotals(r) ? [`The kept knobs save about ${keptTotals(r)} (the sum of their savings, each measured on top of the ones before).`, ''] : []),
+    ...(keptTotals(r)
+      ? [`The kept knobs save about ${keptTotals(r)} (the sum of their savings, each measured on top of the ones before).`, '']
+      : []),
     'Kernel command line:',
     '',
     '```',

@@ -55,8 +55,7 @@ export interface TuneBootRequest extends Omit<TuneSetup, 'kept'> {
 }
 
 export type TuneBootOutcome =
-  | { ok: true; valueMs: number; wallMs: number; accel: Accel }
-  | { ok: false; ending: string; detail: string; wallMs?: number };
+  { ok: true; valueMs: number; wallMs: number; accel: Accel } | { ok: false; ending: string; detail: string; wallMs?: number };
 
 export interface TuneDeps {
   boot(req: TuneBootRequest): Promise<TuneBootOutcome>;
@@ -156,7 +155,7 @@ export function tuneRunKey(req: TuneRequest): string {
     append: req.append ?? null,
     smp: req.smp ?? null,
     mem: req.memoryMb ?? null,
-    config: req.config ? req.config.file ?? true : null,
+    config: req.config ? (req.config.file ?? true) : null,
   });
 }
 
@@ -200,7 +199,10 @@ export function requirementGap(
         };
       }
       if (neg && v === 'y') {
-        return { why: `requirement off: has nothing to do with CONFIG_${name}=y (${file})`, enable: knob.enable ?? `# CONFIG_${name} is not set` };
+        return {
+          why: `requirement off: has nothing to do with CONFIG_${name}=y (${file})`,
+          enable: knob.enable ?? `# CONFIG_${name} is not set`,
+        };
       }
     }
   }
@@ -395,7 +397,15 @@ export async function tuneKernel(req: TuneRequest, deps: TuneDeps): Promise<Tune
           why: `broke the boot (${broke.ending}): ${lastWords(broke.detail)}`,
         };
       } else if (decision.kind === 'faster') {
-        result = { ...common, ...measured, decision: 'kept', savingMs: decision.savingMs, ci: decision.ci, runs: decision.runs, why: decision.why };
+        result = {
+          ...common,
+          ...measured,
+          decision: 'kept',
+          savingMs: decision.savingMs,
+          ci: decision.ci,
+          runs: decision.runs,
+          why: decision.why,
+        };
         keep = trialSetup;
       } else if (decision.kind === 'not-faster') {
         result = {

@@ -119,9 +119,21 @@ describe('ktrim tune on the tiny kernel', () => {
     expect(res.boots).toBe(0);
     expect(res.configChecked).toBe(true);
     expect(res.knobs.map((k) => [k.decision, k.why.replace(/ in \/\S+\/\.config\)/, ' in .config)'), k.enable])).toEqual([
-      ['skipped', 'requirement off: needs CONFIG_PVH=y (not set in .config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y (PVH sits under HYPERVISOR_GUEST)'],
-      ['skipped', 'requirement off: needs CONFIG_CRYPTO_MANAGER=y (not set in .config)', "only a kernel with the crypto manager's self-tests built in has something to skip"],
-      ['skipped', 'requirement off: needs CONFIG_KVM_GUEST=y (not set in .config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PARAVIRT=y CONFIG_KVM_GUEST=y, and a host with KVM'],
+      [
+        'skipped',
+        'requirement off: needs CONFIG_PVH=y (not set in .config)',
+        'CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y (PVH sits under HYPERVISOR_GUEST)',
+      ],
+      [
+        'skipped',
+        'requirement off: needs CONFIG_CRYPTO_MANAGER=y (not set in .config)',
+        "only a kernel with the crypto manager's self-tests built in has something to skip",
+      ],
+      [
+        'skipped',
+        'requirement off: needs CONFIG_KVM_GUEST=y (not set in .config)',
+        'CONFIG_HYPERVISOR_GUEST=y CONFIG_PARAVIRT=y CONFIG_KVM_GUEST=y, and a host with KVM',
+      ],
     ]);
     expect(r.stderr).not.toMatch(/qemu-system/);
   });
@@ -133,13 +145,18 @@ describe('ktrim tune: bad input is one E: line, before any boot', () => {
   it('names an unknown --knob and the catalog', async () => {
     const r = await ktrim(['tune', '--kernel', kernel, '--knob', 'firmware=ovmf']);
     expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: \/\S+\/configs\/knobs\.json: --knob firmware=ovmf: no such knob \(known: firmware=qboot, /)]);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(/^E: \/\S+\/configs\/knobs\.json: --knob firmware=ovmf: no such knob \(known: firmware=qboot, /),
+    ]);
     expect(r.stderr).not.toMatch(/qemu-system/);
   });
 
   it('names the file and line of a broken knobs file, and refuses the vmlinux as --kernel', async () => {
     const bad = join(work, 'knobs.json');
-    writeFileSync(bad, '{\n  "knobs": [\n    { "id": "m", "kind": "machine", "set": { "machine": "q35" }, "clock": "wall", "saves": "s", "risks": "r" }\n  ]\n}\n');
+    writeFileSync(
+      bad,
+      '{\n  "knobs": [\n    { "id": "m", "kind": "machine", "set": { "machine": "q35" }, "clock": "wall", "saves": "s", "risks": "r" }\n  ]\n}\n',
+    );
     const r = await ktrim(['tune', '--kernel', kernel, '--knobs', bad]);
     expect(r.exitCode).toBe(1);
     expect(errorLines(r.stderr)).toEqual([`E: ${bad}:3: knob "m": "clock" must be "host" or "guest"`]);

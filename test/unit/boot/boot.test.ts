@@ -43,7 +43,10 @@ describe('checkKernelImage', () => {
     await expect(checkKernelImage(elf)).resolves.toBe('pvh');
     const other = join(dir, 'other');
     writeFileSync(other, 'x'.repeat(2000));
-    await expect(checkKernelImage(other)).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining(`${other}: not a bzImage`) });
+    await expect(checkKernelImage(other)).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining(`${other}: not a bzImage`),
+    });
   });
 
   it('finds the vmlinux of a build beside its bzImage (O=dir/arch/x86/boot/bzImage)', () => {

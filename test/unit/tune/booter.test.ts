@@ -35,6 +35,10 @@ describe('realTuneBooter', () => {
     const g = await boot(req({ metric: 'guest', append: 'fake.delay=0.2' }));
     expect(g).toMatchObject({ ok: true, valueMs: 410 }); // the fake's dmesg: Run /init at 0.410000
     const p = await boot(req({ append: 'fake.scenario=panic' }));
-    expect(p).toMatchObject({ ok: false, ending: 'panic', detail: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100' });
+    expect(p).toMatchObject({
+      ok: false,
+      ending: 'panic',
+      detail: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100',
+    });
   });
 });

@@ -53,10 +53,16 @@ describe('parseKnobCatalog', () => {
     [[{ ...ok, clock: 'wall' }], 'k.json:4: knob "k": "clock" must be "host" or "guest"'],
     [[{ ...ok, set: { memoryMb: 2 } }], 'k.json:4: knob "k": a smp knob sets exactly "smp"'],
     [[{ ...ok, set: { smp: 0 } }], 'k.json:4: knob "k": set.smp must be a positive integer'],
-    [[{ ...ok, requires: { config: ['CONFIG_PVH'] } }], 'k.json:4: knob "k": requires.config must list symbol names without CONFIG_ (e.g. "PVH", "!CRYPTO_MANAGER_DISABLE_TESTS")'],
+    [
+      [{ ...ok, requires: { config: ['CONFIG_PVH'] } }],
+      'k.json:4: knob "k": requires.config must list symbol names without CONFIG_ (e.g. "PVH", "!CRYPTO_MANAGER_DISABLE_TESTS")',
+    ],
     [[{ ...ok, requires: { kernel: 'x' } }], 'k.json:4: knob "k": unknown requirement "kernel"'],
     [[{ ...ok, kind: 'firmware', set: { bios: 'qboot.rom' } }], 'k.json:4: knob "k": set.bios must be an absolute path'],
-    [[{ id: 'c', kind: 'cmdline', param: 'nosuch', clock: 'guest' }], 'k.json:4: knob "c": no saves/risks, and "nosuch" is not in cmdline-hints.json'],
+    [
+      [{ id: 'c', kind: 'cmdline', param: 'nosuch', clock: 'guest' }],
+      'k.json:4: knob "c": no saves/risks, and "nosuch" is not in cmdline-hints.json',
+    ],
   ])('rejects %j', (knobs, message) => {
     expect(() => parseKnobCatalog(text(knobs), 'k.json')).toThrow(message);
   });

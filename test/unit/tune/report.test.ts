@@ -38,7 +38,9 @@ describe('tune printers', () => {
     expect(text).toContain('config requirements checked against the kernel config');
     expect(text).toMatch(/^firmware=qboot +host +kept +150\.0 ms \[\d+\.\d, \d+\.\d\] +2\+2$/m);
     expect(text).toMatch(/^loader=pvh +- +skipped +- +-$/m);
-    expect(text).toContain('loader=pvh (-kernel vmlinux (PVH entry)): requirement off: needs CONFIG_PVH=y (not set in /b/.config); would be enabled by CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y');
+    expect(text).toContain(
+      'loader=pvh (-kernel vmlinux (PVH entry)): requirement off: needs CONFIG_PVH=y (not set in /b/.config); would be enabled by CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y',
+    );
     expect(text).toMatch(/^cmdline:tsc\.reliable=1 +icount +rejected: no significant saving +0\.0 ms +1\+1$/m);
     expect(text).toContain('recommended kernel command line:\n  console=ttyS0 panic=-1 loglevel=6 quiet\n');
     expect(text).toContain(

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { Journal } from '../../../src/minimize/journal.js';
 import { readKnobCatalog, type Knob } from '../../../src/tune/catalog.js';
-import { applyKnob, tuneKernel, tuneRunKey, type TuneBootRequest, type TuneBootOutcome, type TuneDeps, type TuneRequest } from '../../../src/tune/tune.js';
+import {
+  applyKnob,
+  tuneKernel,
+  tuneRunKey,
+  type TuneBootRequest,
+  type TuneBootOutcome,
+  type TuneDeps,
+  type TuneRequest,
+} from '../../../src/tune/tune.js';
 
 const catalog = readKnobCatalog();
 const knob = (id: string): Knob => {
@@ -28,7 +36,12 @@ function fakeBoot(log: TuneBootRequest[]) {
   return async (r: TuneBootRequest): Promise<TuneBootOutcome> => {
     log.push(r);
     n++;
-    if (r.loader === 'pvh') return { ok: false, ending: 'exit', detail: 'qemu exited (1) before the end marker: Error loading uncompressed kernel without PVH ELF Note' };
+    if (r.loader === 'pvh')
+      return {
+        ok: false,
+        ending: 'exit',
+        detail: 'qemu exited (1) before the end marker: Error loading uncompressed kernel without PVH ELF Note',
+      };
     if (r.machine?.includes('pit=off')) return { ok: false, ending: 'timeout', detail: 'no end marker within 30 s' };
     if (r.metric === 'host') {
       const noise = n % 2 ? 12 : -12;
@@ -71,7 +84,12 @@ describe('tuneKernel', () => {
     // The PVH trial ran on top of qboot (greedy), with the vmlinux.
     const pvh = log.find((b) => b.loader === 'pvh')!;
     expect(pvh).toMatchObject({ kernel: '/b/vmlinux', bios: '/usr/share/qemu/qboot.rom', metric: 'host' });
-    expect(r.final).toMatchObject({ bios: '/usr/share/qemu/qboot.rom', loader: 'bzimage', append: 'loglevel=6 quiet', kept: ['firmware=qboot', 'cmdline:quiet'] });
+    expect(r.final).toMatchObject({
+      bios: '/usr/share/qemu/qboot.rom',
+      loader: 'bzimage',
+      append: 'loglevel=6 quiet',
+      kept: ['firmware=qboot', 'cmdline:quiet'],
+    });
     expect(r.recommended.kernelCmdline).toBe('console=ttyS0 panic=-1 loglevel=6 quiet');
     expect(r.recommended.qemuArgv).toEqual(expect.arrayContaining(['-bios', '/usr/share/qemu/qboot.rom', '-initrd', 'INITRD']));
     expect(r.boots).toBe(log.length);
@@ -85,7 +103,11 @@ describe('tuneKernel', () => {
     const r = await tuneKernel({ ...base, config, knobs: [knob('loader=pvh'), knob('cmdline:cryptomgr.notests')] }, deps(log));
     expect(log).toEqual([]);
     expect(r.knobs.map((k) => [k.decision, k.why, k.enable])).toEqual([
-      ['skipped', 'requirement off: needs CONFIG_PVH=y (not set in tiny/.config)', 'CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y (PVH sits under HYPERVISOR_GUEST)'],
+      [
+        'skipped',
+        'requirement off: needs CONFIG_PVH=y (not set in tiny/.config)',
+        'CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y (PVH sits under HYPERVISOR_GUEST)',
+      ],
       [
         'skipped',
         'requirement off: needs CONFIG_CRYPTO_MANAGER=y (not set in tiny/.config)',
@@ -104,7 +126,14 @@ describe('tuneKernel', () => {
       {
         ...base,
         append: 'quiet',
-        knobs: [knob('machine=microvm-legacy-free'), knob('firmware=bios-microvm'), knob('firmware=qboot'), knob('loader=pvh'), knob('cmdline:quiet'), knob('smp=1')],
+        knobs: [
+          knob('machine=microvm-legacy-free'),
+          knob('firmware=bios-microvm'),
+          knob('firmware=qboot'),
+          knob('loader=pvh'),
+          knob('cmdline:quiet'),
+          knob('smp=1'),
+        ],
       },
       deps(log, { fileExists: (p) => !p.endsWith('qboot.rom'), vmlinuxFor: () => undefined }),
     );
@@ -121,7 +150,10 @@ describe('tuneKernel', () => {
 
   it('judges a hanging trial as broken, with a timeout from the baseline instead of the full one', async () => {
     const log: TuneBootRequest[] = [];
-    const r = await tuneKernel({ ...base, timeoutS: 120, knobs: [knob('firmware=qboot'), knob('machine=microvm-legacy-free')] }, deps(log, { accel: 'kvm' }));
+    const r = await tuneKernel(
+      { ...base, timeoutS: 120, knobs: [knob('firmware=qboot'), knob('machine=microvm-legacy-free')] },
+      deps(log, { accel: 'kvm' }),
+    );
     expect(r.knobs[1]).toMatchObject({ decision: 'broke-boot', ending: 'timeout', note: 'drops firmware=qboot (for pc/q35 only)' });
     const trial = log.find((b) => b.machine?.includes('pit=off'))!;
     expect(trial.timeoutS).toBe(30);
@@ -154,8 +186,14 @@ describe('tuneKernel', () => {
 
   it('throws a BootError when the starting set-up does not boot', async () => {
     await expect(
-      tuneKernel({ ...base, knobs: [knob('firmware=qboot')] }, deps([], { boot: async () => ({ ok: false, ending: 'panic', detail: 'Kernel panic' }) })),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('the starting set-up (no knob) did not boot (panic: Kernel panic)') });
+      tuneKernel(
+        { ...base, knobs: [knob('firmware=qboot')] },
+        deps([], { boot: async () => ({ ok: false, ending: 'panic', detail: 'Kernel panic' }) }),
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('the starting set-up (no knob) did not boot (panic: Kernel panic)'),
+    });
   });
 
   it('stops a noisy knob at --max-runs as no significant saving', async () => {
