@@ -15,7 +15,7 @@ import {
 import { contextFrom, type GlobalArgs } from './context.js';
 import { formatMeanSd } from '../stats/summary.js';
 import { chooseAccel } from '../boot/qemu.js';
-import { BOOT_METRICS, formatMetricLine, requestForMetric, summarizeMetric, type BootMetric } from '../boot/metric.js';
+import { BOOT_METRICS, formatMetricLine, metricSpec, metricValueMs, requestForMetric, summarizeMetric, type BootMetric } from '../boot/metric.js';
 import type { Logger } from '../ui/log.js';
 
 /** The flags of `bootOptions`, shared by boot, analyze and bench-range. */
@@ -56,7 +56,8 @@ export interface BootArgs extends GlobalArgs, CommonBootArgs {
   smp: number;
   memory: number;
   runs: number;
-  warmup: number;
+  /** Default 1; 0 with a deterministic --metric (icount), whose first boot is no different. */
+  warmup?: number;
   'initcall-debug'?: boolean;
   dmesg?: boolean;
   'keep-logs'?: string;
@@ -149,7 +150,7 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       .option('smp', { type: 'number', default: 1, describe: 'vCPUs' })
       .option('memory', { type: 'number', default: 256, describe: 'Guest memory in MiB' })
       .option('runs', { type: 'number', default: 3, describe: 'Counted boots' })
-      .option('warmup', { type: 'number', default: 1, describe: 'Warm-up boots (not counted)' })
+      .option('warmup', { type: 'number', describe: 'Warm-up boots, not counted (default 1; 0 with --metric icount)' })
       .option('initcall-debug', { type: 'boolean', describe: 'Add initcall_debug and save each boot’s dmesg for `ktrim report`' })
       .option('dmesg', { type: 'boolean', describe: 'Dump dmesg after the end marker and save it' })
       .option('keep-logs', { type: 'string', describe: 'Directory for each boot’s console and dmesg logs' })
@@ -158,8 +159,8 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
   handler: async (argv) => {
     const { logger, stdout } = contextFrom(argv);
     if (!Number.isInteger(argv.runs) || argv.runs < 1) throw new InputError(`--runs must be a positive integer (got ${argv.runs})`);
-    if (!Number.isInteger(argv.warmup) || argv.warmup < 0)
-      throw new InputError(`--warmup must be a non-negative integer (got ${argv.warmup})`);
+    const warmup = argv.warmup ?? (argv.metric && metricSpec(argv.metric).deterministic ? 0 : 1);
+    if (!Number.isInteger(warmup) || warmup < 0) throw new InputError(`--warmup must be a non-negative integer (got ${argv.warmup})`);
     const wantsDmesg = Boolean(argv['initcall-debug'] || argv.dmesg);
     const logDir =
       argv['keep-logs'] ??
@@ -182,9 +183,11 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
       req,
       {
         runs: argv.runs,
-        warmup: argv.warmup,
+        warmup,
         onBoot: (r, i, warm) => {
-          logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`));
+          const value = argv.metric ? metricValueMs(r, argv.metric) : undefined;
+          const tail = argv.metric ? `; ${argv.metric} ${value === undefined ? 'n/a' : `${value.toFixed(3)} ms`}` : '';
+          logger.info(describeBoot(r, warm ? `warm-up ${i}` : `boot ${i}/${argv.runs}`) + tail);
         },
       },
       deps,

@@ -10,7 +10,7 @@ import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
 const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
 
 let kernel: string;
-const common = () => ['boot', '--kernel', kernel, '--memory', '128', '--warmup', '0', '--timeout', '300'];
+const common = () => ['boot', '--kernel', kernel, '--memory', '128', '--timeout', '300'];
 const qemuLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('I: $ qemu-system-x86_64')) ?? '';
 
 beforeAll(async () => {
@@ -21,11 +21,13 @@ describe('ktrim boot --metric', () => {
   it(
     'icount: two boots, the same guest time at /init to the microsecond',
     async () => {
+      // no --warmup: a deterministic metric needs none, and the default says so
       const r = await ktrim([...common(), '--runs', '2', '--metric', 'icount', '--json']);
       expect(r.exitCode).toBe(0);
       expect(qemuLine(r.stderr)).toMatch(/ -icount shift=0,sleep=off$/);
       expect(qemuLine(r.stderr)).toMatch(/ ktrim\.dmesg=1 /); // the printk time comes from the dmesg dump
       const res = JSON.parse(r.stdout);
+      expect(res.warmups).toHaveLength(0);
       expect(res.metric).toMatchObject({ metric: 'icount', clock: 'guest', deterministic: true });
       const [a, b] = res.metric.values;
       expect(res.metric.values).toHaveLength(2);
@@ -42,7 +44,7 @@ describe('ktrim boot --metric', () => {
   it(
     'guest and host: plain TCG boots give their values and the summary line',
     async () => {
-      const g = await ktrim([...common(), '--runs', '1', '--metric', 'guest', '--json']);
+      const g = await ktrim([...common(), '--runs', '1', '--warmup', '0', '--metric', 'guest', '--json']);
       expect(g.exitCode).toBe(0);
       expect(qemuLine(g.stderr)).not.toMatch(/-icount/);
       const res = JSON.parse(g.stdout);
@@ -52,7 +54,7 @@ describe('ktrim boot --metric', () => {
       // the printk time of Run /init comes before /init prints /proc/uptime
       expect(res.metric.values[0]).toBeLessThanOrEqual(res.boots[0].guest.initUptimeUs / 1000 + 10);
 
-      const h = await ktrim([...common(), '--runs', '1', '--metric', 'host']);
+      const h = await ktrim([...common(), '--runs', '1', '--warmup', '0', '--metric', 'host']);
       expect(h.exitCode).toBe(0);
       expect(qemuLine(h.stderr)).not.toMatch(/-icount|ktrim\.dmesg/);
       const line = h.stdout.split('\n').find((l) => l.startsWith('metric host:'));
