@@ -111,7 +111,7 @@ describe('tuneKernel', () => {
       [
         'skipped',
         'requirement off: needs CONFIG_CRYPTO_MANAGER=y (not set in tiny/.config)',
-        "only a kernel with the crypto manager's self-tests built in has something to skip",
+        'CONFIG_CRYPTO_MANAGER=y with its self-tests built (CONFIG_CRYPTO_MANAGER_DISABLE_TESTS off)',
       ],
     ]);
     const off = parseDotConfig('CONFIG_CRYPTO_MANAGER=y\nCONFIG_CRYPTO_MANAGER_DISABLE_TESTS=y\n', 'd/.config');
