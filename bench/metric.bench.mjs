@@ -117,6 +117,8 @@ async function bootOnce(kernel, initrd, v, deps) {
     uptimeMs: r.guest.initUptimeUs !== undefined ? r.guest.initUptimeUs / 1000 : undefined,
     printkMs: r.guest.runInitUs !== undefined ? r.guest.runInitUs / 1000 : undefined,
     hostInitMs: r.host.initMs,
+    // qemu's CPU time at /init (boot lab, issue 11): a host-side figure less exposed to load
+    cpuInitMs: r.host.cpuInitMs,
     hostS,
   };
 }
@@ -186,13 +188,16 @@ function simulate({ mean, sd, deterministic }, effect, seed) {
 
 function analyse(results) {
   const rows = [];
-  for (const { label, boots } of results) {
+  for (const { label, boots: measured } of results) {
+    // host-cpu: qemu's CPU time at /init, read from the host metric's boots (no boots of its own)
+    const cpu = (measured.host ?? []).filter((b) => b.cpuInitMs !== undefined);
+    const boots = cpu.length ? { ...measured, 'host-cpu': cpu.map((b) => ({ ...b, value: b.cpuInitMs })) } : measured;
     Object.keys(boots).forEach((m, k) => {
       const xs = boots[m].map((b) => b.value);
       const s = summarize(xs);
       const hostS = summarize(boots[m].map((b) => b.hostS)).mean;
       // decided as the metric is used (icount: one boot per side), boots drawn with the measured sd
-      const deterministic = metricSpec(ALL_VARIANTS.find((v) => v.name === m).metric).deterministic;
+      const deterministic = metricSpec(ALL_VARIANTS.find((v) => v.name === m)?.metric ?? 'host').deterministic;
       const noise = { mean: s.mean, sd: s.sd ?? 0, deterministic };
       const at2 = simulate(noise, EFFECT, 1000 + k);
       const at0 = simulate(noise, 0, 2000 + k);
