@@ -15,6 +15,7 @@
  * 2 % effect on a ~340 ms tiny-kernel boot, and a series that mixed the two
  * would compare different figures (a boot without the printk time gives none).
  */
+import { InputError } from '../errors.js';
 import { formatMeanSd, summarizeOrNull, type Summary } from '../stats/summary.js';
 import type { BootFigures, BootRequest } from './boot.js';
 
@@ -80,7 +81,17 @@ export function metricSpec(m: BootMetric): MetricSpec {
 export function requestForMetric(req: BootRequest, m: BootMetric): BootRequest {
   const spec = metricSpec(m);
   const extra = [...(req.extraQemuArgs ?? [])];
-  if (spec.qemuArgs.length && !containsRun(extra, spec.qemuArgs)) extra.push(...spec.qemuArgs);
+  if (spec.qemuArgs.length && !containsRun(extra, spec.qemuArgs)) {
+    // qemu takes -icount once: another -icount of the user's would make it exit, or change the metric
+    const flag = spec.qemuArgs[0];
+    const i = extra.findIndex((a) => a === flag || a === `-${flag}`);
+    if (i >= 0) {
+      throw new InputError(
+        `--qemu-arg ${extra.slice(i, i + 2).join(' ')} conflicts with --metric ${m} (${spec.qemuArgs.join(' ')}): drop one of them`,
+      );
+    }
+    extra.push(...spec.qemuArgs);
+  }
   const out: BootRequest = { ...req, extraQemuArgs: extra };
   if (spec.clock === 'guest') out.dmesg = true;
   return out;

@@ -1,5 +1,6 @@
 // Boot metrics: which qemu arguments each needs and which figure of a real boot it reads.
 import { describe, it, expect } from '@jest/globals';
+import { InputError } from '../../../src/errors.js';
 import {
   BOOT_METRICS,
   DEFAULT_METRIC,
@@ -36,6 +37,12 @@ describe('boot metrics', () => {
     expect(base.extraQemuArgs).toEqual(['-cpu', 'max']); // the input is not modified
     expect(requestForMetric(base, 'host')).toEqual({ ...base, extraQemuArgs: ['-cpu', 'max'] });
     expect(requestForMetric({ kernel: 'k' }, 'guest')).toEqual({ kernel: 'k', extraQemuArgs: [], dmesg: true });
+    // another -icount of the user's: qemu would refuse two, and shift=auto would not be the metric
+    expect(() => requestForMetric({ kernel: 'k', extraQemuArgs: ['-icount', 'shift=auto'] }, 'icount')).toThrow(
+      /--qemu-arg -icount shift=auto conflicts with --metric icount \(-icount shift=0,sleep=off\)/,
+    );
+    expect(() => requestForMetric({ kernel: 'k', extraQemuArgs: ['--icount', '3'] }, 'icount')).toThrow(InputError);
+    expect(requestForMetric({ kernel: 'k', extraQemuArgs: ['-icount', 'shift=auto'] }, 'guest').extraQemuArgs).toEqual(['-icount', 'shift=auto']);
   });
 
   it('reads host /init time, or the guest printk time of Run /init (µs → ms), never the 10 ms /proc/uptime', () => {
