@@ -50,7 +50,7 @@ rows.push({
   boots: kt.counts.boots,
   failed: kt.counts.failedBoots,
   final: kt.truth.timeMs,
-  note: `${kt.startCount} set symbols to test; ${kt.counts.passes} removed by a passing boot, ${kt.keptCount} kept`,
+  note: `${kt.startCount} set symbols to test; ${kt.counts.passes} removed by a passing boot, ${kt.keptCount} kept; boots ≈ ${((kt.counts.boots * METRIC_NOISE.host.hostSecondsPerBoot) / 3600).toFixed(1)} h of host time (plain TCG)`,
   secs: (performance.now() - t) / 1000,
 });
 console.log(`ktest: ${JSON.stringify(kt.counts)}; final ${fmt(kt.truth.timeMs)} ms (${kt.truth.activeInitcalls} initcalls)`);
@@ -98,7 +98,7 @@ for (const r of runs) {
     boots: k.counts.boots,
     failed: k.counts.failedBoots,
     final: k.final.timeMs,
-    note: `${k.result.accepted.length} of ${candidates.candidates.length} candidates kept, ${k.result.evaluations} evaluations in ${k.result.rounds} rounds; noise sd ${(METRIC_NOISE[r.metric].relSd * 100).toFixed(1)} %`,
+    note: `${k.result.accepted.length} of ${candidates.candidates.length} candidates kept, ${k.result.evaluations} evaluations in ${k.result.rounds} rounds; noise sd ${(METRIC_NOISE[r.metric].relSd * 100).toFixed(2)} %; boots ≈ ${((k.counts.boots * METRIC_NOISE[r.metric].hostSecondsPerBoot) / 3600).toFixed(1)} h of host time`,
     secs: (performance.now() - t) / 1000,
   });
   console.log(`${name}: ${JSON.stringify(k.counts)}; final ${fmt(k.final.timeMs)} ms`);

@@ -27,17 +27,17 @@ import { loadProposeInputs } from '../../dist/propose/run.js';
 export const LOGS = [1, 2, 3].map((i) => join('test/fixtures/boots', `debian-6.1-qemu-${i}.log`));
 
 /**
- * Boot-to-boot noise of each metric, relative sd of the time to /init.
- * Measured (issue 10 §1, tiny kernel, 5 TCG boots each): host 1142–1288 ms
- * (sd ≈ 55 ms on 1215: 4.5 %), guest 650–720 ms (sd ≈ 27 ms on 685: 4 %),
- * icount 340 ms in all 5 boots (0). hostSecondsPerBoot: what one boot costs
- * on this machine's TCG for a Debian-sized kernel (icount ≈ 5× slower).
- * Constants until src/boot/metric.ts's measured figures land.
+ * Boot-to-boot noise of each metric (relative sd of the value) and the host
+ * seconds one boot costs, as bench/metric.bench.mjs measured them on Debian's
+ * generic 6.1 kernel (bench/RESULTS.md "metric.bench.mjs", 2026-12-01, TCG,
+ * load 15–25): host 9.34 %, 36.2 s; guest 22.54 %, 38.7 s; icount 0.01 %
+ * (1725.44–1725.73 ms: nearly deterministic; minimize decides on one boot),
+ * 64.2 s. Idle figures are lower for host/guest (issue 10: ≈ 4.5 % and 4 %).
  */
 export const METRIC_NOISE = {
-  host: { relSd: 0.045, deterministic: false, hostSecondsPerBoot: 8 },
-  guest: { relSd: 0.04, deterministic: false, hostSecondsPerBoot: 8 },
-  icount: { relSd: 0, deterministic: true, hostSecondsPerBoot: 40 },
+  host: { relSd: 0.0934, deterministic: false, hostSecondsPerBoot: 36.2 },
+  guest: { relSd: 0.2254, deterministic: false, hostSecondsPerBoot: 38.7 },
+  icount: { relSd: 0.0001, deterministic: true, hostSecondsPerBoot: 64.2 },
 };
 
 const median = (xs) => {
