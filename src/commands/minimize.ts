@@ -48,7 +48,8 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
     end = re.lastIndex;
   }
-  if (!t || end !== t.length) throw new InputError(`--budget-time ${JSON.stringify(text)}: expected a duration such as 90s, 30m, 2h or 1h30m`);
+  if (!t || end !== t.length)
+    throw new InputError(`--budget-time ${JSON.stringify(text)}: expected a duration such as 90s, 30m, 2h or 1h30m`);
   return total;
 }
 
@@ -76,18 +77,24 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
       .option('keep', { type: 'string', array: true, describe: 'symbol never removed (repeatable)' })
       .option('candidates', { type: 'string', default: 'both', describe: 'removals from propose (measured), the catalog, or both' })
       .option('catalog', { type: 'string', describe: 'catalog directory (default: configs/catalog)' })
-      .option('screen', { type: 'boolean', describe: 'pre-screen propose\'s candidates with initcall_blacklist= boots of the start kernel (no build)' })
-      .option('tune', { type: 'boolean', describe: 'then tune qemu and kernel command-line knobs on the trimmed kernel (as ktrim tune; tune.md)' })
+      .option('screen', {
+        type: 'boolean',
+        describe: "pre-screen propose's candidates with initcall_blacklist= boots of the start kernel (no build)",
+      })
+      .option('tune', {
+        type: 'boolean',
+        describe: 'then tune qemu and kernel command-line knobs on the trimmed kernel (as ktrim tune; tune.md)',
+      })
       .option('budget-builds', { type: 'number', describe: 'stop after N builds and write what was decided' })
       .option('budget-time', { type: 'string', describe: 'stop after this long (90s, 30m, 2h) and write what was decided' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'evaluations in parallel (each build in its own O= dir)' })
       .option('make-jobs', { type: 'number', describe: 'make -j of each build (default: CPUs)' })
-      .option('resume', { type: 'boolean', describe: "continue the run journaled in --out (after Ctrl-C or kill -9)" })
+      .option('resume', { type: 'boolean', describe: 'continue the run journaled in --out (after Ctrl-C or kill -9)' })
       .option('timeout', { type: 'number', default: 120, describe: 'seconds before a boot counts as hung' })
       .option('arch', { type: 'string', describe: 'kernel ARCH= (as ktrim build)' })
       .option('cc', { type: 'string', describe: 'CC= for make, e.g. "distcc gcc"' })
       .option('make-var', { type: 'string', array: true, describe: 'extra make variable K=V (repeatable)' })
-      .option('append', { type: 'string', describe: 'kernel parameters for every boot (after ktrim\'s own)' })
+      .option('append', { type: 'string', describe: "kernel parameters for every boot (after ktrim's own)" })
       .option('json', { type: 'boolean', describe: 'print report.json on stdout' })
       .example('ktrim minimize --source linux-6.1 --config start.config --out trim/', 'trim start.config; outputs in trim/') as never,
   handler: async (argv) => {
@@ -134,11 +141,14 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
 
 function formatText(r: MinimizeResult): string {
   const out: string[] = [];
-  for (const [label, before, after, change] of summaryRows(r)) out.push(`${label.padEnd(36)} ${before.padEnd(26)} → ${after.padEnd(26)} ${change}`);
+  for (const [label, before, after, change] of summaryRows(r))
+    out.push(`${label.padEnd(36)} ${before.padEnd(26)} → ${after.padEnd(26)} ${change}`);
   out.push('');
   for (const d of r.decisions) out.push(`${d.decision.padEnd(8)} ${d.id}: ${d.why}`);
   out.push('');
   if (r.stopped) out.push(`stopped early: ${r.stopped}`);
-  out.push(`${r.spent.builds} build(s), ${r.spent.boots} boot(s), ${r.spent.wallSeconds.toFixed(0)} s; outputs in ${r.out}: trimmed.config trimmed.fragment changes.diffconfig report.md report.json report.html`);
+  out.push(
+    `${r.spent.builds} build(s), ${r.spent.boots} boot(s), ${r.spent.wallSeconds.toFixed(0)} s; outputs in ${r.out}: trimmed.config trimmed.fragment changes.diffconfig report.md report.json report.html`,
+  );
   return out.join('\n') + '\n';
 }

@@ -72,7 +72,13 @@ export function bootOutcome(boot: BootResult, metric: BootMetric): BootOutcome {
   // A guest figure must come from the same source on both sides: a dmesg dump cut short falls back
   // to /proc/uptime (10 ms steps), which compared with printk times invents savings.
   if (metricSpec(metric).clock === 'guest' && boot.dmesg !== undefined && boot.guest.runInitUs === undefined) {
-    return { ok: false, kind: 'boot-failed', ending: boot.ending, detail: "the dmesg dump has no 'Run /init' time (cut short?): no guest figure", boot };
+    return {
+      ok: false,
+      kind: 'boot-failed',
+      ending: boot.ending,
+      detail: "the dmesg dump has no 'Run /init' time (cut short?): no guest figure",
+      boot,
+    };
   }
   const valueMs = metricValueMs(boot, metric);
   if (valueMs === undefined || !Number.isFinite(valueMs)) {

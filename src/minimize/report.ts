@@ -29,7 +29,12 @@ function delta(a: Summary | null | undefined, b: Summary | null | undefined, uni
 export function summaryRows(r: MinimizeResult): [string, string, string, string][] {
   const rows: [string, string, string, string][] = [];
   const m = r.metric;
-  rows.push([`${m} metric at /init (search)`, meanSd(r.before.metric.summary), meanSd(r.after.metric.summary), delta(r.before.metric.summary, r.after.metric.summary)]);
+  rows.push([
+    `${m} metric at /init (search)`,
+    meanSd(r.before.metric.summary),
+    meanSd(r.after.metric.summary),
+    delta(r.before.metric.summary, r.after.metric.summary),
+  ]);
   const host = (k: keyof MinimizeResult['before']['host'], label: string, unit = 'ms') =>
     rows.push([label, meanSd(r.before.host[k], unit), meanSd(r.after.host[k], unit), delta(r.before.host[k], r.after.host[k], unit)]);
   host('initMs', 'host clock: qemu start → /init');
@@ -42,7 +47,11 @@ export function summaryRows(r: MinimizeResult): [string, string, string, string]
 export function renderMinimizeMarkdown(r: MinimizeResult): string {
   const out: string[] = [];
   out.push(`# ktrim minimize`, '');
-  out.push(`- source: \`${r.source}\``, `- start config: \`${r.config}\``, `- metric: ${r.metric}; a change is kept when it saves ≥ ${r.minSavingMs} ms`);
+  out.push(
+    `- source: \`${r.source}\``,
+    `- start config: \`${r.config}\``,
+    `- metric: ${r.metric}; a change is kept when it saves ≥ ${r.minSavingMs} ms`,
+  );
   if (r.stopped) out.push(`- **stopped early: ${r.stopped}** (the outputs hold what was decided)`);
   if (r.resumed) out.push('- resumed from the journal');
   out.push('', '## Before and after', '', '| figure | before | after | change |', '|---|---|---|---|');
@@ -54,7 +63,9 @@ export function renderMinimizeMarkdown(r: MinimizeResult): string {
     out.push('| change | saved (ms) | 90 % interval | expected (propose) | how decided |', '|---|---|---|---|---|');
     for (const d of kept) {
       const group = d.group && d.group.length > 1 ? ` (as a group of ${d.group.length})` : '';
-      out.push(`| \`${d.id}\` | ${f1(d.savingMs)}${group} | ${d.ci ? `[${f1(d.ci[0])}, ${f1(d.ci[1])}]` : 'deterministic'} | ${d.expectedMs !== undefined ? f1(d.expectedMs) : '—'} | ${d.why} |`);
+      out.push(
+        `| \`${d.id}\` | ${f1(d.savingMs)}${group} | ${d.ci ? `[${f1(d.ci[0])}, ${f1(d.ci[1])}]` : 'deterministic'} | ${d.expectedMs !== undefined ? f1(d.expectedMs) : '—'} | ${d.why} |`,
+      );
     }
   }
   const others = r.decisions.filter((d) => d.decision !== 'kept');
@@ -126,7 +137,7 @@ ${await timeline(r.after.logs)}
 ${decisions}
 </table>
 <h2>Changes (diffconfig)</h2>
-<pre>${e(r.diffconfig, 1e7) || "(none)"}</pre>
+<pre>${e(r.diffconfig, 1e7) || '(none)'}</pre>
 <p>${r.spent.builds} build(s), ${r.spent.boots} boot(s), ${f1(r.spent.wallSeconds)} s wall time.</p>
 </body></html>
 `;

@@ -162,7 +162,8 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${flag} ${v}: expected a positive integer`);
   }
-  if (!Number.isFinite(req.minSavingMs) || req.minSavingMs < 0) throw new InputError(`--min-saving-ms ${req.minSavingMs}: expected a number ≥ 0`);
+  if (!Number.isFinite(req.minSavingMs) || req.minSavingMs < 0)
+    throw new InputError(`--min-saving-ms ${req.minSavingMs}: expected a number ≥ 0`);
   const rules: OutputRules = { inputs: [req.config, req.testScript], trees: [req.source], flag: '--out' };
   const out = await checkOutputDir(req.out, rules);
   const files: Record<string, string> = {};
@@ -198,9 +199,17 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const journal = await Journal.open(out, {
     runKey,
     resume: Boolean(req.resume),
-    header: { source: srctree, config: resolve(req.config), metric: req.metric, minSavingMs: req.minSavingMs, candidates: req.candidates, keep },
+    header: {
+      source: srctree,
+      config: resolve(req.config),
+      metric: req.metric,
+      minSavingMs: req.minSavingMs,
+      candidates: req.candidates,
+      keep,
+    },
   });
-  if (journal.resumed) log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} evaluation(s) done`);
+  if (journal.resumed)
+    log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} evaluation(s) done`);
 
   const labOpts: LabOptions = {
     source: srctree,
@@ -236,7 +245,10 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const buildsBefore = [...builds.values()].filter((b) => !b.cacheHit).length;
 
   /** Build a predicted config; journal it; note where make disagrees with the engine. */
-  const build = async (text: string, why: string): Promise<{ ok: true; kernel: string; configText: string } | { ok: false; detail: string }> => {
+  const build = async (
+    text: string,
+    why: string,
+  ): Promise<{ ok: true; kernel: string; configText: string } | { ok: false; detail: string }> => {
     const hash = configHash(text);
     const known = kernels.get(hash);
     if (known) return { ok: true, ...known };
@@ -263,7 +275,9 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
         .map((e) => `${e.name} ${e.before ?? 'n'} -> ${e.after ?? 'n'}`);
       if (differ.length) {
         disagreements.push({ configHash: hash, symbols: differ });
-        log.warn(`the Kconfig engine and make olddefconfig disagree on ${differ.length} symbol(s) of ${hash} (make wins): ${differ.slice(0, 5).join(', ')}`);
+        log.warn(
+          `the Kconfig engine and make olddefconfig disagree on ${differ.length} symbol(s) of ${hash} (make wins): ${differ.slice(0, 5).join(', ')}`,
+        );
       }
     }
     const rec = {
@@ -324,8 +338,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
 
   // 3. Candidates (journaled: a resumed run searches the very same list).
   let candList = journal.records().find((r) => r.type === 'candidates') as
-    | (JournalRecord & { candidates: MinimizeCandidate[]; dropped: DroppedCandidate[] })
-    | undefined;
+    (JournalRecord & { candidates: MinimizeCandidate[]; dropped: DroppedCandidate[] }) | undefined;
   if (!candList) {
     let proposed: ProposeResult | undefined;
     if (req.candidates !== 'catalog') {
@@ -342,8 +355,20 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       const propose =
         deps.propose ??
         ((f: { config: string; log: string; systemMap: string }) =>
-          runPropose({ source: srctree, config: f.config, logs: [f.log], systemMap: f.systemMap, arch: req.arch ?? 'x86_64', logger: log, cacheDir: deps.cacheDir }));
-      proposed = await propose({ config: join(buildDir, 'obj', '.config'), log: dmesgPath, systemMap: join(buildDir, 'obj', 'System.map') });
+          runPropose({
+            source: srctree,
+            config: f.config,
+            logs: [f.log],
+            systemMap: f.systemMap,
+            arch: req.arch ?? 'x86_64',
+            logger: log,
+            cacheDir: deps.cacheDir,
+          }));
+      proposed = await propose({
+        config: join(buildDir, 'obj', '.config'),
+        log: dmesgPath,
+        systemMap: join(buildDir, 'obj', 'System.map'),
+      });
       for (const w of proposed.warnings) log.warn(`propose: ${w}`);
     }
     const catalog = req.candidates !== 'propose' ? readCatalog(req.catalogDir ?? defaultCatalogDir()) : undefined;
@@ -359,8 +384,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       return;
     }
     log.info(`--screen: booting the start kernel with initcall_blacklist= for ${todo.length} candidate(s), no build`);
-    const screen =
-      deps.screen ?? ((r: ScreenRequest) => screenCandidates(r, { ...defaultBootDeps(log), cacheDir: deps.cacheDir }));
+    const screen = deps.screen ?? ((r: ScreenRequest) => screenCandidates(r, { ...defaultBootDeps(log), cacheDir: deps.cacheDir }));
     const res = await bootLimit(() =>
       screen({
         boot: requestForMetric(
@@ -399,7 +423,9 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   log.info(
     `${candidates.length} candidate(s) to try` +
       (candList.dropped.length ? `, ${candList.dropped.length} skipped before building (see the report)` : '') +
-      (candidates.length ? `: ${candidates.map((c) => c.id + (c.expectedMs !== undefined ? ` (~${fmt(c.expectedMs)} ms)` : '')).join('; ')}` : ''),
+      (candidates.length
+        ? `: ${candidates.map((c) => c.id + (c.expectedMs !== undefined ? ` (~${fmt(c.expectedMs)} ms)` : '')).join('; ')}`
+        : ''),
   );
 
   // 4. The search.
@@ -417,8 +443,10 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     return text;
   };
   const budgetStop = (): string | undefined => {
-    if (req.budgetBuilds !== undefined && buildsBefore + spent.builds >= req.budgetBuilds) return `build budget spent (--budget-builds ${req.budgetBuilds})`;
-    if (req.budgetTimeS !== undefined && (performance.now() - t0) / 1000 >= req.budgetTimeS) return `time budget spent (--budget-time ${req.budgetTimeS} s)`;
+    if (req.budgetBuilds !== undefined && buildsBefore + spent.builds >= req.budgetBuilds)
+      return `build budget spent (--budget-builds ${req.budgetBuilds})`;
+    if (req.budgetTimeS !== undefined && (performance.now() - t0) / 1000 >= req.budgetTimeS)
+      return `time budget spent (--budget-time ${req.budgetTimeS} s)`;
     return undefined;
   };
   let best = mean(startMs);
@@ -461,7 +489,16 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const evaluate = async (trial: readonly string[], text: string, hash: string, baseText: string, baseHash: string): Promise<Verdict> => {
     const b = await build(text, trial.join(' + '));
     // make's summary line, then its first error line (the BuildError message lists them below).
-    if (!b.ok) return { kind: 'broken', stage: 'build', why: b.detail.split('\n').slice(0, 2).map((l) => l.trim()).join(' ') };
+    if (!b.ok)
+      return {
+        kind: 'broken',
+        stage: 'build',
+        why: b.detail
+          .split('\n')
+          .slice(0, 2)
+          .map((l) => l.trim())
+          .join(' '),
+      };
     if (b.configText === kernels.get(baseHash)?.configText || configHash(b.configText) === configHash(baseText)) {
       return { kind: 'unchanged', why: 'make olddefconfig gives the same .config as the accepted one' };
     }
@@ -475,14 +512,18 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
         return { kind: d.kind, savingMs: d.savingMs, ci: d.ci, why: `${d.why} (${d.runs.baseline}+${d.runs.trial} boots)` };
       }
       if (T.length <= B.length || B.length >= req.maxRuns) {
-        if (T.length >= req.maxRuns) return { kind: 'not-faster', savingMs: mean(B) - mean(T), ci: null, why: `unclear after ${req.maxRuns} boots` };
+        if (T.length >= req.maxRuns)
+          return { kind: 'not-faster', savingMs: mean(B) - mean(T), ci: null, why: `unclear after ${req.maxRuns} boots` };
         const o = await bootOnce(hash, b.kernel, 'trial');
         if (!o.ok) return { kind: 'broken', stage: o.kind === 'test-failed' ? 'test' : 'boot', why: `${o.ending}: ${firstLine(o.detail)}` };
       } else {
         const bk = await build(baseText, 'the accepted config, for more baseline boots');
         if (!bk.ok) throw new BuildError(`the accepted config no longer builds: ${bk.detail}`);
         const o = await bootOnce(baseHash, bk.kernel, 'baseline');
-        if (!o.ok) throw new BootError(`the accepted config failed to boot on a repeat boot (${o.ending}): ${firstLine(o.detail)}; rerun with --resume`);
+        if (!o.ok)
+          throw new BootError(
+            `the accepted config failed to boot on a repeat boot (${o.ending}): ${firstLine(o.detail)}; rerun with --resume`,
+          );
       }
     }
   };
@@ -513,7 +554,9 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   if (!fin.ok) throw new BuildError(`the trimmed config does not build: ${fin.detail}`);
   const startMake = kernels.get(startHash)!.configText;
   const trimmedState = olddefconfig(tree, parseDotConfig(fin.configText, 'trimmed.config', { strict: false }));
-  const diffconfig = formatDiffconfig(diffConfigs(parseDotConfig(startMake, 'start', { strict: false }), parseDotConfig(fin.configText, 'trimmed', { strict: false })));
+  const diffconfig = formatDiffconfig(
+    diffConfigs(parseDotConfig(startMake, 'start', { strict: false }), parseDotConfig(fin.configText, 'trimmed', { strict: false })),
+  );
 
   const finalBoots = { before: [] as BootFigures[], after: [] as BootFigures[], beforeLogs: [] as string[], afterLogs: [] as string[] };
   for (const r of journal.records()) {
@@ -533,8 +576,19 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       const hash = side === 'before' ? startHash : finalHash;
       const o = await bootLimit(() => hostLab.boot(kernel));
       spent.boots++;
-      if (!o.ok) throw new BootError(`the ${side === 'before' ? 'start' : 'trimmed'} kernel failed its final host-clock boot (${o.ending}): ${firstLine(o.detail)}`);
-      await journal.append({ type: 'boot', configHash: hash, role: 'final', ok: true, valueMs: o.valueMs, ...figures(o.boot), logs: o.boot.logs });
+      if (!o.ok)
+        throw new BootError(
+          `the ${side === 'before' ? 'start' : 'trimmed'} kernel failed its final host-clock boot (${o.ending}): ${firstLine(o.detail)}`,
+        );
+      await journal.append({
+        type: 'boot',
+        configHash: hash,
+        role: 'final',
+        ok: true,
+        valueMs: o.valueMs,
+        ...figures(o.boot),
+        logs: o.boot.logs,
+      });
       finalBoots[side].push(o.boot);
       if (o.boot.logs?.timestamped) finalBoots[side === 'before' ? 'beforeLogs' : 'afterLogs'].push(o.boot.logs.timestamped);
     }
@@ -570,14 +624,24 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
             append: req.append,
             timeoutS: req.timeoutS,
           },
-          { boot: realTuneBooter(bootDeps, { request: { accel, testScript: req.testScript }, logDir: join(out, 'tune-boots') }), accel, journal: j, logger: log },
+          {
+            boot: realTuneBooter(bootDeps, { request: { accel, testScript: req.testScript }, logDir: join(out, 'tune-boots') }),
+            accel,
+            journal: j,
+            logger: log,
+          },
         );
       });
     tuned = await tune(fin.kernel, fin.configText, journal);
   }
 
   const decisions: MinimizeResult['decisions'] = [
-    ...search.decisions.map((d) => ({ ...d, from: byId.get(d.id)!.from, describe: byId.get(d.id)!.describe, changes: byId.get(d.id)!.changes })),
+    ...search.decisions.map((d) => ({
+      ...d,
+      from: byId.get(d.id)!.from,
+      describe: byId.get(d.id)!.describe,
+      changes: byId.get(d.id)!.changes,
+    })),
     ...candList.dropped.map((d) => ({ id: d.id, decision: d.decision, why: d.why, expectedMs: d.expectedMs, from: d.from })),
   ];
   const result: MinimizeResult = {

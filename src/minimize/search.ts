@@ -122,7 +122,8 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
   };
   const accept = (ids: readonly string[], v: Extract<Verdict, { kind: 'faster' }>, why: string) => {
     accepted.push(...ids);
-    for (const id of ids) decided.set(id, { id, decision: 'kept', why, savingMs: v.savingMs, ci: v.ci, group: [...ids], expectedMs: byId.get(id)!.expectedMs });
+    for (const id of ids)
+      decided.set(id, { id, decision: 'kept', why, savingMs: v.savingMs, ci: v.ci, group: [...ids], expectedMs: byId.get(id)!.expectedMs });
     emit({ type: 'accept', ids, savingMs: v.savingMs });
   };
   const wholesale = (g: readonly string[], v: Verdict): v is Extract<Verdict, { kind: 'faster' }> =>
@@ -214,5 +215,7 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
 }
 
 function groupWhy(g: readonly string[], v: Extract<Verdict, { kind: 'faster' }>): string {
-  return g.length === 1 ? `saves ${v.savingMs.toFixed(1)} ms: ${v.why}` : `accepted as a group of ${g.length} saving ${v.savingMs.toFixed(1)} ms: ${v.why}`;
+  return g.length === 1
+    ? `saves ${v.savingMs.toFixed(1)} ms: ${v.why}`
+    : `accepted as a group of ${g.length} saving ${v.savingMs.toFixed(1)} ms: ${v.why}`;
 }

@@ -41,7 +41,21 @@ async function treeChanges(): Promise<string[]> {
   return [...r.stdout.split('\n').filter(Boolean), ...dirty];
 }
 
-const base = () => ['minimize', '--source', source, '--config', start, '--arch', 'x86_64', '--metric', 'icount', '--timeout', '240', '--make-jobs', '2'];
+const base = () => [
+  'minimize',
+  '--source',
+  source,
+  '--config',
+  start,
+  '--arch',
+  'x86_64',
+  '--metric',
+  'icount',
+  '--timeout',
+  '240',
+  '--make-jobs',
+  '2',
+];
 
 beforeAll(async () => {
   const b = await tinyKernel();
@@ -64,7 +78,20 @@ describe('ktrim minimize on the tiny kernel', () => {
     async () => {
       const out = join(work, 'out');
       const configHash = sha(start);
-      const args = [...base(), '--out', out, '--candidates', 'catalog', '--catalog', catalog, '--runs', '1', '--min-saving-ms', '10', '--json'];
+      const args = [
+        ...base(),
+        '--out',
+        out,
+        '--candidates',
+        'catalog',
+        '--catalog',
+        catalog,
+        '--runs',
+        '1',
+        '--min-saving-ms',
+        '10',
+        '--json',
+      ];
       // 1. Run until the first evaluation is journaled, then kill -9.
       const first = execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env });
       await new Promise<void>((resolve, reject) => {
@@ -92,7 +119,9 @@ describe('ktrim minimize on the tiny kernel', () => {
       // 2. Without --resume the journal is not touched; with it the run finishes.
       const again = await ktrim(args);
       expect(again.exitCode).toBe(1);
-      expect(errorLines(again.stderr)).toEqual([expect.stringMatching(/journal\.jsonl: holds the journal of this same run: pass --resume/)]);
+      expect(errorLines(again.stderr)).toEqual([
+        expect.stringMatching(/journal\.jsonl: holds the journal of this same run: pass --resume/),
+      ]);
       const r = await ktrim([...args, '--resume']);
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toMatch(/I: resuming .*journal\.jsonl: \d+ evaluation\(s\) done/);
@@ -151,24 +180,51 @@ describe('ktrim minimize on the tiny kernel', () => {
     expect(sha(join(out, 'journal.jsonl'))).toBe(journal);
   }, 120_000);
 
-  it('says at once that a start config does not boot (BINFMT_ELF off: panic), exit 2', async () => {
-    const broken = join(work, 'noelf.config');
-    writeFileSync(broken, readFileSync(start, 'utf8').replace('CONFIG_BINFMT_ELF=y\n', '# CONFIG_BINFMT_ELF is not set\n'));
-    const r = await ktrim([
-      'minimize', '--source', source, '--config', broken, '--arch', 'x86_64', '--metric', 'icount', '--timeout', '240', '--make-jobs', '2',
-      '--out', join(work, 'noelf'), '--candidates', 'catalog', '--catalog', catalog,
-    ]);
-    expect(r.exitCode).toBe(2);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: the start config does not boot \(panic\): .*Kernel panic/)]);
-  }, 10 * 60 * 1000);
+  it(
+    'says at once that a start config does not boot (BINFMT_ELF off: panic), exit 2',
+    async () => {
+      const broken = join(work, 'noelf.config');
+      writeFileSync(broken, readFileSync(start, 'utf8').replace('CONFIG_BINFMT_ELF=y\n', '# CONFIG_BINFMT_ELF is not set\n'));
+      const r = await ktrim([
+        'minimize',
+        '--source',
+        source,
+        '--config',
+        broken,
+        '--arch',
+        'x86_64',
+        '--metric',
+        'icount',
+        '--timeout',
+        '240',
+        '--make-jobs',
+        '2',
+        '--out',
+        join(work, 'noelf'),
+        '--candidates',
+        'catalog',
+        '--catalog',
+        catalog,
+      ]);
+      expect(r.exitCode).toBe(2);
+      expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^E: the start config does not boot \(panic\): .*Kernel panic/)]);
+    },
+    10 * 60 * 1000,
+  );
 
-  it('says at once that the --test script fails on the start config, exit 1', async () => {
-    const test = join(work, 'fail.sh');
-    writeFileSync(test, '#!/bin/sh\necho FAIL\nexit 1\n');
-    const r = await ktrim([...base(), '--out', join(work, 'failtest'), '--candidates', 'catalog', '--catalog', catalog, '--test', test]);
-    expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/fail\.sh: fails on the start config, before any change: test script failed/)]);
-  }, 10 * 60 * 1000);
+  it(
+    'says at once that the --test script fails on the start config, exit 1',
+    async () => {
+      const test = join(work, 'fail.sh');
+      writeFileSync(test, '#!/bin/sh\necho FAIL\nexit 1\n');
+      const r = await ktrim([...base(), '--out', join(work, 'failtest'), '--candidates', 'catalog', '--catalog', catalog, '--test', test]);
+      expect(r.exitCode).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([
+        expect.stringMatching(/fail\.sh: fails on the start config, before any change: test script failed/),
+      ]);
+    },
+    10 * 60 * 1000,
+  );
 });
 
 describe('ktrim minimize interrupted', () => {
@@ -192,7 +248,8 @@ describe('ktrim minimize interrupted', () => {
       expect(r1.stderr).toMatch(/^E: interrupted by SIGINT$/m);
       expect(await qemuOfRun()).toBe('');
       // Every line of the journal is a whole record.
-      for (const l of readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
+      for (const l of readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean))
+        expect(() => JSON.parse(l)).not.toThrow();
       const r2 = await ktrim([...args, '--resume', '--json']);
       expect(r2.exitCode).toBe(0);
       expect(JSON.parse(r2.stdout).kept).toEqual(['catalog:legacy_ptys']);

@@ -12,6 +12,7 @@ describe('--budget-time durations', () => {
   });
 
   it('refuses anything else with one message naming the flag', () => {
-    for (const bad of ['', 'soon', '30x', '30m junk', '-5m']) expect(() => parseDuration(bad)).toThrow(/--budget-time .*: expected a duration/);
+    for (const bad of ['', 'soon', '30x', '30m junk', '-5m'])
+      expect(() => parseDuration(bad)).toThrow(/--budget-time .*: expected a duration/);
   });
 });

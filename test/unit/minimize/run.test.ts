@@ -31,7 +31,12 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFa
       if (crash !== undefined && crash-- <= 0) throw new Error('simulated kill -9');
       built.push(hash);
       if (opts.buildFailsWithout && !text.includes(`CONFIG_${opts.buildFailsWithout}=y\n`)) {
-        return { ok: false, kind: 'build-failed', detail: 'make bzImage failed (make exit 2); first errors:\n  x.c:1: error: boom', seconds: 3 };
+        return {
+          ok: false,
+          kind: 'build-failed',
+          detail: 'make bzImage failed (make exit 2); first errors:\n  x.c:1: error: boom',
+          seconds: 3,
+        };
       }
       configs.set(`k-${hash}`, text);
       const build = { bzImage: `k-${hash}`, cacheHit: false, buildSeconds: 1, buildDir: join(cacheDir, hash), imageBytes: 1, config: '' };
@@ -40,11 +45,20 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFa
     async boot(kernel) {
       const text = configs.get(kernel)!;
       const on = (s: string) => text.includes(`CONFIG_${s}=y\n`);
-      if (!on('BINFMT_ELF')) return { ok: false, kind: 'boot-failed', ending: 'panic', detail: 'Kernel panic - not syncing: No working init found.' };
-      if (opts.hangsWithout && !on(opts.hangsWithout)) return { ok: false, kind: 'boot-failed', ending: 'timeout', detail: 'no end marker within 60 s' };
+      if (!on('BINFMT_ELF'))
+        return { ok: false, kind: 'boot-failed', ending: 'panic', detail: 'Kernel panic - not syncing: No working init found.' };
+      if (opts.hangsWithout && !on(opts.hangsWithout))
+        return { ok: false, kind: 'boot-failed', ending: 'timeout', detail: 'no end marker within 60 s' };
       if (opts.testFails) return { ok: false, kind: 'test-failed', ending: 'marker', detail: 'test script failed (rc=1): FAIL' };
       const v = 300 + Object.entries(COST).reduce((a, [s, ms]) => a + (on(s) ? ms : 0), 0);
-      const boot = { ending: 'marker', accel: 'tcg', host: { initMs: v + 500, markerMs: v + 520, wallMs: v + 600 }, guest: {}, memory: {}, dmesg: 'dmesg\n' };
+      const boot = {
+        ending: 'marker',
+        accel: 'tcg',
+        host: { initMs: v + 500, markerMs: v + 520, wallMs: v + 600 },
+        guest: {},
+        memory: {},
+        dmesg: 'dmesg\n',
+      };
       return { ok: true, boot: boot as unknown as BootResult, valueMs: v };
     },
   };
@@ -53,8 +67,20 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFa
 
 const proposed = {
   candidates: [
-    { id: 'SLOW_A=n', changes: [{ name: 'SLOW_A', from: 'y', to: 'n', because: '' }], saving: { medianMs: 20 }, initcalls: [{ fn: 'slow_a_init', medianMs: 20 }], catalog: [] },
-    { id: 'SLOW_B=n', changes: [{ name: 'SLOW_B', from: 'y', to: 'n', because: '' }], saving: { medianMs: 15 }, initcalls: [{ fn: 'slow_b_init', medianMs: 15 }], catalog: [] },
+    {
+      id: 'SLOW_A=n',
+      changes: [{ name: 'SLOW_A', from: 'y', to: 'n', because: '' }],
+      saving: { medianMs: 20 },
+      initcalls: [{ fn: 'slow_a_init', medianMs: 20 }],
+      catalog: [],
+    },
+    {
+      id: 'SLOW_B=n',
+      changes: [{ name: 'SLOW_B', from: 'y', to: 'n', because: '' }],
+      saving: { medianMs: 15 },
+      initcalls: [{ fn: 'slow_b_init', medianMs: 15 }],
+      catalog: [],
+    },
   ],
   warnings: [],
 } as unknown as ProposeResult;
@@ -107,7 +133,8 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
       '# CONFIG_LEGACY_PTYS is not set\n# CONFIG_SLOW_A is not set\n# CONFIG_SLOW_B is not set\n',
     );
     expect(readFileSync(join(req.out, 'changes.diffconfig'), 'utf8')).toBe(' LEGACY_PTYS y -> n\n SLOW_A y -> n\n SLOW_B y -> n\n');
-    for (const f of ['report.md', 'report.json', 'report.html', 'journal.jsonl', 'baseline-initcall-debug.dmesg.log']) expect(existsSync(join(req.out, f))).toBe(true);
+    for (const f of ['report.md', 'report.json', 'report.html', 'journal.jsonl', 'baseline-initcall-debug.dmesg.log'])
+      expect(existsSync(join(req.out, f))).toBe(true);
     expect(readFileSync(config, 'utf8')).toBe(before);
   });
 
@@ -115,7 +142,10 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     const { req } = setup();
     const r = await run({ ...req, candidates: 'propose' }, fakeLab({ buildFailsWithout: 'SLOW_B' }).lab);
     const d = Object.fromEntries(r.decisions.map((x) => [x.id, x]));
-    expect(d['SLOW_B=n']).toMatchObject({ decision: 'rejected', why: 'build failed: make bzImage failed (make exit 2); first errors: x.c:1: error: boom' });
+    expect(d['SLOW_B=n']).toMatchObject({
+      decision: 'rejected',
+      why: 'build failed: make bzImage failed (make exit 2); first errors: x.c:1: error: boom',
+    });
     expect(d['SLOW_A=n']).toMatchObject({ decision: 'kept' });
     const s2 = setup();
     const h = await run({ ...s2.req, candidates: 'propose' }, fakeLab({ hangsWithout: 'SLOW_A' }).lab);
@@ -182,10 +212,13 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     });
     const s2 = setup();
     writeFileSync(s2.config, 'CONFIG_BINFMT_ELF=n\n');
-    await expect(run(s2.req, fakeLab().lab)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/start config does not boot \(panic\)/) });
+    await expect(run(s2.req, fakeLab().lab)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/start config does not boot \(panic\)/),
+    });
   });
 
-  it('--screen: a candidate whose initcalls cannot be skipped is rejected without a build; the screened ms replace propose\'s', async () => {
+  it("--screen: a candidate whose initcalls cannot be skipped is rejected without a build; the screened ms replace propose's", async () => {
     const { req } = setup();
     const { lab, built } = fakeLab();
     const screened: string[][] = [];

@@ -9,12 +9,15 @@ function model(savings: Record<string, number>, broken: string[] = [], threshold
     const bad = trial.find((id) => broken.includes(id));
     if (bad) return { kind: 'broken', stage: 'boot', why: `panic (${bad})` } satisfies Verdict;
     const s = trial.reduce((a, id) => a + (savings[id] ?? 0), 0);
-    return s >= threshold ? { kind: 'faster', savingMs: s, ci: null, why: 'model' } : { kind: 'not-faster', savingMs: s, ci: null, why: 'model' };
+    return s >= threshold
+      ? { kind: 'faster', savingMs: s, ci: null, why: 'model' }
+      : { kind: 'not-faster', savingMs: s, ci: null, why: 'model' };
   };
   return { oracle, calls };
 }
 
-const cands = (spec: Record<string, number | undefined>): SearchCandidate[] => Object.entries(spec).map(([id, expectedMs]) => ({ id, expectedMs }));
+const cands = (spec: Record<string, number | undefined>): SearchCandidate[] =>
+  Object.entries(spec).map(([id, expectedMs]) => ({ id, expectedMs }));
 
 describe('searchRemovals', () => {
   it('accepts a group that passes and saves enough per member in one evaluation', async () => {
