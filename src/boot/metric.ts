@@ -130,7 +130,14 @@ export interface MetricSummary {
 export function summarizeMetric(boots: readonly Pick<BootFigures, 'host' | 'guest'>[], m: BootMetric): MetricSummary {
   const spec = metricSpec(m);
   const values = boots.map((b) => metricValueMs(b, m)).filter((x): x is number => x !== undefined);
-  return { metric: m, describe: spec.describe, clock: spec.clock, deterministic: spec.deterministic, values, summary: summarizeOrNull(values) };
+  return {
+    metric: m,
+    describe: spec.describe,
+    clock: spec.clock,
+    deterministic: spec.deterministic,
+    values,
+    summary: summarizeOrNull(values),
+  };
 }
 
 /** One line: `metric icount: 340.203 ms over 3 boots (min–max 340.203–340.203, identical) — guest clock ...`. */

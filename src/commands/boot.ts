@@ -15,7 +15,15 @@ import {
 import { contextFrom, type GlobalArgs } from './context.js';
 import { formatMeanSd } from '../stats/summary.js';
 import { chooseAccel } from '../boot/qemu.js';
-import { BOOT_METRICS, formatMetricLine, metricSpec, metricValueMs, requestForMetric, summarizeMetric, type BootMetric } from '../boot/metric.js';
+import {
+  BOOT_METRICS,
+  formatMetricLine,
+  metricSpec,
+  metricValueMs,
+  requestForMetric,
+  summarizeMetric,
+  type BootMetric,
+} from '../boot/metric.js';
 import type { Logger } from '../ui/log.js';
 
 /** The flags of `bootOptions`, shared by boot, analyze and bench-range. */
@@ -198,7 +206,13 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
     }
     const metric = argv.metric ? summarizeMetric(res.boots, argv.metric) : undefined;
     if (argv.json) {
-      stdout.write(JSON.stringify({ ...res, ...(metric && { metric }), warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) }, null, 2) + '\n');
+      stdout.write(
+        JSON.stringify(
+          { ...res, ...(metric && { metric }), warmups: res.warmups.map(bootForJson), boots: res.boots.map(bootForJson) },
+          null,
+          2,
+        ) + '\n',
+      );
       return;
     }
     stdout.write(

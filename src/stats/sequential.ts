@@ -92,7 +92,13 @@ export function decideSaving(baseline: readonly number[], trial: readonly number
     // No spread to judge a noisy metric by (minRuns or maxRuns of 1).
     const saving = savingOf(baseline, trial);
     if (Math.min(nB, nT) >= opts.maxRuns) {
-      return { kind: 'not-faster', savingMs: saving, ci: null, runs, why: `saving ${ms(saving)} from single boots of a noisy metric: not kept` };
+      return {
+        kind: 'not-faster',
+        savingMs: saving,
+        ci: null,
+        runs,
+        why: `saving ${ms(saving)} from single boots of a noisy metric: not kept`,
+      };
     }
     return { kind: 'more', why: `saving ${ms(saving)} from single boots: a noisy metric needs 2 per side` };
   }
@@ -121,7 +127,6 @@ export function decideSaving(baseline: readonly number[], trial: readonly number
   }
   return { kind: 'more', why: `${interval}: unclear, boot both again` };
 }
-
 
 /**
  * mean(baseline) − mean(trial), 0 when the difference is rounding: the mean of

@@ -42,7 +42,10 @@ describe('boot metrics', () => {
       /--qemu-arg -icount shift=auto conflicts with --metric icount \(-icount shift=0,sleep=off\)/,
     );
     expect(() => requestForMetric({ kernel: 'k', extraQemuArgs: ['--icount', '3'] }, 'icount')).toThrow(InputError);
-    expect(requestForMetric({ kernel: 'k', extraQemuArgs: ['-icount', 'shift=auto'] }, 'guest').extraQemuArgs).toEqual(['-icount', 'shift=auto']);
+    expect(requestForMetric({ kernel: 'k', extraQemuArgs: ['-icount', 'shift=auto'] }, 'guest').extraQemuArgs).toEqual([
+      '-icount',
+      'shift=auto',
+    ]);
   });
 
   it('reads host /init time, or the guest printk time of Run /init (µs → ms), never the 10 ms /proc/uptime', () => {
