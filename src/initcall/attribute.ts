@@ -286,6 +286,20 @@ const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)/y;
 const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
 const DIRECTIVE_RE = /#[ \t]*(if|ifdef|ifndef|elif|else|endif|define)\b/y;
 
+/** Bytes that JS's \s matches in a latin1 string. */
+const SPACE_BYTES = new Set([9, 10, 11, 12, 13, 32, 160]);
+
+/**
+ * Whether the directive after a `#` (at `at`) can be one DIRECTIVE_RE reads
+ * (if…, el…, en…, de…): #include and the like get no string made.
+ */
+function trackedDirective(b: Buffer, at: number): boolean {
+  while (b[at] === 32 || b[at] === 9) at++;
+  const c0 = b[at];
+  const c1 = b[at + 1];
+  return (c0 === 105 && c1 === 102) || (c0 === 101 && (c1 === 108 || c1 === 110)) || (c0 === 100 && c1 === 101);
+}
+
 /** End of the logical line starting at `from` (backslash continuations): its last `\n`, or the end. */
 function logicalEnd(b: Buffer, from: number): number {
   for (let pos = from; ;) {
@@ -390,7 +404,7 @@ export class SourceIndexBuilder {
       let i = ls;
       while (b[i] === 32 || b[i] === 9) i++;
       const c = b[i];
-      if (c === 35) {
+      if (c === 35 && trackedDirective(b, i + 1)) {
         const end = logicalEnd(b, ls);
         const text = str(i, end);
         DIRECTIVE_RE.lastIndex = 0;
@@ -422,7 +436,9 @@ export class SourceIndexBuilder {
       }
       while (nextInit >= 0 && nextInit < nl) {
         INIT_DEF_RE.lastIndex = 0;
-        const m = INIT_DEF_RE.exec(str(nextInit, nextInit + 512));
+        // `__init` then a space (\s: not __initdata, __initconst, …), before any string is made.
+        const after = b[nextInit + 6];
+        const m = SPACE_BYTES.has(after) ? INIT_DEF_RE.exec(str(nextInit, nextInit + 512)) : null;
         if (m) {
           let l = this.defs.get(m[1]);
           if (!l) this.defs.set(m[1], (l = []));
