@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { cacheRoot } from '../cache.js';
 import { InputError } from '../errors.js';
 import { checkKernelImage, defaultBootDeps } from '../boot/boot.js';
-import { BOOT_METRICS, DEFAULT_METRIC, metricSpec, type BootMetric } from '../boot/metric.js';
+import { DEFAULT_METRIC, metricSpec, type BootMetric } from '../boot/metric.js';
 import { chooseAccel } from '../boot/qemu.js';
 import { configBesideKernel } from '../boot/screen.js';
 import { parseDotConfig } from '../kconfig/dotconfig.js';
@@ -15,7 +15,7 @@ import { readKnobCatalog, defaultKnobsFile } from '../tune/catalog.js';
 import { formatTuneMarkdown, formatTuneText, formatSaving, tuneJson } from '../tune/report.js';
 import { realTuneBooter, tuneKernel, tuneRunKey, type TuneRequest } from '../tune/tune.js';
 import { readInputFile } from './report.js';
-import { bootOptions, commonBootRequest, warnAccel, type CommonBootArgs } from './boot.js';
+import { bootOptions, commonBootRequest, metricOption, warnAccel, type CommonBootArgs } from './boot.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 
 interface TuneArgs extends GlobalArgs, CommonBootArgs {
@@ -49,9 +49,9 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
           "The kernel's .config: knobs whose requirement is off are skipped (default: the one beside the bzImage; --no-config: do not check)",
       })
       .option('metric', {
-        choices: BOOT_METRICS,
+        ...metricOption,
         default: DEFAULT_METRIC,
-        describe: 'Metric for command-line knobs; firmware/machine/loader/vCPU/memory knobs are always judged on host ms to /init',
+        describe: `${metricOption.describe}. Used for command-line knobs; firmware/machine/loader/vCPU/memory knobs are always judged on host`,
       })
       .option('max-runs', { type: 'number', default: 4, describe: 'Boots per side at most, per knob' })
       .option('min-saving-ms', { type: 'number', default: 5, describe: 'Smallest saving worth keeping (ms)' })
