@@ -91,6 +91,10 @@ export function guestLandmarks(dmesg: string | undefined, lines: readonly Consol
   for (const l of lines) {
     if (l.text.startsWith(MARKERS.start)) g.initUptimeUs ??= uptimeFromMarker(l.text);
     if (l.text.startsWith(MARKERS.end)) g.markerUptimeUs ??= uptimeFromMarker(l.text);
+    // /init's copy of the `Run /init` dmesg line, read as a dmesg line (the dump, when there is one, agrees)
+    if (l.text.startsWith(MARKERS.runInit) && g.runInitUs === undefined) {
+      g.runInitUs = parseBootLog(l.text.slice(MARKERS.runInit.length).trim(), { source: 'dmesg' }).landmarks.runInitUs;
+    }
   }
   if (dmesg) {
     const lm = parseBootLog(dmesg, { source: 'dmesg' }).landmarks;

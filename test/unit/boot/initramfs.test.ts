@@ -43,6 +43,7 @@ describe('initScript', () => {
       MARKERS.testBegin,
       MARKERS.testEnd,
       MARKERS.end,
+      MARKERS.runInit,
       MARKERS.freeBegin,
       'free -m',
       MARKERS.dmesgBegin,

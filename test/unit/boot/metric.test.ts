@@ -1,6 +1,9 @@
 // Boot metrics: which qemu arguments each needs and which figure of a real boot it reads.
 import { describe, it, expect } from '@jest/globals';
+import { execa } from 'execa';
 import { InputError } from '../../../src/errors.js';
+import { initScript, MARKERS } from '../../../src/boot/initramfs.js';
+import { guestLandmarks } from '../../../src/boot/landmarks.js';
 import {
   BOOT_METRICS,
   DEFAULT_METRIC,
@@ -28,15 +31,15 @@ describe('boot metrics', () => {
     expect(() => metricSpec('wall' as never)).toThrow(RangeError);
   });
 
-  it('adds the metric’s qemu arguments once, keeping the caller’s, and asks guest metrics for dmesg', () => {
+  it('adds the metric’s qemu arguments once, keeping the caller’s', () => {
     const base = { kernel: '/k/bzImage', extraQemuArgs: ['-cpu', 'max'] };
     const ic = requestForMetric(base, 'icount');
     expect(ic.extraQemuArgs).toEqual(['-cpu', 'max', '-icount', 'shift=0,sleep=off']);
-    expect(ic.dmesg).toBe(true);
+    expect(ic.dmesg).toBeUndefined(); // /init prints the Run /init line itself
     expect(requestForMetric(ic, 'icount').extraQemuArgs).toEqual(ic.extraQemuArgs);
     expect(base.extraQemuArgs).toEqual(['-cpu', 'max']); // the input is not modified
     expect(requestForMetric(base, 'host')).toEqual({ ...base, extraQemuArgs: ['-cpu', 'max'] });
-    expect(requestForMetric({ kernel: 'k' }, 'guest')).toEqual({ kernel: 'k', extraQemuArgs: [], dmesg: true });
+    expect(requestForMetric({ kernel: 'k' }, 'guest')).toEqual({ kernel: 'k', extraQemuArgs: [] });
     // another -icount of the user's: qemu would refuse two, and shift=auto would not be the metric
     expect(() => requestForMetric({ kernel: 'k', extraQemuArgs: ['-icount', 'shift=auto'] }, 'icount')).toThrow(
       /--qemu-arg -icount shift=auto conflicts with --metric icount \(-icount shift=0,sleep=off\)/,
@@ -69,5 +72,30 @@ describe('summarizeMetric / formatMetricLine', () => {
     expect(formatMetricLine(h)).toMatch(/^metric host: 1050\.000 ± 70\.711 ms over 2 boots, min–max 1000\.000–1100\.000 — host ms/);
     expect(formatMetricLine(summarizeMetric([boot(5000, 1)], 'guest'))).toMatch(/^metric guest: 5\.000 \(sd n\/a\) ms over 1 boot — /);
     expect(formatMetricLine(summarizeMetric([], 'guest'))).toMatch(/no value/);
+  });
+});
+
+describe('the Run /init line /init prints (KTRIM-RUNINIT)', () => {
+  it('gives the guest figure without a dmesg dump, read as dmesg reads it', () => {
+    const lines = [
+      { ms: 1187.4, text: 'KTRIM-MARKER start uptime=0.34' },
+      { ms: 1188.0, text: 'KTRIM-MARKER end uptime=0.34' },
+      { ms: 1189.0, text: 'KTRIM-RUNINIT [    0.340205] Run /init as init process' },
+    ];
+    const g = guestLandmarks(undefined, lines);
+    expect(g.runInitUs).toBe(340205);
+    expect(metricValueMs({ host: { initMs: 1187.4, wallMs: 2000 }, guest: g }, 'icount')).toBe(340.205);
+    // grep found nothing (no printk time in that kernel's log): no figure, never a made-up one
+    expect(guestLandmarks(undefined, [lines[0], { ms: 1189, text: 'KTRIM-RUNINIT ' }]).runInitUs).toBeUndefined();
+  });
+
+  it('is valid busybox sh that prints the line from dmesg', async () => {
+    const line = initScript({ hasTest: false, modules: [] })
+      .split('\n')
+      .find((l) => l.includes(MARKERS.runInit))!;
+    // a stand-in dmesg (a shell function: busybox sh would run its own applet before anything on PATH)
+    const fake = 'dmesg() { printf "[    0.1] x\\n[    0.340205] Run /init as init process\\n[    0.4] y\\n"; }';
+    const r = await execa('/bin/busybox', ['sh', '-c', `${fake}\n${line}`]);
+    expect(r.stdout).toBe('KTRIM-RUNINIT [    0.340205] Run /init as init process');
   });
 });
