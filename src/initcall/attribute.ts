@@ -1074,6 +1074,9 @@ function pairDuplicates(items: InitcallAttribution[], boots: readonly ParsedBoot
   const groups = new Map<string, InitcallAttribution[]>();
   const sizeOf = new Map<InitcallAttribution, number>();
   for (const { boot, items: its } of perBoot) {
+    // Without its version banner a log cannot be known to come from the same build as another.
+    const kernel = boot.kernelVersion ?? boot.kernelRelease;
+    if (kernel === undefined) continue;
     const rank = new Map<string, number>();
     its.forEach((a, i) => {
       const size = boot.initcalls[i]?.size;
@@ -1082,7 +1085,7 @@ function pairDuplicates(items: InitcallAttribution[], boots: readonly ParsedBoot
       const k0 = `${a.fn}\0${a.module ?? ''}\0${size}`;
       const k = (rank.get(k0) ?? 0) + 1;
       rank.set(k0, k);
-      const key = `${boot.kernelVersion ?? boot.kernelRelease ?? ''}\0${k0}\0${k}`;
+      const key = `${kernel}\0${k0}\0${k}`;
       let l = groups.get(key);
       if (!l) groups.set(key, (l = []));
       l.push(a);

@@ -22,8 +22,8 @@ const FILES = [
 ];
 const index = buildSourceIndex(FILES, { arch: 'x86' });
 
-function boot(name: string, banner: string, calls: string[]) {
-  const lines = [`[    0.000000] Linux version ${banner} (b@h) (gcc 12) #1 SMP`];
+function boot(name: string, banner: string | undefined, calls: string[]) {
+  const lines = banner === undefined ? [] : [`[    0.000000] Linux version ${banner} (b@h) (gcc 12) #1 SMP`];
   calls.forEach((c, i) => {
     const t = (0.1 + i / 100).toFixed(6).padStart(12);
     lines.push(`[${t}] calling  ${c} @ 1`, `[${t}] initcall ${c} returned 0 after 1500 usecs`);
@@ -32,17 +32,19 @@ function boot(name: string, banner: string, calls: string[]) {
 }
 
 describe('duplicate initcall names: sizes and exclusion', () => {
-  it('one boot resolves by level and exclusion; another boot of the same kernel by size; another kernel stays unresolved', () => {
+  it('one boot resolves by level and exclusion; another boot of the same kernel by size; another or unknown kernel stays unresolved', () => {
     const b1 = boot('b1', '6.1.0-x', ['dup_init+0x0/0x20', 'marker_init+0x0/0x10', 'dup_init+0x0/0x40']);
     const b2 = boot('b2', '6.1.0-x', ['dup_init+0x0/0x40']);
     const b3 = boot('b3', '6.1.0-other', ['dup_init+0x0/0x40']);
-    const r = attributeInitcalls([b1, b2, b3], index);
+    const b4 = boot('b4', undefined, ['dup_init+0x0/0x40']);
+    const r = attributeInitcalls([b1, b2, b3, b4], index);
     const got = r.items.filter((a) => a.fn === 'dup_init').map((a) => [a.boot, a.file, a.how]);
     expect(got).toEqual([
       ['b1', 'drivers/a.c', 'exclusion'], // the later call took b.c
       ['b1', 'drivers/b.c', 'level'], // after a late initcall: only the late registration fits
       ['b2', 'drivers/b.c', 'size'], // same kernel, 0x40, first call of that size
       ['b3', null, 'unresolved'], // another kernel: its sizes say nothing about b1's
+      ['b4', null, 'unresolved'], // no banner: which kernel is unknown
     ]);
     expect(r.warnings).toEqual([]);
   });
