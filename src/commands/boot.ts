@@ -77,7 +77,8 @@ export const metricOption = {
   choices: BOOT_METRICS,
   describe:
     'Boot-time metric: host (ms from qemu spawn to /init), guest (guest clock at /init, plain TCG), ' +
-    'icount (guest clock under -icount shift=0,sleep=off: deterministic, slower boots)',
+    'icount (guest clock under -icount shift=0,sleep=off: deterministic, slower boots), ' +
+    "host-cpu (qemu's CPU time to /init: less exposed to host load than host)",
 } as const;
 
 /** Options shared with bench-range and analyze. */

@@ -53,6 +53,9 @@ describe('boot metrics', () => {
 
   it('reads host /init time, or the guest printk time of Run /init (µs → ms), never the 10 ms /proc/uptime', () => {
     expect(metricValueMs(figures, 'host')).toBe(1187.4);
+    expect(metricValueMs({ host: { initMs: 1187.4, cpuInitMs: 1610, wallMs: 1 }, guest: {} }, 'host-cpu')).toBe(1610);
+    expect(metricValueMs(figures, 'host-cpu')).toBeUndefined(); // no CPU time sampled: no figure, never the wall clock
+    expect(requestForMetric({ kernel: 'k' }, 'host-cpu')).toEqual({ kernel: 'k', extraQemuArgs: [] });
     expect(metricValueMs(figures, 'guest')).toBe(333.512);
     expect(metricValueMs(figures, 'icount')).toBe(333.512);
     expect(metricValueMs({ host: { wallMs: 1 }, guest: { initUptimeUs: 340000 } }, 'icount')).toBeUndefined();
