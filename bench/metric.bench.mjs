@@ -17,7 +17,7 @@
 // Usage: node bench/metric.bench.mjs [N_TINY=5] [N_BIG=3]
 //        node bench/metric.bench.mjs --simulate FILE.json   (re-run step 2 on saved boots)
 // Env: KTRIM_BENCH_KERNEL (tiny kernel), KTRIM_BENCH_BIG_KERNEL (big kernel), KTRIM_BENCH_SIMS (default 4000),
-//      KTRIM_BENCH_VARIANTS (comma list of host,guest,icount,icount-shift4; default all).
+//      KTRIM_BENCH_VARIANTS (comma list of host,guest,icount,host-cpu,icount-shift4; default all).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -189,9 +189,10 @@ function simulate({ mean, sd, deterministic }, effect, seed) {
 function analyse(results) {
   const rows = [];
   for (const { label, boots: measured } of results) {
-    // host-cpu: qemu's CPU time at /init, read from the host metric's boots (no boots of its own)
+    // host-cpu from the host metric's boots when it had none of its own (raw files from before it was a metric)
     const cpu = (measured.host ?? []).filter((b) => b.cpuInitMs !== undefined);
-    const boots = cpu.length ? { ...measured, 'host-cpu': cpu.map((b) => ({ ...b, value: b.cpuInitMs })) } : measured;
+    const boots =
+      cpu.length && !measured['host-cpu'] ? { ...measured, 'host-cpu': cpu.map((b) => ({ ...b, value: b.cpuInitMs })) } : measured;
     Object.keys(boots).forEach((m, k) => {
       const xs = boots[m].map((b) => b.value);
       const s = summarize(xs);
