@@ -96,10 +96,13 @@ export function initScript(opts: { hasTest: boolean; modules: string[] }): strin
     'case " $(cat /proc/cmdline) " in',
     `  *" ${DMESG_FLAG} "*) echo ${MARKERS.dmesgBegin}; dmesg; echo ${MARKERS.dmesgEnd} ;;`,
     'esac',
+    // reboot -f does not wait for the tty: the UART was still sending the dmesg dump when the guest
+    // restarted, cutting it short (under -icount, or when the host reads the console slowly). stty
+    // sets its modes with TCSETSW, which returns only once the tty has handed all output to the UART;
+    // a guest-clock wait cannot do that (under -icount, sleep=off, guest sleeps take no host time).
+    'stty echo 2>/dev/null',
     `echo ${MARKERS.done}`,
-    // reboot -f does not wait for the tty: under -icount the UART was still sending the dmesg dump
-    // when the guest restarted, cutting it short. Wait until the UART's tx count stops moving.
-    't=; while n=$(cat /proc/tty/driver/serial 2>/dev/null) && [ "$n" != "$t" ]; do t=$n; sleep 0.2; done',
+    'stty echo 2>/dev/null',
     'reboot -f',
     // reboot -f returns only if it failed; never let init exit (that panics).
     'while :; do sleep 3600; done',
