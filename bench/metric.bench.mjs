@@ -257,7 +257,7 @@ if (simIdx >= 0) {
   const big = bigKernel();
   console.log(`${started}; ${cpus().length} CPUs; ${loadBefore}\ntiny ${tiny}\nbig ${big}`);
   results = [];
-  results.push(await measure('tiny', tiny, nTiny, deps, initrd));
+  if (nTiny > 0) results.push(await measure('tiny', tiny, nTiny, deps, initrd));
   if (nBig > 0) results.push(await measure('debian-6.1', big, nBig, deps, initrd));
   const loadAfter = execFileSync('uptime', { encoding: 'utf8' }).trim();
   const out = join(cacheRoot(), 'bench', `metric-${started.replace(/[:.]/g, '-')}.json`);
