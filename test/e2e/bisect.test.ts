@@ -4,7 +4,8 @@
 // BINFMT_ELF=n, which makes /init's busybox unrunnable: a panic at once).
 // Real make olddefconfig and incremental builds, real qemu boots. Asserts the
 // culprit, the number of configs built against log2 of the difference, that
-// --resume builds nothing, the bad-input errors, and that the source tree
+// --resume builds nothing, the bad-input errors, the boot-time oracle
+// (--slower-than-ms, icount) on test/fixtures/bisect/slow.fragment, and that the source tree
 // and the inputs are unchanged.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
@@ -24,6 +25,8 @@ const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.starts
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 const FRAGMENT = join(process.cwd(), 'test/fixtures/bisect/bad.fragment');
+const SLOW_FRAGMENT = join(process.cwd(), 'test/fixtures/bisect/slow.fragment');
+let slowFile: string | undefined;
 const work = mkdtempSync(join(tmpdir(), 'ktrim-e2e-bisect-'));
 const good = join(work, 'good.config');
 const bad = join(work, 'bad.config');
@@ -105,8 +108,48 @@ describe('ktrim bisect on the tiny kernel', () => {
     5 * 60 * 1000,
   );
 
+  it(
+    'with --slower-than-ms on the icount metric, finds the symbol that makes the boot slower',
+    async () => {
+      const slow = join(work, 'slow.config');
+      writeFileSync(slow, mergeOnBase(parseDotConfig(readFileSync(good, 'utf8'), good), parseDotConfig(readFileSync(SLOW_FRAGMENT, 'utf8'), SLOW_FRAGMENT)));
+      // Halfway between the two boots (about 340 and 480 ms of guest time to /init).
+      const r = await ktrim([
+        'bisect',
+        ...common(),
+        '--good',
+        good,
+        '--bad',
+        slow,
+        '--out',
+        join(work, 'out-slow'),
+        '--slower-than-ms',
+        '410',
+        '--metric',
+        'icount',
+        '--json',
+      ]);
+      expect(errorLines(r.stderr)).toEqual([]);
+      const res = JSON.parse(r.stdout);
+      expect(res.culprits.map((c: { diffconfig: string }) => c.diffconfig)).toEqual([' CRC32_SELFTEST n -> y\n']);
+      // Deterministic metric: one boot per config.
+      expect(res.boots).toBe(res.tests);
+      const times = res.steps.map((s: { why: string }) => Number(/^icount ([\d.]+) ms over 1 boot\(s\)/.exec(s.why)?.[1]));
+      const [goodMs, badMs] = times;
+      expect(goodMs).toBeLessThan(410);
+      expect(badMs).toBeGreaterThan(410);
+      expect(res.tests).toBe(2);
+      expect(res.end).toBe('the culprits are the whole difference');
+      inputHashes.slow = sha(slow);
+      slowFile = slow;
+    },
+    10 * 60 * 1000,
+  );
+
   it('leaves the kernel tree and the input configs unchanged', async () => {
     expect((await sourceIdentity(source)).id).toBe(sourceIdBefore);
-    expect({ good: sha(good), bad: sha(bad), fragment: sha(FRAGMENT) }).toEqual(inputHashes);
+    const now: Record<string, string> = { good: sha(good), bad: sha(bad), fragment: sha(FRAGMENT) };
+    if (slowFile) now.slow = sha(slowFile);
+    expect(now).toEqual(inputHashes);
   });
 });
