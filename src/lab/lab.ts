@@ -96,12 +96,13 @@ export interface RealLabDeps {
   bootDeps?: BootDeps;
 }
 
+let bootCount = 0;
+
 export function realLab(opts: LabOptions, deps: RealLabDeps): Lab {
   const log = deps.logger;
   const cacheDir = deps.cacheDir ?? cacheRoot();
   const bootDeps = deps.bootDeps ?? { ...defaultBootDeps(log), cacheDir: deps.cacheDir };
   let initrd: Promise<BootRequest> | undefined;
-  let boots = 0;
   const stop = () => {
     const s = interruption();
     if (s) throw s;
@@ -145,7 +146,8 @@ export function realLab(opts: LabOptions, deps: RealLabDeps): Lab {
           initcallDebug: o.initcallDebug,
           extraQemuArgs: [...(opts.extraQemuArgs ?? []), ...(o.extraQemuArgs ?? [])],
           logDir: opts.logDir,
-          logName: `boot-${process.pid}-${++boots}${o.initcallDebug ? '-initcall-debug' : ''}`,
+          // One counter for every lab of the process: two labs (metric and host clock) share a logDir.
+          logName: `boot-${process.pid}-${++bootCount}-${opts.metric}${o.initcallDebug ? '-initcall-debug' : ''}`,
         },
         opts.metric,
       );
