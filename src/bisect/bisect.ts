@@ -203,7 +203,12 @@ export function splitsOf(diff: readonly string[]): Split[] {
 }
 
 /** Run the bisection. Tests good and bad first: a good that fails or a bad that passes ends it (status says which). */
-export async function bisectConfigs(goodIn: Values, badIn: Values, adapters: BisectAdapters, opts: BisectOptions = {}): Promise<BisectResult> {
+export async function bisectConfigs(
+  goodIn: Values,
+  badIn: Values,
+  adapters: BisectAdapters,
+  opts: BisectOptions = {},
+): Promise<BisectResult> {
   const maxCulprits = opts.maxCulprits ?? 8;
   const steps: BisectStep[] = [];
   const verdicts = new Map<string, { report: TestReport; tested: Values }>();

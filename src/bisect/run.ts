@@ -83,7 +83,9 @@ export interface BisectReport {
   source: string;
   good: string;
   bad: string;
-  oracle: { kind: 'pass-fail'; testScript?: string } | { kind: 'slower-than'; ms: number; metric: BootMetric; maxRuns: number; testScript?: string };
+  oracle:
+    | { kind: 'pass-fail'; testScript?: string }
+    | { kind: 'slower-than'; ms: number; metric: BootMetric; maxRuns: number; testScript?: string };
   status: BisectResult['status'];
   initialDifference: number;
   culprits: {
@@ -229,8 +231,8 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     header: { verb: 'bisect', source: req.source, good: req.good, bad: req.bad, oracle },
   });
   const reportPath = await checkOutput(join(outDir, 'bisect.json'), rules);
-  if (journal.resumed) log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} config(s) already judged`);
-
+  if (journal.resumed)
+    log.info(`resuming ${journal.path}: ${journal.records().filter((r) => r.type === 'evaluation').length} config(s) already judged`);
 
   let builds = 0;
   let makeRuns = 0;
@@ -259,7 +261,8 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
       const mean = threshold - d.savingMs;
       // The saving's interval, as boot times.
       const ci = d.ci ? ` (interval ${(threshold - d.ci[1]).toFixed(1)}–${(threshold - d.ci[0]).toFixed(1)} ms)` : '';
-      const unclear = d.kind === 'not-faster' && d.ci && d.ci[1] >= 0 ? `; unclear after ${valuesMs.length} boots, decided by the mean` : '';
+      const unclear =
+        d.kind === 'not-faster' && d.ci && d.ci[1] >= 0 ? `; unclear after ${valuesMs.length} boots, decided by the mean` : '';
       const why = `${req.metric} ${mean.toFixed(1)} ms over ${valuesMs.length} boot(s)${ci}: ${slower ? 'slower' : 'not slower'} than ${threshold} ms${unclear}`;
       return { verdict: slower ? 'bad' : 'good', why, valuesMs };
     }
@@ -301,7 +304,9 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
       if (names.length) {
         const entries = diffEntries(c.values, tested, names);
         disagreements.push({ key: c.key, label: c.label, entries });
-        log.warn(`make olddefconfig disagrees with ktrim's Kconfig engine on ${c.label} (make is the authority):\n${formatDiffconfig(entries).trimEnd()}`);
+        log.warn(
+          `make olddefconfig disagrees with ktrim's Kconfig engine on ${c.label} (make is the authority):\n${formatDiffconfig(entries).trimEnd()}`,
+        );
       }
       if (oracle.kind === 'pass-fail') {
         const b = await bootOnce(built.build.bzImage);
@@ -414,7 +419,9 @@ function oracleName(o: BisectReport['oracle']): string {
 /** The text report: culprits first, then the steps and what they cost. */
 export function formatBisectReport(r: BisectReport): string {
   const lines: string[] = [];
-  lines.push(`bisect ${r.good} (good) .. ${r.bad} (bad): ${r.initialDifference} symbol(s) differ after olddefconfig; oracle: ${oracleName(r.oracle)}`);
+  lines.push(
+    `bisect ${r.good} (good) .. ${r.bad} (bad): ${r.initialDifference} symbol(s) differ after olddefconfig; oracle: ${oracleName(r.oracle)}`,
+  );
   for (const c of r.culprits) {
     lines.push('');
     lines.push(`culprit ${c.round}${c.inseparable ? ' (symbols olddefconfig keeps together)' : ''}: ${c.file}`);
@@ -436,7 +443,9 @@ export function formatBisectReport(r: BisectReport): string {
       s.remaining !== undefined ? `${s.remaining} left` : '',
     ].filter(Boolean);
     const why = (s.why ?? '').length > 100 ? `${s.why!.slice(0, 99)}…` : s.why;
-    lines.push(`  ${String(++n).padStart(3)}  ${s.label}: ${s.verdict?.toUpperCase()} — ${why}${extra.length ? ` [${extra.join('; ')}]` : ''}`);
+    lines.push(
+      `  ${String(++n).padStart(3)}  ${s.label}: ${s.verdict?.toUpperCase()} — ${why}${extra.length ? ` [${extra.join('; ')}]` : ''}`,
+    );
   }
   lines.push('');
   lines.push(r.end);

@@ -35,7 +35,11 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectArgs> = {
   describe: 'Find the config symbol(s) that make a bad config fail (or boot slower) where a good one does not',
   builder: (y) =>
     y
-      .option('source', { type: 'string', demandOption: true, describe: 'kernel source: a git tree or an unpacked tarball (never written to)' })
+      .option('source', {
+        type: 'string',
+        demandOption: true,
+        describe: 'kernel source: a git tree or an unpacked tarball (never written to)',
+      })
       .option('good', { type: 'string', demandOption: true, describe: 'a full .config that passes' })
       .option('bad', { type: 'string', demandOption: true, describe: 'a full .config that fails' })
       .option('test', { type: 'string', describe: 'test script run in the guest after boot (must print PASS): failing it is bad' })
@@ -47,7 +51,11 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectArgs> = {
       })
       .option('max-runs', { type: 'number', default: 5, describe: 'boots per config at most for a noisy metric' })
       .option('max-culprits', { type: 'number', default: 8, describe: 'stop after this many culprits' })
-      .option('out', { type: 'string', default: 'ktrim-bisect', describe: 'output directory: journal.jsonl, culprit-N.diffconfig, bisect.json' })
+      .option('out', {
+        type: 'string',
+        default: 'ktrim-bisect',
+        describe: 'output directory: journal.jsonl, culprit-N.diffconfig, bisect.json',
+      })
       .option('resume', { type: 'boolean', describe: 'continue the run journaled in --out without repeating a judged config' })
       .option('timeout', { type: 'number', default: DEFAULTS.timeoutS, describe: 'seconds a boot may take before it counts as hung' })
       .option('arch', { type: 'string', describe: 'kernel ARCH= (as ktrim build)' })

@@ -72,7 +72,10 @@ describe('ktrim bisect on the tiny kernel', () => {
       expect(badStep).toMatchObject({ role: 'bad', verdict: 'bad' });
       expect(badStep.why).toMatch(/panic/);
       expect(res.steps.filter((s: { role: string }) => s.role === 'residual').map((s: { verdict: string }) => s.verdict)).toEqual(['good']);
-      const journal = readFileSync(join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const journal = readFileSync(join(out, 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(journal.filter((j) => j.type === 'evaluation')).toHaveLength(res.tests);
       // ktrim's Kconfig engine predicted every .config make olddefconfig wrote.
       expect(res.disagreements).toEqual([]);
@@ -99,7 +102,9 @@ describe('ktrim bisect on the tiny kernel', () => {
       const swapped = await ktrim(['bisect', ...common(), '--good', bad, '--bad', good, '--out', join(work, 'out2')]);
       expect(swapped.exitCode).toBe(1);
       expect(errorLines(swapped.stderr)).toEqual([
-        expect.stringMatching(new RegExp(`^E: ${bad}: the good config does not pass \\(boot-failed \\(panic\\).*--good must pass the build and boot$`)),
+        expect.stringMatching(
+          new RegExp(`^E: ${bad}: the good config does not pass \\(boot-failed \\(panic\\).*--good must pass the build and boot$`),
+        ),
       ]);
       const same = await ktrim(['bisect', ...common(), '--good', good, '--bad', good, '--out', join(work, 'out3')]);
       expect(same.exitCode).toBe(1);
@@ -112,7 +117,10 @@ describe('ktrim bisect on the tiny kernel', () => {
     'with --slower-than-ms on the icount metric, finds the symbol that makes the boot slower',
     async () => {
       const slow = join(work, 'slow.config');
-      writeFileSync(slow, mergeOnBase(parseDotConfig(readFileSync(good, 'utf8'), good), parseDotConfig(readFileSync(SLOW_FRAGMENT, 'utf8'), SLOW_FRAGMENT)));
+      writeFileSync(
+        slow,
+        mergeOnBase(parseDotConfig(readFileSync(good, 'utf8'), good), parseDotConfig(readFileSync(SLOW_FRAGMENT, 'utf8'), SLOW_FRAGMENT)),
+      );
       // Halfway between the two boots (about 340 and 480 ms of guest time to /init).
       const r = await ktrim([
         'bisect',

@@ -102,7 +102,10 @@ describe('runBisect', () => {
     expect(r.boots).toBe(lab.boots);
     expect(r.tests).toBe(r.builds);
     expect(r.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(6)) + 3);
-    const journal = readFileSync(join(dir, 'out', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = readFileSync(join(dir, 'out', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(journal[0]).toMatchObject({ type: 'start', verb: 'bisect' });
     expect(journal.filter((j) => j.type === 'evaluation')).toHaveLength(r.tests);
     expect(journal.at(-1)).toMatchObject({ type: 'result', culprits: [' X n -> y\n'] });
@@ -165,17 +168,25 @@ describe('runBisect', () => {
       return (e as Error).message;
     };
     const req = request();
-    expect(await err(runBisect({ ...req, bad: req.good }, deps(fakeLab())))).toBe(`${req.good}: sets every symbol as ${req.good} does: nothing to bisect`);
-    expect(await err(runBisect({ ...req, good: join(dir, 'nope.config') }, deps(fakeLab())))).toBe(`${join(dir, 'nope.config')}: --good config file not found`);
+    expect(await err(runBisect({ ...req, bad: req.good }, deps(fakeLab())))).toBe(
+      `${req.good}: sets every symbol as ${req.good} does: nothing to bisect`,
+    );
+    expect(await err(runBisect({ ...req, good: join(dir, 'nope.config') }, deps(fakeLab())))).toBe(
+      `${join(dir, 'nope.config')}: --good config file not found`,
+    );
     // Swapped: the good one panics.
     const swapped = { ...req, good: req.bad, bad: req.good, out: join(dir, 'o2') };
-    expect(await err(runBisect(swapped, deps(fakeLab())))).toMatch(new RegExp(`^${req.bad}: the good config does not pass \\(boot-failed \\(panic\\)`));
+    expect(await err(runBisect(swapped, deps(fakeLab())))).toMatch(
+      new RegExp(`^${req.bad}: the good config does not pass \\(boot-failed \\(panic\\)`),
+    );
     // A run that could not start leaves no journal (or directory) behind: the fixed input is a new run.
     expect(existsSync(join(dir, 'o2'))).toBe(false);
     const lab = fakeLab({ bootMs: () => 900 });
     expect(await err(runBisect({ ...req, out: join(dir, 'o3'), slowerThanMs: 1000, metric: 'icount' }, deps(lab)))).toMatch(
       new RegExp(`^${req.bad}: the bad config does not fail \\(icount 900\\.0 ms .*--bad must fail the boot-time test`),
     );
-    expect(await err(runBisect({ ...req, testScript: join(dir, 'no-test.sh') }, deps(fakeLab())))).toMatch(/no-test\.sh: --test script not found/);
+    expect(await err(runBisect({ ...req, testScript: join(dir, 'no-test.sh') }, deps(fakeLab())))).toMatch(
+      /no-test\.sh: --test script not found/,
+    );
   });
 });
