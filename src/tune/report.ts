@@ -30,7 +30,7 @@ function boots(k: KnobResult): string {
 
 function clockNote(r: TuneResult): string {
   return (
-    `host-clock knobs (firmware, machine, loader, vCPUs, memory) on host ms from qemu spawn to /init: they act before the kernel's clock starts; ` +
+    `host-clock knobs (firmware, machine, loader, vCPUs, memory) on ${r.hostMetric} (${metricSpec(r.hostMetric).describe}): they act before the kernel's clock starts; ` +
     `command-line knobs on ${r.metric} (${metricSpec(r.metric).describe})`
   );
 }

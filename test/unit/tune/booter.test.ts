@@ -31,7 +31,8 @@ describe('realTuneBooter', () => {
   });
 
   it('reads the guest figure for guest metrics, and turns a panic into a failed outcome', async () => {
-    const boot = realTuneBooter(fakeBootDeps(dir), {});
+    // The fake qemu prints no KTRIM-RUNINIT line: its dmesg dump carries the `Run /init` time.
+    const boot = realTuneBooter(fakeBootDeps(dir), { request: { dmesg: true } });
     const g = await boot(req({ metric: 'guest', append: 'fake.delay=0.2' }));
     expect(g).toMatchObject({ ok: true, valueMs: 410 }); // the fake's dmesg: Run /init at 0.410000
     const p = await boot(req({ append: 'fake.scenario=panic' }));

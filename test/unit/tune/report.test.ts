@@ -24,7 +24,7 @@ async function result() {
       fileExists: () => true,
       vmlinuxFor: () => '/b/vmlinux',
       boot: async (r: TuneBootRequest) =>
-        r.metric === 'host'
+        r.metric === 'host-cpu'
           ? { ok: true, valueMs: 1200 + (r.bios ? 0 : 150) + (n++ % 2 ? 10 : -10), wallMs: 1500, accel: 'tcg' }
           : { ok: true, valueMs: r.append.includes('quiet') ? 320 : 340, wallMs: 9000, accel: 'tcg' },
     },
@@ -36,7 +36,7 @@ describe('tune printers', () => {
     const r = await result();
     const text = formatTuneText(r);
     expect(text).toContain('config requirements checked against the kernel config');
-    expect(text).toMatch(/^firmware=qboot +host +kept +150\.0 ms \[\d+\.\d, \d+\.\d\] +2\+2$/m);
+    expect(text).toMatch(/^firmware=qboot +host-cpu +kept +150\.0 ms \[\d+\.\d, \d+\.\d\] +2\+2$/m);
     expect(text).toMatch(/^loader=pvh +- +skipped +- +-$/m);
     expect(text).toContain(
       'loader=pvh (-kernel vmlinux (PVH entry)): requirement off: needs CONFIG_PVH=y (not set in /b/.config); would be enabled by CONFIG_HYPERVISOR_GUEST=y CONFIG_PVH=y',
@@ -47,7 +47,7 @@ describe('tune printers', () => {
       "  qemu-system-x86_64 -nodefaults -no-reboot -nographic -accel tcg -bios /usr/share/qemu/qboot.rom -m 256 -smp 1 -serial stdio -kernel /b/arch/x86/boot/bzImage -initrd INITRD -append 'console=ttyS0 panic=-1 loglevel=6 quiet'\n",
     );
     expect(text).toContain('command-line knobs on icount');
-    expect(text).toContain('kept knobs save about 150.0 ms on host, 20.0 ms on icount (the sum of their savings');
+    expect(text).toContain('kept knobs save about 150.0 ms on host-cpu, 20.0 ms on icount (the sum of their savings');
     const md = formatTuneMarkdown(r);
     expect(md).toContain('| cmdline:quiet | `quiet` | icount | kept | 20.0 ms | 1+1 | deterministic metric: saves 20.0 ms ≥ 5.0 ms |');
     expect(md).toContain('- **firmware=qboot** (kept). Saves: SeaBIOS');

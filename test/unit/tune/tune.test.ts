@@ -43,7 +43,7 @@ function fakeBoot(log: TuneBootRequest[]) {
         detail: 'qemu exited (1) before the end marker: Error loading uncompressed kernel without PVH ELF Note',
       };
     if (r.machine?.includes('pit=off')) return { ok: false, ending: 'timeout', detail: 'no end marker within 30 s' };
-    if (r.metric === 'host') {
+    if (r.metric === 'host-cpu') {
       const noise = n % 2 ? 12 : -12;
       return { ok: true, valueMs: 1200 + (r.bios?.endsWith('qboot.rom') ? 0 : 150) + noise, wallMs: 1500, accel: 'tcg' };
     }
@@ -65,8 +65,8 @@ describe('tuneKernel', () => {
       deps(log),
     );
     expect(r.knobs.map((k) => [k.id, k.decision, k.metric])).toEqual([
-      ['firmware=qboot', 'kept', 'host'],
-      ['loader=pvh', 'broke-boot', 'host'],
+      ['firmware=qboot', 'kept', 'host-cpu'],
+      ['loader=pvh', 'broke-boot', 'host-cpu'],
       ['cmdline:tsc.reliable=1', 'no-saving', 'icount'],
       ['cmdline:quiet', 'kept', 'icount'],
     ]);
@@ -83,7 +83,7 @@ describe('tuneKernel', () => {
     expect(r.knobs[2].runs).toEqual({ baseline: 1, trial: 1 });
     // The PVH trial ran on top of qboot (greedy), with the vmlinux.
     const pvh = log.find((b) => b.loader === 'pvh')!;
-    expect(pvh).toMatchObject({ kernel: '/b/vmlinux', bios: '/usr/share/qemu/qboot.rom', metric: 'host' });
+    expect(pvh).toMatchObject({ kernel: '/b/vmlinux', bios: '/usr/share/qemu/qboot.rom', metric: 'host-cpu' });
     expect(r.final).toMatchObject({
       bios: '/usr/share/qemu/qboot.rom',
       loader: 'bzimage',
@@ -94,7 +94,7 @@ describe('tuneKernel', () => {
     expect(r.recommended.qemuArgv).toEqual(expect.arrayContaining(['-bios', '/usr/share/qemu/qboot.rom', '-initrd', 'INITRD']));
     expect(r.boots).toBe(log.length);
     // The kept qboot trial boots became the next host baseline: no extra baseline boot before PVH.
-    expect(log.filter((b) => b.label.startsWith('baseline-host'))).toHaveLength(2);
+    expect(log.filter((b) => b.label.startsWith('baseline-host-cpu'))).toHaveLength(2);
   });
 
   it('skips a knob whose config requirement is off, naming the symbol that would enable it, without booting', async () => {
@@ -182,6 +182,17 @@ describe('tuneKernel', () => {
     expect(log.map((b) => b.label)).toContain('firmware=qboot-1-retry');
     // qemu refusing the image is not the host's doing: no retry.
     expect(log.filter((b) => b.loader === 'pvh')).toHaveLength(1);
+  });
+
+  it('judges host-clock knobs on --host-metric (wall time on request), never on a guest clock', async () => {
+    const log: TuneBootRequest[] = [];
+    const r = await tuneKernel({ ...base, hostMetric: 'host', knobs: [knob('memory=128')] }, deps(log));
+    expect(r.knobs[0].metric).toBe('host');
+    expect(new Set(log.map((b) => b.metric))).toEqual(new Set(['host']));
+    await expect(tuneKernel({ ...base, hostMetric: 'icount', knobs: [knob('memory=128')] }, deps(log))).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining('--host-metric icount is a guest clock'),
+    });
   });
 
   it('throws a BootError when the starting set-up does not boot', async () => {
