@@ -62,6 +62,8 @@ describe('ktrim bisect on the tiny kernel', () => {
       expect(res.culprits).toHaveLength(1);
       expect(res.culprits[0].diffconfig).toBe(' BINFMT_ELF y -> n\n');
       expect(readFileSync(join(out, 'culprit-1.diffconfig'), 'utf8')).toBe(' BINFMT_ELF y -> n\n');
+      // ELFCORE has no prompt: it goes with BINFMT_ELF (depends on it) and is never split on.
+      expect(res.culprits[0].follows).toBe('-ELFCORE y\n');
       expect(res.end).toMatch(/passes without the culprit/);
       // good, bad, ⌈log2 6⌉ = 3 splits, and the bad config without the culprit (when not already built).
       expect(res.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(6)) + 3);
