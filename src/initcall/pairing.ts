@@ -87,7 +87,7 @@ function sizeOf(s: string, plus: number, n: number): number | undefined {
 /**
  * The commonest record as it is opened (openCall). A constructor, not an object
  * literal: V8 moves an object literal whose objects all survive to old-space
- * allocation (pretenuring), measured 2-3 × slower for the parser than the young
+ * allocation (pretenuring), measured 1.5-2 × slower for the parser than the young
  * allocation `new` gets. Its prototype is Object.prototype, so what it makes is
  * a plain object, as the literal made it (same keys, same order).
  */
