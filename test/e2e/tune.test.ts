@@ -36,7 +36,7 @@ describe('ktrim tune on the tiny kernel', () => {
     '', // set in the test: the kernel is built in beforeAll
     '--no-config', // requirements unchecked: the PVH knob is tried (and breaks)
     ...['--knob', 'firmware=qboot', '--knob', 'loader=pvh', '--knob', 'cmdline:tsc.reliable=1'],
-    ...['--metric', 'icount', '--max-runs', '6', '--min-saving-ms', '20', '--out', out, '--json'],
+    ...['--metric', 'icount', '--max-runs', '8', '--min-saving-ms', '20', '--out', out, '--json'],
   ];
 
   it(
