@@ -36,7 +36,7 @@ describe('ktrim tune on the tiny kernel', () => {
     '', // set in the test: the kernel is built in beforeAll
     '--no-config', // requirements unchecked: the PVH knob is tried (and breaks)
     ...['--knob', 'firmware=qboot', '--knob', 'loader=pvh', '--knob', 'cmdline:tsc.reliable=1'],
-    ...['--metric', 'icount', '--max-runs', '8', '--min-saving-ms', '20', '--out', out, '--json'],
+    ...['--metric', 'icount', '--host-metric', 'host', '--max-runs', '8', '--min-saving-ms', '20', '--out', out, '--json'],
   ];
 
   it(
@@ -50,13 +50,15 @@ describe('ktrim tune on the tiny kernel', () => {
       const by = Object.fromEntries(res.knobs.map((k) => [k.id, k]));
       expect(res.knobs.map((k) => k.id)).toEqual(['firmware=qboot', 'loader=pvh', 'cmdline:tsc.reliable=1']);
 
-      // Helps: firmware is host work before the kernel starts, judged on qemu's CPU time to /init (host-cpu, the default).
-      expect(by['firmware=qboot']).toMatchObject({ decision: 'kept', metric: 'host-cpu' });
+      // Helps: firmware is host work before the kernel starts, judged on the host's wall clock to /init: SeaBIOS
+      // partly waits, which qemu's CPU time (host-cpu) misses (18:38 UTC, load 2.8: host 272 ms [146, 399] in
+      // 3+3 boots, host-cpu 97.5 ms [20.9, 174.1] in 8+8); make test runs alone, so the wall clock is quiet enough.
+      expect(by['firmware=qboot']).toMatchObject({ decision: 'kept', metric: 'host' });
       expect(by['firmware=qboot'].ci![0]).toBeGreaterThan(0);
       expect(by['firmware=qboot'].savingMs).toBeGreaterThanOrEqual(20);
 
       // Breaks: the tiny kernel's vmlinux has no PVH ELF note; qemu says so and exits.
-      expect(by['loader=pvh']).toMatchObject({ decision: 'broke-boot', ending: 'exit', metric: 'host-cpu' });
+      expect(by['loader=pvh']).toMatchObject({ decision: 'broke-boot', ending: 'exit', metric: 'host' });
       expect(by['loader=pvh'].why).toMatch(/Error loading uncompressed kernel without PVH ELF Note/);
 
       // Changes nothing: one vCPU has no TSC to sync; icount is deterministic, one boot per side.
@@ -67,7 +69,7 @@ describe('ktrim tune on the tiny kernel', () => {
       expect(res.recommended.kernelCmdline).toBe('console=ttyS0 panic=-1 loglevel=6');
       expect(res.recommended.qemuArgv).toEqual(expect.arrayContaining(['-bios', '/usr/share/qemu/qboot.rom', '-kernel', kernel]));
       const md = readFileSync(join(out, 'tune.md'), 'utf8');
-      expect(md).toContain('| loader=pvh | `-kernel vmlinux (PVH entry)` | host-cpu | rejected: broke the boot |');
+      expect(md).toContain('| loader=pvh | `-kernel vmlinux (PVH entry)` | host | rejected: broke the boot |');
       expect(md).toContain('| cmdline:tsc.reliable=1 | `tsc.reliable=1` | icount | rejected: no significant saving |');
       expect(JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8'))).toEqual(res);
       process.stderr.write(
