@@ -116,24 +116,10 @@ export function composeAppend(req: Pick<BootRequest, 'append' | 'initcallDebug' 
   return parts.filter((p) => p.trim()).join(' ');
 }
 
-/** A bzImage has the boot protocol magic `HdrS` at 0x202 (Documentation/arch/x86/boot.rst). */
+/** A bzImage has the boot protocol magic `HdrS` at 0x202 (Documentation/arch/x86/boot.rst); an ELF vmlinux is refused here. */
 export async function checkBzImage(path: string): Promise<void> {
-  if (!existsSync(path)) throw new InputError('kernel image not found', path);
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new InputError(`cannot read kernel image: ${(err as Error).message}`, path);
-  }
-  try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(buf, 0, 4, 0x202);
-    if (bytesRead < 4 || buf.toString('latin1') !== 'HdrS') {
-      throw new InputError('not a bzImage (no "HdrS" boot header at offset 0x202); pass arch/x86/boot/bzImage', path);
-    }
-  } finally {
-    await fh.close();
-  }
+  if ((await imageKind(path)) !== 'bzimage')
+    throw new InputError('not a bzImage (no "HdrS" boot header at offset 0x202); pass arch/x86/boot/bzImage', path);
 }
 
 export type KernelImageKind = 'bzimage' | 'pvh';
@@ -144,6 +130,16 @@ export type KernelImageKind = 'bzimage' | 'pvh';
  * (qemu refuses one without the PVH ELF note: CONFIG_PVH). InputError otherwise.
  */
 export async function checkKernelImage(path: string): Promise<KernelImageKind> {
+  const kind = await imageKind(path);
+  if (kind) return kind;
+  throw new InputError(
+    'not a bzImage (no "HdrS" boot header at offset 0x202) nor an ELF vmlinux; pass arch/x86/boot/bzImage (or vmlinux for the PVH entry)',
+    path,
+  );
+}
+
+/** The image's kind from its magic bytes; undefined for anything else. InputError when missing or unreadable. */
+async function imageKind(path: string): Promise<KernelImageKind | undefined> {
   if (!existsSync(path)) throw new InputError('kernel image not found', path);
   let fh;
   try {
@@ -158,10 +154,7 @@ export async function checkKernelImage(path: string): Promise<KernelImageKind> {
     const { bytesRead } = await fh.read(hdr, 0, 4, 0x202);
     if (elf.toString('latin1') === '\x7fELF') return 'pvh';
     if (bytesRead === 4 && hdr.toString('latin1') === 'HdrS') return 'bzimage';
-    throw new InputError(
-      'not a bzImage (no "HdrS" boot header at offset 0x202) nor an ELF vmlinux; pass arch/x86/boot/bzImage (or vmlinux for the PVH entry)',
-      path,
-    );
+    return undefined;
   } finally {
     await fh.close();
   }
