@@ -8,30 +8,15 @@
 // Usage: node bench/boot-overhead.bench.mjs [N]   (default N = 5)
 import { spawn } from 'node:child_process';
 import { loadavg, cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bootKernel, composeAppend, defaultBootDeps } from '../dist/boot/boot.js';
 import { buildInitramfs } from '../dist/boot/initramfs.js';
 import { chooseAccel, qemuArgv } from '../dist/boot/qemu.js';
-import { createLogger } from '../dist/ui/log.js';
+import { tinyKernelImage } from './lib/tiny-kernel.mjs';
 import { welchTTest } from '../dist/stats/ttest.js';
 
 const N = Number(process.argv[2] ?? 5);
 const MEMORY_MB = 128;
-
-async function kernelImage() {
-  if (process.env.KTRIM_BENCH_KERNEL) return process.env.KTRIM_BENCH_KERNEL;
-  const { ensureDebianSource } = await import('../dist/build/source.js');
-  const { buildKernel } = await import('../dist/build/build.js');
-  const { realMakeRunner } = await import('../dist/build/make.js');
-  const logger = createLogger({ quiet: true });
-  const source = await ensureDebianSource('6.1', { logger });
-  const r = await buildKernel(
-    { source, base: 'tinyconfig', config: join(process.cwd(), 'configs', 'tiny-serial.config'), arch: 'x86_64', jobs: 2 },
-    { make: realMakeRunner, logger },
-  );
-  return r.bzImage;
-}
 
 /** The bare command line: spawn, wait for KTRIM-DONE (as ktrim does), kill, wait for exit. */
 function bareBoot(argv) {
@@ -70,7 +55,7 @@ const median = (xs) => {
 };
 const fmt = (xs) => `${mean(xs).toFixed(0)} ± ${sd(xs).toFixed(0)} ms (median ${median(xs).toFixed(0)})`;
 
-const kernel = await kernelImage();
+const kernel = await tinyKernelImage();
 const deps = defaultBootDeps();
 const initrd = (await buildInitramfs()).path;
 const accel = chooseAccel({ accel: 'auto' }, deps.qemu);

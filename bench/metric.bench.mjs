@@ -29,26 +29,13 @@ import { BOOT_METRICS, metricSpec, metricValueMs, requestForMetric } from '../di
 import { decideSaving } from '../dist/stats/sequential.js';
 import { summarize } from '../dist/stats/summary.js';
 import { cacheRoot } from '../dist/cache.js';
-import { createLogger } from '../dist/ui/log.js';
+import { tinyKernelImage } from './lib/tiny-kernel.mjs';
+import { prng } from '../test/helpers/fuzz.mjs';
 
 const SIMS = Number(process.env.KTRIM_BENCH_SIMS ?? 4000);
 const EFFECT = 0.02;
 const MIN_EFFECT = 0.01;
 const MAX_RUNS = 10;
-
-async function tinyKernel() {
-  if (process.env.KTRIM_BENCH_KERNEL) return process.env.KTRIM_BENCH_KERNEL;
-  const { ensureDebianSource } = await import('../dist/build/source.js');
-  const { buildKernel } = await import('../dist/build/build.js');
-  const { realMakeRunner } = await import('../dist/build/make.js');
-  const logger = createLogger({ quiet: true });
-  const source = await ensureDebianSource('6.1', { logger });
-  const r = await buildKernel(
-    { source, base: 'tinyconfig', config: join(process.cwd(), 'configs', 'tiny-serial.config'), arch: 'x86_64', jobs: 2 },
-    { make: realMakeRunner, logger },
-  );
-  return r.bzImage;
-}
 
 /** Debian's generic 6.1 kernel, unpacked where test/fixtures/regen.sh keeps it. */
 function bigKernel() {
@@ -140,16 +127,6 @@ async function measure(label, kernel, n, deps, initrd) {
 }
 
 // ---------------------------------------------------------------- simulation --
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(rng) {
   let u = 0;
   while (u === 0) u = rng();
@@ -166,7 +143,7 @@ const medianOf = (xs) => {
 
 /** Run decideSaving to a decision SIMS times; boots per side and the share decided 'faster'. */
 function simulate({ mean, sd, deterministic }, effect, seed) {
-  const rng = mulberry32(seed);
+  const rng = prng(seed);
   const opts = { minEffectMs: MIN_EFFECT * mean, maxRuns: MAX_RUNS, deterministic };
   const draw = (mu) => mu + sd * normal(rng);
   const runs = [];
@@ -253,7 +230,7 @@ if (simIdx >= 0) {
   const loadBefore = execFileSync('uptime', { encoding: 'utf8' }).trim();
   const deps = defaultBootDeps();
   const initrd = (await buildInitramfs()).path;
-  const tiny = await tinyKernel();
+  const tiny = await tinyKernelImage();
   const big = bigKernel();
   console.log(`${started}; ${cpus().length} CPUs; ${loadBefore}\ntiny ${tiny}\nbig ${big}`);
   results = [];

@@ -35,8 +35,8 @@ export function loadSeeds() {
   return { logs, configs, trees };
 }
 
-/** mulberry32, for the byte-level choices a case leaves to its own seed. */
-function prng(seed) {
+/** mulberry32, for the byte-level choices a case leaves to its own seed (benches draw from it too). */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
