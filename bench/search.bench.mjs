@@ -66,8 +66,17 @@ const candidatesFor = ({ keep = false, maxChanges = 8 }) => {
   const key = `${keep}/${maxChanges}`;
   if (!candidateSets.has(key)) {
     const gate = maxChanges === 8 ? model.gate : gateContext(model.tree, model.gate.config, model.startState, { maxChanges });
-    const proposed = proposeRemovals({ boots: model.boots, attribution: model.attribution.items, kbuild: model.index.kbuild, gate, catalog });
-    candidateSets.set(key, gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog, keep: keep ? model.essential : [] }));
+    const proposed = proposeRemovals({
+      boots: model.boots,
+      attribution: model.attribution.items,
+      kbuild: model.index.kbuild,
+      gate,
+      catalog,
+    });
+    candidateSets.set(
+      key,
+      gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog, keep: keep ? model.essential : [] }),
+    );
   }
   return candidateSets.get(key);
 };
@@ -106,11 +115,18 @@ for (const r of runs) {
 
 const ktRow = rows[0];
 console.log(`\nstart config: ${fmt(start.timeMs)} ms to /init (model); load average now ${load()}\n`);
-console.log('| search | builds | boots (failed) | final boot time | saved | builds vs ktest | goal (≤ 1/10 builds, final ≤ ktest + 1 %) | notes |');
+console.log(
+  '| search | builds | boots (failed) | final boot time | saved | builds vs ktest | goal (≤ 1/10 builds, final ≤ ktest + 1 %) | notes |',
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
 for (const r of rows) {
   const ratio = r.builds / ktRow.builds;
-  const goal = r === ktRow ? '—' : ratio <= 0.1 && r.final <= ktRow.final * 1.01 ? 'met' : `not met (${ratio > 0.1 ? 'builds' : ''}${ratio > 0.1 && r.final > ktRow.final * 1.01 ? ', ' : ''}${r.final > ktRow.final * 1.01 ? 'final time' : ''})`;
+  const goal =
+    r === ktRow
+      ? '—'
+      : ratio <= 0.1 && r.final <= ktRow.final * 1.01
+        ? 'met'
+        : `not met (${ratio > 0.1 ? 'builds' : ''}${ratio > 0.1 && r.final > ktRow.final * 1.01 ? ', ' : ''}${r.final > ktRow.final * 1.01 ? 'final time' : ''})`;
   console.log(
     `| ${r.name} | ${r.builds} | ${r.boots} (${r.failed}) | ${fmt(r.final)} ms | ${fmt(start.timeMs - r.final)} ms | ${r === ktRow ? '1' : `1/${(1 / ratio).toFixed(1)}`} | ${goal} | ${r.note}; ${r.secs.toFixed(0)} s to simulate |`,
   );

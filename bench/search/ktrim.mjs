@@ -26,7 +26,13 @@ export function minimizeCandidates(model) {
     gate: model.gate,
     catalog: readCatalog(defaultCatalogDir()),
   });
-  return gatherCandidates({ mode: 'both', start: model.startState, propose: proposed, catalog: readCatalog(defaultCatalogDir()), keep: [] });
+  return gatherCandidates({
+    mode: 'both',
+    start: model.startState,
+    propose: proposed,
+    catalog: readCatalog(defaultCatalogDir()),
+    keep: [],
+  });
 }
 
 export async function ktrimSearch(model, { metric, minSavingMs = 2, maxRuns = 5, jobs = 1, seed = 1, candidates } = {}) {
@@ -91,7 +97,8 @@ export async function ktrimSearch(model, { metric, minSavingMs = 2, maxRuns = 5,
       const d = decideSaving(B, T, opts);
       if (d.kind !== 'more') return { kind: d.kind, savingMs: d.savingMs, ci: d.ci, why: d.why };
       if (T.length <= B.length || B.length >= maxRuns) {
-        if (T.length >= maxRuns) return { kind: 'not-faster', savingMs: mean(B) - mean(T), ci: null, why: `unclear after ${maxRuns} boots` };
+        if (T.length >= maxRuns)
+          return { kind: 'not-faster', savingMs: mean(B) - mean(T), ci: null, why: `unclear after ${maxRuns} boots` };
         if (boot(t) === undefined) return { kind: 'broken', stage: 'boot', why: `panic: no ${t.truth.missing.join(', ')}` };
       } else {
         build(base);

@@ -168,7 +168,23 @@ export function simulatedLab(model, { metric = 'guest', seed = 1 } = {}) {
         counts.builds++;
       }
       kernels.set(id, { state, text, truth: model.evaluate(state) });
-      const build = { bzImage: id, systemMap: '', config: '', buildLog: '', buildDir: '', objDir: '', sourceId: 'sim', configKey: id, seconds: 0, buildSeconds: 0, imageBytes: 0, cacheHit: false, drift: [], driftText: '', commands: [] };
+      const build = {
+        bzImage: id,
+        systemMap: '',
+        config: '',
+        buildLog: '',
+        buildDir: '',
+        objDir: '',
+        sourceId: 'sim',
+        configKey: id,
+        seconds: 0,
+        buildSeconds: 0,
+        imageBytes: 0,
+        cacheHit: false,
+        drift: [],
+        driftText: '',
+        commands: [],
+      };
       return { ok: true, build, configText: text };
     },
     async boot(kernel) {
@@ -180,7 +196,13 @@ export function simulatedLab(model, { metric = 'guest', seed = 1 } = {}) {
         return { ok: false, kind: 'boot-failed', ending: 'panic', detail: `Kernel panic - not syncing: no ${k.truth.missing.join(', ')}` };
       }
       const valueMs = k.truth.timeMs * (1 + noise.relSd * r.normal());
-      const boot = { ending: 'marker', endingDetail: 'end marker reached', runs: [], guest: { initUptimeUs: valueMs * 1000 }, host: { initMs: valueMs } };
+      const boot = {
+        ending: 'marker',
+        endingDetail: 'end marker reached',
+        runs: [],
+        guest: { initUptimeUs: valueMs * 1000 },
+        host: { initMs: valueMs },
+      };
       return { ok: true, boot, valueMs };
     },
   };
