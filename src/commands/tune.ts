@@ -58,7 +58,7 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
         choices: BOOT_METRICS.filter((m) => metricSpec(m).clock === 'host'),
         default: DEFAULT_HOST_METRIC,
         describe:
-          "Metric for firmware/machine/loader/vCPU/memory knobs: host-cpu (qemu's CPU time to /init, less exposed to load) or host (wall ms)",
+          "Metric for firmware/machine/loader/vCPU/memory knobs: host (wall ms to /init) or host-cpu (qemu's CPU time to /init: less exposed to a busy host, but blind to firmware waits)",
       })
       .option('max-runs', { type: 'number', default: 4, describe: 'Boots per side at most, per knob' })
       .option('min-saving-ms', { type: 'number', default: 5, describe: 'Smallest saving worth keeping (ms)' })
@@ -133,7 +133,8 @@ export const tuneCommand: CommandModule<GlobalArgs, TuneArgs> = {
     if (load > availableParallelism()) {
       // Seen here: at load 20 on 2 CPUs a tiny-kernel boot took 8-11 s instead of ~1.2 s, drowning qboot's 150 ms.
       logger.warn(
-        `the host is busy (load ${load.toFixed(1)} on ${availableParallelism()} CPUs): host-clock knobs (on ${argv['host-metric']}) will be noisy`,
+        `the host is busy (load ${load.toFixed(1)} on ${availableParallelism()} CPUs): host-clock knobs (on ${argv['host-metric']}) will be noisy` +
+          (argv['host-metric'] === 'host' ? '; --host-metric host-cpu is less exposed to it (but blind to firmware waits)' : ''),
       );
     }
     const logDir = out

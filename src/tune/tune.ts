@@ -32,8 +32,13 @@ import type { Logger } from '../ui/log.js';
 import { formatCommand } from '../ui/log.js';
 import { machineType, type Knob, type KnobClock, type KnobKind } from './catalog.js';
 
-/** The metric for host-clock knobs unless told otherwise (see TuneRequest.hostMetric). */
-export const DEFAULT_HOST_METRIC: BootMetric = 'host-cpu';
+/**
+ * The metric for host-clock knobs unless told otherwise (see TuneRequest.hostMetric):
+ * the wall clock, because firmware partly waits and qemu's CPU time misses waits
+ * (18:38 UTC, load 2.8, tiny kernel: qboot 272 ms [146, 399] on host in 3+3 boots;
+ * on host-cpu 97.5 ms [20.9, 174.1] in 8+8, and -28 ms, not kept, in a minimize --tune).
+ */
+export const DEFAULT_HOST_METRIC: BootMetric = 'host';
 
 /** One boot set-up: what a knob changes. */
 export interface TuneSetup {
@@ -85,8 +90,9 @@ export interface TuneRequest {
   /**
    * Metric for host-clock knobs (firmware, machine, loader, vCPUs, memory): a
    * host-side one, since they act before the kernel's clock starts. Default
-   * host-cpu (qemu's CPU time to /init): at load 13-20 on 2 CPUs wall time
-   * spread 4-15 s and could not decide qboot's ~150-280 ms in 6+6 boots.
+   * host (wall ms to /init). On a busy host use host-cpu (qemu's CPU time to
+   * /init): at load 13-20 on 2 CPUs wall time spread 4-15 s and could not
+   * decide qboot's ~150-280 ms in 6+6 boots.
    */
   hostMetric?: BootMetric;
   minSavingMs: number;

@@ -16,6 +16,7 @@ async function result() {
       knobs: pick('firmware=qboot', 'loader=pvh', 'cmdline:tsc.reliable=1', 'cmdline:quiet'),
       config: parseDotConfig('CONFIG_X86_TSC=y\nCONFIG_PRINTK=y\n', '/b/.config'),
       metric: 'icount',
+      hostMetric: 'host-cpu',
       minSavingMs: 5,
       maxRuns: 4,
     },

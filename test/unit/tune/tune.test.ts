@@ -55,7 +55,13 @@ function deps(log: TuneBootRequest[], extra: Partial<TuneDeps> = {}): TuneDeps {
   return { boot: fakeBoot(log), accel: 'tcg', fileExists: () => true, vmlinuxFor: () => '/b/vmlinux', ...extra };
 }
 
-const base: Omit<TuneRequest, 'knobs'> = { kernel: '/b/arch/x86/boot/bzImage', metric: 'icount', minSavingMs: 5, maxRuns: 4 };
+const base: Omit<TuneRequest, 'knobs'> = {
+  kernel: '/b/arch/x86/boot/bzImage',
+  metric: 'icount',
+  hostMetric: 'host-cpu',
+  minSavingMs: 5,
+  maxRuns: 4,
+};
 
 describe('tuneKernel', () => {
   it('keeps a knob that helps, rejects one that breaks the boot and one that changes nothing', async () => {
