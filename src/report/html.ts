@@ -368,13 +368,12 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
   // Header: the figures a kernel engineer looks at first.
   o.push(`<header><h1>${esc(title)}</h1><dl class="figures">`);
   const fig = (dt: string, dd: string, cls = '') => o.push(`<dt>${esc(dt)}</dt><dd${cls ? ` class="${cls}"` : ''}>${dd}</dd>`);
-  fig(
-    kernels.length > 1 ? 'Kernels' : 'Kernel',
-    capped(kernels, MAX_TIMELINES)
-      .shown.map((s) => esc(s, 256))
-      .join('<br>'),
-    'kernel',
-  );
+  // Several kernels or command lines: one escaped, length-capped line each, at most MAX_TIMELINES.
+  const lines = (xs: readonly string[], maxChars: number) =>
+    capped(xs, MAX_TIMELINES)
+      .shown.map((x) => esc(x, maxChars))
+      .join('<br>');
+  fig(kernels.length > 1 ? 'Kernels' : 'Kernel', lines(kernels, 256), 'kernel');
   const sources = capped(report.boots, MAX_TIMELINES);
   fig(
     'Boots',
@@ -391,14 +390,7 @@ export function renderHtml(report: InitcallReport, boots: ParsedBoot[], options:
       `${lt.count} initcalls under ${formatDuration(lt.thresholdUs)} (median): together ${formatDuration(lt.totalUs)}, ${pct(lt.share)} of the initcall time`,
     ),
   );
-  if (cmdlines.length > 0)
-    fig(
-      cmdlines.length > 1 ? 'Command lines' : 'Command line',
-      capped(cmdlines, MAX_TIMELINES)
-        .shown.map((s) => esc(s, 4096))
-        .join('<br>'),
-      'cmdline',
-    );
+  if (cmdlines.length > 0) fig(cmdlines.length > 1 ? 'Command lines' : 'Command line', lines(cmdlines, 4096), 'cmdline');
   o.push('</dl>');
   const warnings = [...report.warnings];
   boots.forEach((b) => {
