@@ -5,7 +5,8 @@
  *
  * What /init does, in order:
  *   mount proc, sysfs, devtmpfs
- *   KTRIM-MARKER start uptime=S       (the guest reached userspace)
+ *   KTRIM-MARKER start uptime=S tsc=N (the guest reached userspace; N is the
+ *     TSC from /bin/ktrim-tsc: virtual ns since machine start under -icount)
  *   insmod extra modules; run the optional test script between
  *   KTRIM-TEST-BEGIN / KTRIM-TEST-END rc=N (the script must print PASS)
  *   KTRIM-MARKER end uptime=S         (the measured window ends here)
@@ -26,6 +27,7 @@ import { cacheRoot } from '../cache.js';
 import { InputError } from '../errors.js';
 import { startChild } from '../process.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
+import { TSC_PROBE_PATH, tscProbeElf } from './tsc-probe.js';
 
 export const MARKERS = {
   start: 'KTRIM-MARKER start',
@@ -79,7 +81,7 @@ export function initScript(opts: { hasTest: boolean; modules: string[] }): strin
     'mount -t sysfs sysfs /sys',
     'mount -t devtmpfs devtmpfs /dev 2>/dev/null',
     'read up idle < /proc/uptime',
-    `echo "${MARKERS.start} uptime=$up"`,
+    `echo "${MARKERS.start} uptime=$up tsc=$(/${TSC_PROBE_PATH} 2>/dev/null)"`,
   ];
   for (const m of opts.modules) lines.push(`insmod /lib/modules/ktrim/${m} || echo "KTRIM-INSMOD-FAILED ${m}"`);
   if (opts.hasTest) {
@@ -147,6 +149,7 @@ export function initramfsEntries(input: {
     entries.push({ type: 'symlink', path: a, target: '../'.repeat(depth) + 'bin/busybox' });
   }
   entries.push({ type: 'file', path: 'init', data: Buffer.from(input.init), mode: 0o755 });
+  entries.push({ type: 'file', path: TSC_PROBE_PATH, data: tscProbeElf(), mode: 0o755 });
   if (input.testScript) entries.push({ type: 'file', path: 'ktrim-test.sh', data: input.testScript, mode: 0o755 });
   for (const f of input.extraFiles ?? []) entries.push({ type: 'file', path: f.path, data: f.data, mode: 0o755 });
   for (const m of input.modules ?? []) entries.push({ type: 'file', path: `lib/modules/ktrim/${m.name}`, data: m.data });

@@ -33,6 +33,12 @@ export interface GuestLandmarks {
   runInitUs?: number;
   /** /proc/uptime printed with the start marker, µs. */
   initUptimeUs?: number;
+  /**
+   * The TSC printed with the start marker (/bin/ktrim-tsc). Under -icount it is
+   * qemu's virtual clock in ns since the machine started; otherwise the host's
+   * counter, meaningful only as a difference.
+   */
+  initTsc?: number;
   /** /proc/uptime printed with the end marker, µs. */
   markerUptimeUs?: number;
 }
@@ -56,6 +62,12 @@ const KEYS = [
 export function uptimeFromMarker(text: string): number | undefined {
   const m = /uptime=(\d+(?:\.\d+)?)/.exec(text);
   return m ? Math.round(Number(m[1]) * 1e6) : undefined;
+}
+
+/** `tsc=N` of a start marker; undefined when the initramfs has no probe (`tsc=`). */
+export function tscFromMarker(text: string): number | undefined {
+  const m = /\btsc=(\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -89,7 +101,10 @@ export function hostLandmarks(lines: readonly ConsoleLine[]): HostLandmarks {
 export function guestLandmarks(dmesg: string | undefined, lines: readonly ConsoleLine[]): GuestLandmarks {
   const g: GuestLandmarks = {};
   for (const l of lines) {
-    if (l.text.startsWith(MARKERS.start)) g.initUptimeUs ??= uptimeFromMarker(l.text);
+    if (l.text.startsWith(MARKERS.start) && g.initUptimeUs === undefined) {
+      g.initUptimeUs = uptimeFromMarker(l.text);
+      g.initTsc = tscFromMarker(l.text);
+    }
     if (l.text.startsWith(MARKERS.end)) g.markerUptimeUs ??= uptimeFromMarker(l.text);
     // /init's copy of the `Run /init` dmesg line, read as a dmesg line (the dump, when there is one, agrees)
     if (l.text.startsWith(MARKERS.runInit) && g.runInitUs === undefined) {

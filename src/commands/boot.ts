@@ -78,7 +78,8 @@ export const metricOption = {
   describe:
     'Boot-time metric: host (ms from qemu spawn to /init), guest (guest clock at /init, plain TCG), ' +
     'icount (guest clock under -icount shift=0,sleep=off: deterministic, slower boots), ' +
-    "host-cpu (qemu's CPU time to /init: less exposed to host load than host)",
+    "host-cpu (qemu's CPU time to /init: less exposed to host load than host), " +
+    'icount-total (virtual time from machine start to /init under the same -icount: firmware and loader included, deterministic)',
 } as const;
 
 /** Options shared with bench-range and analyze. */

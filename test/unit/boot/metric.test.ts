@@ -1,9 +1,12 @@
 // Boot metrics: which qemu arguments each needs and which figure of a real boot it reads.
 import { describe, it, expect } from '@jest/globals';
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../../../src/errors.js';
 import { initScript, MARKERS } from '../../../src/boot/initramfs.js';
 import { guestLandmarks } from '../../../src/boot/landmarks.js';
+import { tempDir } from './fake.js';
 import {
   BOOT_METRICS,
   DEFAULT_METRIC,
@@ -61,6 +64,28 @@ describe('boot metrics', () => {
     expect(metricValueMs({ host: { wallMs: 1 }, guest: { initUptimeUs: 340000 } }, 'icount')).toBeUndefined();
     expect(metricValueMs({ host: { wallMs: 1 }, guest: {} }, 'guest')).toBeUndefined();
     expect(metricValueMs({ host: { wallMs: 1 }, guest: {} }, 'host')).toBeUndefined();
+  });
+});
+
+describe('icount-total', () => {
+  it("reads the start marker's TSC as virtual ns since machine start, with the icount arguments, deciding in one boot", () => {
+    const g = guestLandmarks(undefined, [{ ms: 11000, text: 'KTRIM-MARKER start uptime=0.35 tsc=965149323' }]);
+    expect(g).toMatchObject({ initUptimeUs: 350000, initTsc: 965149323 });
+    expect(metricValueMs({ host: { initMs: 11000, wallMs: 12000 }, guest: g }, 'icount-total')).toBe(965.149323);
+    expect(metricSpec('icount-total')).toMatchObject({ clock: 'host', deterministic: true, qemuArgs: ['-icount', 'shift=0,sleep=off'] });
+    // an initrd without the probe prints `tsc=`: no figure
+    const none = guestLandmarks(undefined, [{ ms: 1, text: 'KTRIM-MARKER start uptime=0.35 tsc=' }]);
+    expect(metricValueMs({ host: { wallMs: 1 }, guest: none }, 'icount-total')).toBeUndefined();
+  });
+
+  it('/init prints the probe on the start marker line, as busybox sh runs it', async () => {
+    const line = initScript({ hasTest: false, modules: [] })
+      .split('\n')
+      .find((l) => l.includes(MARKERS.start))!;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'probe'), '#!/bin/sh\necho 123456789\n', { mode: 0o755 });
+    const r = await execa('/bin/busybox', ['sh', '-c', `up=0.35\n${line.replace('/bin/ktrim-tsc', join(dir, 'probe'))}`]);
+    expect(r.stdout).toBe('KTRIM-MARKER start uptime=0.35 tsc=123456789');
   });
 });
 
