@@ -6,9 +6,10 @@
 // trial and accepted config until decideSaving (the sequential test) decides —
 // the loop of src/minimize/run.ts's evaluate(), with simulated boots.
 import { metricSpec } from '../../dist/boot/metric.js';
+import { gateContext } from '../../dist/kconfig/gate.js';
 import { olddefconfigFrom } from '../../dist/kconfig/incremental.js';
 import { writeConfig } from '../../dist/kconfig/write.js';
-import { gatherCandidates } from '../../dist/minimize/candidates.js';
+import { DEFAULT_MAX_PLAN_CHANGES, gatherCandidates, keptSymbols } from '../../dist/minimize/candidates.js';
 import { searchRemovals } from '../../dist/minimize/search.js';
 import { defaultCatalogDir, readCatalog } from '../../dist/propose/catalog.js';
 import { proposeRemovals } from '../../dist/propose/propose.js';
@@ -17,21 +18,27 @@ import { METRIC_NOISE, rng } from './model.mjs';
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
-/** The candidates `ktrim minimize --candidates both` would try on the model's start config. */
-export function minimizeCandidates(model) {
+/**
+ * The candidates `ktrim minimize --candidates both` would try on the model's
+ * start config: by default as minimize's defaults (the lab's needs kept,
+ * propose's plans up to DEFAULT_MAX_PLAN_CHANGES); keepLabNeeds false and
+ * maxPlanChanges 8 give the old behaviour.
+ */
+export function minimizeCandidates(model, { keepLabNeeds = true, maxPlanChanges = DEFAULT_MAX_PLAN_CHANGES, keep = [] } = {}) {
+  const catalog = readCatalog(defaultCatalogDir());
   const proposed = proposeRemovals({
     boots: model.boots,
     attribution: model.attribution.items,
     kbuild: model.index.kbuild,
-    gate: model.gate,
-    catalog: readCatalog(defaultCatalogDir()),
+    gate: gateContext(model.tree, model.gate.config, model.startState, { maxChanges: maxPlanChanges }),
+    catalog,
   });
   return gatherCandidates({
     mode: 'both',
     start: model.startState,
     propose: proposed,
-    catalog: readCatalog(defaultCatalogDir()),
-    keep: [],
+    catalog,
+    keep: keptSymbols(keep, keepLabNeeds),
   });
 }
 

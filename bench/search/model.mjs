@@ -11,12 +11,12 @@
 //     'y' under the config) + seeded noise of the chosen metric; a config with
 //     a boot-essential symbol off does not boot.
 // Imports the built code (dist/): run `npx tsc -p tsconfig.build.json` first.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianSource } from '../../dist/build/source.js';
 import { cacheRoot } from '../../dist/cache.js';
 import { rankBoots } from '../../dist/initcall/rank.js';
-import { triValue } from '../../dist/kconfig/gate.js';
+import { LAB_NEEDS, triValue } from '../../dist/kconfig/gate.js';
 import { kbuildState } from '../../dist/kconfig/kbuild.js';
 import { olddefconfigFrom } from '../../dist/kconfig/incremental.js';
 import { writeConfig } from '../../dist/kconfig/write.js';
@@ -100,12 +100,9 @@ export async function loadKernelModel({ logger } = {}) {
   const fixedMs = toInitMs - initcallMs;
   const startState = gate.state;
   const on = (state, name) => triValue(state, tree, name) !== 'n';
-  // What the boot lab needs (configs/tiny-serial.config boots with exactly these: console on
-  // ttyS0, the initramfs as root device, ELF and scripts); symbol names are debug aids, not needs.
-  const labNeeds = parseDotConfig(readFileSync('configs/tiny-serial.config', 'utf8'), 'configs/tiny-serial.config')
-    .entries.filter((e) => !e.unset && !['KALLSYMS', 'PRINTK_TIME'].includes(e.name))
-    .map((e) => e.name);
-  const essential = labNeeds.filter((n) => tree.byName.has(n) && on(startState, n));
+  // What the boot lab needs (LAB_NEEDS: configs/tiny-serial.config's symbols, the one list
+  // `minimize` keeps by default), those the start config has on.
+  const essential = LAB_NEEDS.filter((n) => tree.byName.has(n) && on(startState, n));
 
   /** Noise-free outcome of booting the kernel a state builds. */
   function evaluate(state) {

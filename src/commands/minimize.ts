@@ -5,9 +5,10 @@
 import type { CommandModule } from 'yargs';
 import { BOOT_METRICS, DEFAULT_METRIC, metricSpec, type BootMetric } from '../boot/metric.js';
 import { InputError } from '../errors.js';
-import { CANDIDATE_SOURCES, type CandidateSource } from '../minimize/candidates.js';
+import { CANDIDATE_SOURCES, DEFAULT_MAX_PLAN_CHANGES, keptSymbols, type CandidateSource } from '../minimize/candidates.js';
 import { summaryRows } from '../minimize/report.js';
 import { runMinimize, type MinimizeResult } from '../minimize/run.js';
+import { runPropose } from '../propose/run.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 
 interface MinimizeArgs extends GlobalArgs {
@@ -20,6 +21,8 @@ interface MinimizeArgs extends GlobalArgs {
   'min-saving-ms': number;
   test?: string;
   keep?: string[];
+  'keep-lab-needs': boolean;
+  'max-plan-changes': number;
   candidates: string;
   catalog?: string;
   screen?: boolean;
@@ -75,6 +78,17 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
       .option('min-saving-ms', { type: 'number', default: 2, describe: 'a change is kept when it saves at least this (ms)' })
       .option('test', { type: 'string', describe: 'shell script run by /init in every boot; it must print PASS' })
       .option('keep', { type: 'string', array: true, describe: 'symbol never removed (repeatable)' })
+      .option('keep-lab-needs', {
+        type: 'boolean',
+        default: true,
+        describe:
+          "keep what the boot lab needs as --keep (configs/tiny-serial.config's symbols: 8250 console, initramfs, ELF, …); --no-keep-lab-needs tries removing them too",
+      })
+      .option('max-plan-changes', {
+        type: 'number',
+        default: DEFAULT_MAX_PLAN_CHANGES,
+        describe: "propose's plans up to this many changes are candidates (tried last, by saving per change); 8 = propose's own limit",
+      })
       .option('candidates', { type: 'string', default: 'both', describe: 'removals from propose (measured), the catalog, or both' })
       .option('catalog', { type: 'string', describe: 'catalog directory (default: configs/catalog)' })
       .option('screen', {
@@ -106,6 +120,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
     positiveInt(argv.jobs, '--jobs');
     positiveInt(argv['make-jobs'], '--make-jobs');
     positiveInt(argv['budget-builds'], '--budget-builds');
+    positiveInt(argv['max-plan-changes'], '--max-plan-changes');
     if (!(argv.timeout > 0)) throw new InputError(`--timeout ${argv.timeout}: expected seconds > 0`);
     const r = await runMinimize(
       {
@@ -117,7 +132,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         maxRuns: argv['max-runs'],
         minSavingMs: argv['min-saving-ms'],
         testScript: argv.test,
-        keep: argv.keep,
+        keep: keptSymbols(argv.keep ?? [], argv['keep-lab-needs']),
         candidates: argv.candidates as CandidateSource,
         catalogDir: argv.catalog,
         screen: argv.screen,
@@ -133,7 +148,20 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         makeVars: argv.makeVar,
         append: argv.append,
       },
-      { logger },
+      {
+        logger,
+        // Propose as run.ts's default, with the plan size limit (MinimizeRequest has no field for it yet).
+        propose: (f) =>
+          runPropose({
+            source: argv.source,
+            config: f.config,
+            logs: [f.log],
+            systemMap: f.systemMap,
+            arch: argv.arch ?? 'x86_64',
+            logger,
+            maxChanges: argv['max-plan-changes'],
+          }),
+      },
     );
     stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : formatText(r));
   },

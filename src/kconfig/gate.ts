@@ -14,18 +14,19 @@ import { kbuildState, termHolds, type KbuildAlternative, type KbuildObject, type
 import { findSymbol, symbolPrompts, type KconfigTree, type KSymbol } from './symbol.js';
 
 /**
- * What a boot to a shell on a serial console with an initramfs needs
- * (configs/tiny-serial.config): turning one of these off is flagged risky.
- * The root device's symbols come on top (GateOptions.essential).
+ * What ktrim's boot lab needs to boot and be measured at all: the symbols
+ * configs/tiny-serial.config sets, minus its debug aids (KALLSYMS,
+ * PRINTK_TIME): console on ttyS0, the initramfs as root, busybox's ELF and
+ * scripts. `minimize` keeps these by default (--no-keep-lab-needs lifts it);
+ * bench/search's model does not boot without them. A unit test checks the
+ * list against the fragment.
  */
-export const BOOT_ESSENTIAL: readonly string[] = [
+export const LAB_NEEDS: readonly string[] = [
+  '64BIT',
   'PRINTK',
   'TTY',
-  'VT_CONSOLE',
   'SERIAL_8250',
   'SERIAL_8250_CONSOLE',
-  'HVC_CONSOLE',
-  'VIRTIO_CONSOLE',
   'BLK_DEV_INITRD',
   'RD_GZIP',
   'BINFMT_ELF',
@@ -33,13 +34,27 @@ export const BOOT_ESSENTIAL: readonly string[] = [
   'DEVTMPFS',
   'PROC_FS',
   'SYSFS',
+];
+
+/**
+ * What a boot to a shell on a serial console with an initramfs needs (the
+ * lab's needs, other consoles, and what a shell uses): turning one of these
+ * off is flagged risky. The root device's symbols come on top (GateOptions.essential).
+ */
+export const BOOT_ESSENTIAL: readonly string[] = [
+  ...LAB_NEEDS,
+  'VT_CONSOLE',
+  'HVC_CONSOLE',
+  'VIRTIO_CONSOLE',
   'TMPFS',
   'SHMEM',
   'FUTEX',
   'MULTIUSER',
   'POSIX_TIMERS',
-  '64BIT',
 ];
+
+/** Propose's default limit on a plan's user-settable changes (GateOptions.maxChanges). */
+export const DEFAULT_MAX_CHANGES = 8;
 
 export type Tri = 'y' | 'm' | 'n';
 
@@ -89,6 +104,13 @@ export interface GateOptions {
    * cannot-disable ('entangled'), with the plan attached. Default 8.
    */
   maxChanges?: number;
+  /**
+   * Among a file's gating symbols, a plan within this many changes is
+   * preferred to a nearer, larger one (default: maxChanges, at most 8): a
+   * larger maxChanges adds plans for files that had none, without trading
+   * a file's small plan for a big one.
+   */
+  preferChanges?: number;
 }
 
 /** One config of one tree, evaluated once; plans are cached by their targets. */
@@ -98,16 +120,19 @@ export interface GateContext {
   state: KconfigState;
   essential: Set<string>;
   maxChanges: number;
+  preferChanges: number;
   plans: Map<string, OffPlan>;
 }
 
 export function gateContext(tree: KconfigTree, config: DotConfig, state?: KconfigState, opts: GateOptions = {}): GateContext {
+  const maxChanges = opts.maxChanges ?? DEFAULT_MAX_CHANGES;
   return {
     tree,
     config,
     state: state ?? olddefconfig(tree, config),
     essential: new Set(opts.essential ?? BOOT_ESSENTIAL),
-    maxChanges: opts.maxChanges ?? 8,
+    maxChanges,
+    preferChanges: Math.min(opts.preferChanges ?? DEFAULT_MAX_CHANGES, maxChanges),
     plans: new Map(),
   };
 }
@@ -185,8 +210,8 @@ interface Trial {
 
 /**
  * Pick a gating symbol of one alternative: the nearest one that goes off
- * without taking an essential symbol along and without a rewrite of the
- * config; else the nearest risky one; else the nearest entangled one.
+ * without taking an essential symbol along and within preferChanges (no rewrite of the
+ * config); else the nearest risky one; else the nearest larger one.
  */
 function chooseTarget(
   ctx: GateContext,
@@ -203,7 +228,7 @@ function chooseTarget(
       continue;
     }
     const lost = essentialLost(ctx, plan);
-    if (plan.changes.length > ctx.maxChanges) big ??= { target: t.symbol, plan, lost };
+    if (plan.changes.length > ctx.preferChanges) big ??= { target: t.symbol, plan, lost };
     else if (lost.length === 0) return { ok: { target: t.symbol, plan, lost } };
     else risky ??= { target: t.symbol, plan, lost };
   }

@@ -4,11 +4,15 @@
  * measured figure unless propose found the same one). Each is passed through
  * the Kconfig engine first: one that changes nothing in the start config is
  * skipped, one that would change a --keep symbol is dropped, both recorded.
+ * Kept symbols are --keep plus, by default, what the boot lab needs
+ * (LAB_NEEDS): a removal that takes the console or the initramfs along can
+ * only fail to boot, and isolating it costs builds (bench/search).
  * Pure: the evaluated start state, the propose result and the catalog come in.
  */
 import type { Catalog } from '../propose/catalog.js';
 import type { ProposeResult } from '../propose/propose.js';
 import { diffConfigs } from '../kconfig/diffconfig.js';
+import { DEFAULT_MAX_CHANGES, LAB_NEEDS } from '../kconfig/gate.js';
 import { parseDotConfig } from '../kconfig/dotconfig.js';
 import { olddefconfigFrom } from '../kconfig/incremental.js';
 import type { KconfigState } from '../kconfig/value.js';
@@ -16,6 +20,34 @@ import { writeConfig } from '../kconfig/write.js';
 
 export const CANDIDATE_SOURCES = ['propose', 'catalog', 'both'] as const;
 export type CandidateSource = (typeof CANDIDATE_SOURCES)[number];
+
+/**
+ * Propose's plan size limit under minimize (--max-plan-changes): propose
+ * alone reports plans over 8 changes as entangled, but minimize tests them,
+ * last. 200 takes in CRYPTO_ALGAPI2's 99 (crypto_algapi_init, the crypto
+ * self-tests: 331 ms of the Debian 6.1 boot; bench/RESULTS.md, search.bench.mjs).
+ */
+export const DEFAULT_MAX_PLAN_CHANGES = 200;
+
+/** The symbols minimize never removes: --keep, plus the boot lab's needs unless --no-keep-lab-needs. */
+export function keptSymbols(keep: readonly string[], keepLabNeeds = true): string[] {
+  const names = keep.map((k) => k.replace(/^CONFIG_/, ''));
+  return [...new Set(keepLabNeeds ? [...names, ...LAB_NEEDS] : names)];
+}
+
+/**
+ * The order to try candidates in: measured ones by expected saving, those
+ * with a large plan (more than propose's usual 8 changes) after them by
+ * saving per change, then unmeasured ones in their given order. A big
+ * plan is likelier to break something; tried last, it meets a config
+ * already trimmed and fails without undoing the cheap wins.
+ */
+export function sortCandidates<T extends Pick<MinimizeCandidate, 'expectedMs' | 'changes'>>(list: T[]): T[] {
+  const tier = (c: T) => (c.expectedMs === undefined ? 2 : c.changes.length > DEFAULT_MAX_CHANGES ? 1 : 0);
+  const key = (c: T) => (c.expectedMs === undefined ? 0 : tier(c) === 1 ? c.expectedMs / c.changes.length : c.expectedMs);
+  // Stable: equal keys keep their given order.
+  return list.sort((a, b) => tier(a) - tier(b) || key(b) - key(a));
+}
 
 export interface MinimizeCandidate {
   /** `A=n,B=n` (propose) or `catalog:<name>`. */
@@ -99,7 +131,7 @@ export function gatherCandidates(input: {
     const drop = (why: string) => dropped.push({ id: c.id, from: c.from, decision: 'skipped', why, expectedMs: c.expectedMs });
     const touched = c.changes.map(([n]) => n).filter((n) => keep.has(n));
     if (touched.length) {
-      drop(`--keep ${touched.join(', ')}`);
+      drop(`--keep ${kept(touched)}`);
       continue;
     }
     const predicted = predictConfig(input.start, c.changes);
@@ -112,12 +144,15 @@ export function gatherCandidates(input: {
     );
     const hitsKeep = diff.filter((e) => keep.has(e.name)).map((e) => e.name);
     if (hitsKeep.length) {
-      drop(`would change --keep ${hitsKeep.join(', ')} (Kconfig dependencies)`);
+      drop(`would change --keep ${kept(hitsKeep)} (Kconfig dependencies)`);
       continue;
     }
     candidates.push({ ...c, predictedChanges: diff.length });
   }
-  // Best expected saving first; unmeasured ones after, in their given order (stable sort).
-  candidates.sort((a, b) => (b.expectedMs ?? -1) - (a.expectedMs ?? -1));
-  return { candidates, dropped };
+  return { candidates: sortCandidates(candidates), dropped };
+}
+
+/** Kept names for a message; the lab's needs say so (the user may not have named them). */
+function kept(names: string[]): string {
+  return names.map((n) => (LAB_NEEDS.includes(n) ? `${n} (the boot lab needs it; --no-keep-lab-needs)` : n)).join(', ');
 }

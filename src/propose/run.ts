@@ -36,6 +36,8 @@ export interface ProposeFiles {
   /** ARCH= (default: $ARCH, else what plain make uses on this host; src/build/arch.ts). */
   arch?: string;
   minMs?: number;
+  /** Plans with more user-settable changes are reported as entangled (GateOptions.maxChanges; default 8). */
+  maxChanges?: number;
   logger?: Logger;
   cacheDir?: string;
 }
@@ -82,7 +84,7 @@ export async function loadProposeInputs(f: ProposeFiles): Promise<LoadedInputs> 
     const check = checkConfigAgainstTree(state, config, text, tree.kernelVersion);
     if (check.error) throw new InputError(check.error);
     warnings.push(...check.warnings);
-    gate = gateContext(tree, config, state);
+    gate = gateContext(tree, config, state, { maxChanges: f.maxChanges });
   }
   const loaded = await loadSourceIndex(srctree, {
     cacheDir: f.cacheDir,

@@ -36,7 +36,7 @@ const kbuild = kbuildConditions([
       '',
     ].join('\n'),
   },
-  { path: 'drivers/pci/Makefile', text: 'obj-$(CONFIG_DRV_B) += b.o\nobj-y += probe.o\n' },
+  { path: 'drivers/pci/Makefile', text: 'obj-$(CONFIG_DRV_B) += b.o\nobj-y += probe.o\nobj-$(CONFIG_CRC_HELPER) += crcb.o\n' },
 ]);
 const gate = (file: string, opts: GateOptions = {}) => gateFile(gateContext(tree, config, undefined, opts), file, kbuild.files.get(file));
 
@@ -91,6 +91,20 @@ describe('gateFile', () => {
     expect(g.reason).toBe(
       'turning off CRC_HELPER takes 3 user-settable changes (DRV_A, DRV_B, DRV_C, …): selected or needed by too much to remove',
     );
+  });
+
+  it('a plan over preferChanges is taken only when no gating symbol has a smaller one', () => {
+    // crcb.c: CRC_HELPER (nearest, 3 changes) or PCI (its directory, 1 change).
+    expect(gate('drivers/pci/crcb.c').targets).toEqual(['CRC_HELPER']);
+    const small = gate('drivers/pci/crcb.c', { preferChanges: 2, maxChanges: 200 });
+    expect(small).toMatchObject({ verdict: 'removable', targets: ['PCI'] });
+    expect(small.plan!.changes.map((c) => c.name)).toEqual(['PCI']);
+    // crc.c has CRC_HELPER only: its 3 changes, over preferChanges, within maxChanges.
+    const big = gate('drivers/crc.c', { preferChanges: 2, maxChanges: 200 });
+    expect(big).toMatchObject({ verdict: 'removable', targets: ['CRC_HELPER'] });
+    expect(big.plan!.changes).toHaveLength(3);
+    // maxChanges alone bounds the preference too: as before, the small plan.
+    expect(gate('drivers/pci/crcb.c', { maxChanges: 2 }).targets).toEqual(['PCI']);
   });
 
   it('not built by this config, and not in any makefile: said so, nothing invented', () => {
