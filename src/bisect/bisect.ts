@@ -10,9 +10,22 @@
  * What is left when nothing splits any more is the culprit (one symbol, or
  * a group olddefconfig keeps together).
  *
- * Then keep going: revert the culprit in the bad config and test that; if it
- * is still bad, there is another culprit: bisect again from the last good
- * config to the bad one without the culprits found so far.
+ * A culprit may need a partner: A=y alone boots, B=y alone boots, both
+ * panic. The narrowing then ends on one of them (B) with the other (A)
+ * already moved into the good side. So each culprit is checked alone on the
+ * good config; when that passes, its partners are among what the narrowing
+ * moved into the good side, and a new narrowing runs from good + the set
+ * found so far to the last bad config (delta debugging's answer: keep the
+ * half that did not fail alone applied while bisecting the other). Each
+ * narrowing adds one symbol (or olddefconfig group) until the set fails
+ * alone: a minimal failing set when failing is monotone (every member
+ * without the others sits inside a config that passed).
+ *
+ * Then keep going: revert the culprit set in the bad config and test that;
+ * if it is still bad, there is another culprit: bisect again from the good
+ * config to the bad one without the culprits found so far. Every config is
+ * judged once, so a flaky test cannot make the search loop; verdicts that
+ * contradict each other (a failing config inside a passing one) are noted.
  *
  * Pure: olddefconfig and the test come in as adapters (run.ts passes the
  * Kconfig engine and the build/boot lab; unit tests pass fakes).
@@ -25,7 +38,8 @@ export type Values = ReadonlyMap<string, string>;
 /** `skip`: the config could not be judged (e.g. no measurement); the search tries another split. */
 export type Verdict = 'good' | 'bad' | 'skip';
 
-export type CandidateRole = 'good' | 'bad' | 'split' | 'residual';
+/** `verify`: a culprit set alone on the good config; `residual`: the bad config without the culprits found so far. */
+export type CandidateRole = 'good' | 'bad' | 'split' | 'verify' | 'residual';
 
 export interface Candidate {
   values: Values;
@@ -88,9 +102,18 @@ export interface BisectStep {
   remaining?: number;
 }
 
+/** What one narrowing pinned down: a symbol, or a group olddefconfig keeps together. */
+export interface CulpritPart {
+  entries: DiffEntry[];
+  follows: DiffEntry[];
+  /** The last good and bad configs of that narrowing. */
+  goodKey: string;
+  badKey: string;
+}
+
 export interface Culprit {
   round: number;
-  /** good → bad over the culprit's symbols, as scripts/diffconfig prints them. */
+  /** good → bad over the culprit's symbols (the whole set), as scripts/diffconfig prints them. */
   entries: DiffEntry[];
   /** Symbols without a prompt that change with the culprit (good → bad). */
   follows: DiffEntry[];
@@ -99,6 +122,11 @@ export interface Culprit {
   badKey: string;
   /** Several symbols that no split could separate (olddefconfig keeps them together). */
   inseparable: boolean;
+  /** The parts in the order found: more than one when the bad config fails only with all of them together. */
+  parts: CulpritPart[];
+  together: boolean;
+  /** The set alone on the good config (it must fail); `skip` when it could not be judged or checked. */
+  verification: { verdict: Verdict; why: string; key?: string };
 }
 
 export type BisectStatus = 'found' | 'identical' | 'good-fails' | 'bad-passes';
@@ -115,6 +143,8 @@ export interface BisectResult {
   end: string;
   /** The verdict on the good config (status good-fails) or the bad one (bad-passes). */
   why?: string;
+  /** Inconsistent verdicts seen (a flaky test, or symbols that hide each other's breakage). */
+  notes: string[];
 }
 
 /** The effective value: an invisible (absent) symbol reads as n. */
@@ -213,6 +243,7 @@ export async function bisectConfigs(
   const steps: BisectStep[] = [];
   const verdicts = new Map<string, { report: TestReport; tested: Values }>();
   let tests = 0;
+  const judged: { values: Values; verdict: Verdict; label: string }[] = [];
   /** The settable ones of some differing symbols (all of them if none is: something must be named). */
   const settableOnly = (names: string[]) => {
     const set = adapters.settable ? names.filter((n) => adapters.settable!(n)) : names;
@@ -239,6 +270,7 @@ export async function bisectConfigs(
       const report = await adapters.test({ values, key, role, label, round });
       entry = { report, tested: report.tested ?? values };
       verdicts.set(key, entry);
+      judged.push({ values: entry.tested, verdict: report.verdict, label: round ? `${label} (round ${round})` : label });
       tests++;
     }
     const { verdict, why } = entry.report;
@@ -259,11 +291,11 @@ export async function bisectConfigs(
     return { verdict, tested: entry.tested, why };
   }
 
-  const good0 = await adapters.settle(goodIn);
-  const bad0 = await adapters.settle(badIn);
-  const fullDifference = differingSymbols(good0, bad0);
+  const goodSettled = await adapters.settle(goodIn);
+  const badSettled = await adapters.settle(badIn);
+  const fullDifference = differingSymbols(goodSettled, badSettled);
   const initialDifference = fullDifference.length ? settableOnly(fullDifference).length : 0;
-  const result = (status: BisectStatus, culprits: Culprit[], end: string, why?: string): BisectResult => ({
+  const result = (status: BisectStatus, culprits: Culprit[], end: string, why?: string, notes: string[] = []): BisectResult => ({
     status,
     culprits,
     steps,
@@ -271,20 +303,21 @@ export async function bisectConfigs(
     tests,
     end,
     ...(why !== undefined ? { why } : {}),
+    notes,
   });
   if (initialDifference === 0) return result('identical', [], 'good and bad are the same config after olddefconfig');
 
-  const g = await judge(good0, 'good', 'the good config', 0, undefined, () => undefined);
+  const g = await judge(goodSettled, 'good', 'the good config', 0, undefined, () => undefined);
   if (g.verdict !== 'good') return result('good-fails', [], 'the good config does not pass', g.why);
-  const b = await judge(bad0, 'bad', 'the bad config', 0, undefined, () => undefined);
+  const b = await judge(badSettled, 'bad', 'the bad config', 0, undefined, () => undefined);
   if (b.verdict !== 'bad') return result('bad-passes', [], 'the bad config does not fail', b.why);
 
-  const culprits: Culprit[] = [];
-  let good: Values = g.tested;
-  let bad: Values = b.tested;
-  let end: string;
-  for (let round = 1; ; round++) {
-    // Narrow good..bad until no split changes anything.
+  const good0 = g.tested;
+  const bad0t = b.tested;
+  /** Narrow good..bad until no split changes anything (config-bisect.pl's loop); the last good and bad configs. */
+  async function narrow(goodIn: Values, badIn: Values, round: number): Promise<{ good: Values; bad: Values }> {
+    let good = goodIn;
+    let bad = badIn;
     const skipped = new Set<string>();
     // olddefconfig may move a side outside good..bad; a pair seen before would loop (at no cost in tests).
     const pairs = new Set<string>();
@@ -332,16 +365,86 @@ export async function bisectConfigs(
       }
       if (!moved) break;
     }
-    const all = differingSymbols(good, bad);
-    const names = settableOnly(all);
-    const follows = all.filter((n) => !names.includes(n));
+    return { good, bad };
+  }
+
+  const culprits: Culprit[] = [];
+  const notes: string[] = [];
+  let roundBad: Values = bad0t;
+  let end: string;
+  for (let round = 1; ; round++) {
+    // One culprit set: narrow, then check the symbols found so far alone on the good config. When that passes,
+    // they need partners, and the partners are among what the narrowing moved into the good side: narrow again
+    // from good + the set (the half that did not fail alone stays applied while the other is bisected).
+    const parts: CulpritPart[] = [];
+    const set: string[] = [];
+    let good: Values = good0;
+    let bad: Values = roundBad;
+    let verification: Culprit['verification'];
+    let last: { good: Values; bad: Values };
+    for (;;) {
+      last = await narrow(good, bad, round);
+      const all = differingSymbols(last.good, last.bad);
+      const names = settableOnly(all);
+      const fresh = names.filter((n) => !set.includes(n));
+      if (fresh.length === 0 || fresh.length < names.length) {
+        const msg = `round ${round}: the narrowing ended on ${names.length ? names.join(' ') : 'no symbol'}, ${
+          names.length ? 'already in the culprit set' : 'nothing to blame'
+        }: inconsistent verdicts (a flaky test?)`;
+        notes.push(msg);
+        if (fresh.length === 0) {
+          verification = { verdict: 'skip', why: msg };
+          break;
+        }
+      }
+      const follows = all.filter((n) => !names.includes(n));
+      parts.push({
+        entries: diffEntries(last.good, last.bad, fresh),
+        follows: diffEntries(last.good, last.bad, follows),
+        goodKey: adapters.key(last.good),
+        badKey: adapters.key(last.bad),
+      });
+      set.push(...fresh);
+      // The set alone on the good config must fail.
+      const alone = await adapters.settle(applyFrom(good0, set, last.bad));
+      const label = `good + ${set.length === 1 ? set[0] : `the ${set.length} culprit symbols (${[...set].sort(byName).join(', ')})`} from bad`;
+      if (sameConfig(alone, good0)) {
+        verification = { verdict: 'skip', why: 'olddefconfig sets the culprit back on the good config: cannot be checked alone' };
+        note({
+          kind: 'unchanged',
+          round,
+          role: 'verify',
+          label,
+          requested: [...set],
+          ...movedSymbols(good0, alone, set, last.bad, settableOnly),
+          why: verification.why,
+        });
+        break;
+      }
+      const v = await judge(alone, 'verify', label, round, { base: good0, requested: [...set], target: last.bad }, () => undefined);
+      verification = { verdict: v.verdict, why: v.why, key: adapters.key(alone) };
+      if (v.verdict !== 'good') break;
+      if (set.length >= initialDifference) {
+        notes.push(`round ${round}: the whole difference alone on the good config passes: inconsistent verdicts (a flaky test?)`);
+        break;
+      }
+      good = v.tested;
+      bad = last.bad;
+    }
+    if (!parts.length) {
+      end = `round ${round} found no culprit: ${notes.at(-1) ?? 'nothing to blame'}`;
+      break;
+    }
     culprits.push({
       round,
-      entries: diffEntries(good, bad, names),
-      follows: diffEntries(good, bad, follows),
-      goodKey: adapters.key(good),
-      badKey: adapters.key(bad),
-      inseparable: names.length > 1,
+      entries: diffEntries(good0, last.bad, set),
+      follows: parts.flatMap((p) => p.follows).sort((x, y) => byName(x.name, y.name)),
+      goodKey: parts.at(-1)!.goodKey,
+      badKey: parts.at(-1)!.badKey,
+      inseparable: parts.some((p) => p.entries.length > 1),
+      parts,
+      together: parts.length > 1,
+      verification,
     });
     if (culprits.length >= maxCulprits) {
       end = `stopped after ${maxCulprits} culprits (--max-culprits)`;
@@ -349,42 +452,64 @@ export async function bisectConfigs(
     }
     // Keep going: the original bad config without every culprit found so far.
     const allNames = culprits.flatMap((c) => c.entries.map((e) => e.name));
-    const residual = await adapters.settle(applyFrom(bad0, allNames, good0));
-    const label = `bad without the culprit${culprits.length > 1 ? 's' : ''} (${allNames.join(', ')})`;
+    const residual = await adapters.settle(applyFrom(bad0t, allNames, good0));
+    const label = `bad without the culprit${allNames.length > 1 ? 's' : ''} (${allNames.join(', ')})`;
     if (sameConfig(residual, good0)) {
-      end = 'the culprits are the whole difference';
+      end = `the culprit${allNames.length > 1 ? 's are' : ' is'} the whole difference`;
       break;
     }
-    if (sameConfig(residual, bad0) || sameConfig(residual, bad)) {
+    if (sameConfig(residual, bad0t) || sameConfig(residual, roundBad)) {
       note({
         kind: 'unchanged',
         round,
         role: 'residual',
         label,
         requested: allNames,
-        ...movedSymbols(bad0, residual, allNames, good0, settableOnly),
+        ...movedSymbols(bad0t, residual, allNames, good0, settableOnly),
         why: 'olddefconfig brings the culprit back (selected or defaulted by another symbol)',
       });
       end = 'olddefconfig does not let the bad config drop the culprit: no further culprit can be told apart';
       break;
     }
-    const r = await judge(residual, 'residual', label, round, { base: bad0, requested: allNames, target: good0 }, () => undefined);
+    const r = await judge(residual, 'residual', label, round, { base: bad0t, requested: allNames, target: good0 }, () => undefined);
     if (r.verdict === 'good') {
-      end = `the bad config passes without the culprit${culprits.length > 1 ? 's' : ''}: nothing else is bad`;
+      end = `the bad config passes without the culprit${allNames.length > 1 ? 's' : ''}: nothing else is bad`;
       break;
     }
     if (r.verdict === 'skip') {
       end = 'the bad config without the culprits could not be judged: no further culprit looked for';
       break;
     }
-    // Still bad: another culprit between the last good config and the residual.
-    bad = r.tested;
-    if (sameConfig(good, bad)) {
-      end = 'the residual config equals the last good one';
+    // Still bad: another culprit between the good config and the residual.
+    roundBad = r.tested;
+    if (sameConfig(good0, roundBad)) {
+      end = 'the residual config equals the good one';
       break;
     }
   }
-  return result('found', culprits, end);
+  notes.push(...contradictions(judged, good0, bad0t, settableOnly(differingSymbols(good0, bad0t))));
+  return result('found', culprits, end, undefined, notes);
+}
+
+/**
+ * Verdicts that contradict each other if failing is monotone (more of bad's values never fixes a failure):
+ * a failing config whose changes from good are all inside a passing config's. A flaky test does that, and so
+ * do symbols that hide each other's breakage; either way the culprits are only what the verdicts imply.
+ */
+export function contradictions(
+  judged: readonly { values: Values; verdict: Verdict; label: string }[],
+  good: Values,
+  bad: Values,
+  diff: readonly string[],
+): string[] {
+  const changes = (v: Values) => new Set(diff.filter((n) => eff(v, n) === eff(bad, n)));
+  const seen = judged.filter((j) => j.verdict !== 'skip').map((j) => ({ ...j, changes: changes(j.values) }));
+  const out: string[] = [];
+  for (const f of seen.filter((j) => j.verdict === 'bad'))
+    for (const p of seen.filter((j) => j.verdict === 'good'))
+      if (f.changes.size < p.changes.size && [...f.changes].every((n) => p.changes.has(n)))
+        out.push(`inconsistent verdicts: "${f.label}" failed, but "${p.label}", which has all its changes and more, passed`);
+  return out.slice(0, 5).concat(out.length > 5 ? [`and ${out.length - 5} more inconsistent pair(s)`] : []);
 }
 
 /** What olddefconfig did to a split: symbols it changed that were not asked for, and asked-for changes it undid. */

@@ -111,7 +111,9 @@ describe('bisectConfigs', () => {
     expect(r.culprits[0]!.entries).toEqual([{ op: '->', name: 'X', before: 'n', after: 'y' }]);
     expect(r.initialDifference).toBe(7);
     expect(r.tests).toBe(h.tested.length);
-    expect(r.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(7)) + 3);
+    expect(r.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(7)) + 4);
+    expect(r.culprits[0]).toMatchObject({ together: false, verification: { verdict: 'bad' } });
+    expect(r.notes).toEqual([]);
     expect([...h.calls.values()].every((n) => n === 1)).toBe(true);
     expect(r.end).toMatch(/passes without the culprit/);
     expect(h.tested.map((c) => c.role).slice(0, 2)).toEqual(['good', 'bad']);
@@ -166,13 +168,6 @@ describe('bisectConfigs', () => {
     expect(r.steps.every((s) => !s.requested.includes('LIB'))).toBe(true);
   });
 
-  it('finds a culprit that needs another symbol (the partner stays on the good side)', async () => {
-    const h = harness([], (v) => v.get('A') === 'y' && v.get('E') === 'y');
-    const r = await bisectConfigs(good, bad, h.adapters);
-    expect(r.culprits).toHaveLength(1);
-    expect(['A', 'E']).toContain(names(r)[0]![0]);
-  });
-
   it('tries another split when a config cannot be judged (skip)', async () => {
     const h = harness([], (v) => v.get('X') === 'y', { skip: (v) => v.get('A') === 'y' && v.get('X') !== 'y' && v.get('F') !== 'y' });
     const r = await bisectConfigs(good, bad, h.adapters);
@@ -209,7 +204,7 @@ describe('bisectConfigs', () => {
     expect(names(r)).toEqual([['X']]);
   });
 
-  it('finds any single culprit among up to 40 differences within ⌈log2 n⌉ + 3 tests', async () => {
+  it('finds any single culprit among up to 40 differences within ⌈log2 n⌉ + 4 tests (the culprit alone on good is one)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 40 }), fc.nat(), async (n, pick) => {
         const syms = Array.from({ length: n }, (_, i) => `S${String(i).padStart(2, '0')}`);
@@ -219,9 +214,149 @@ describe('bisectConfigs', () => {
         const h = harness([], (v) => v.get(culprit) === 'y');
         const r = await bisectConfigs(g, b, h.adapters);
         expect(names(r)).toEqual([[culprit]]);
-        expect(r.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(n)) + 3);
+        expect(r.tests).toBeLessThanOrEqual(Math.ceil(Math.log2(n)) + 4);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+/** Symbols S00..S(n-1), all n on the good side and y on the bad side. */
+const symbols = (n: number) => Array.from({ length: n }, (_, i) => `S${String(i).padStart(2, '0')}`);
+const allOf = (syms: string[], v: string) => new Map(syms.map((s) => [s, v]));
+/** Fails when every symbol of some clause is y (failing is monotone: more of bad never fixes it). */
+const failsWhenAll = (clauses: string[][]) => (v: Values) => clauses.some((c) => c.every((s) => v.get(s) === 'y'));
+
+describe('culprits that fail only together', () => {
+  const good = cfg({ A: 'n', B: 'n', C: 'n', D: 'n', E: 'n', F: 'n', X: 'n' });
+  const bad = cfg({ A: 'y', B: 'y', C: 'y', D: 'y', E: 'y', F: 'y', X: 'y' });
+
+  it('reports a pair that fails only together as one set, each member shown passing without the other', async () => {
+    // A=y alone boots, E=y alone boots, both panic: the halves {A,B,C,D} and {E,F,X} each pass alone.
+    const h = harness([], (v) => v.get('A') === 'y' && v.get('E') === 'y');
+    const r = await bisectConfigs(good, bad, h.adapters);
+    expect(r.status).toBe('found');
+    expect(names(r)).toEqual([['A', 'E']]);
+    const [c] = r.culprits;
+    expect(c).toMatchObject({ together: true, inseparable: false, verification: { verdict: 'bad' } });
+    // Found in two narrowings: E first (with A applied on the good side), then A (with E applied).
+    expect(c!.parts.map((p) => p.entries.map((e) => e.name))).toEqual([['E'], ['A']]);
+    expect(c!.entries).toEqual([
+      { op: '->', name: 'A', before: 'n', after: 'y' },
+      { op: '->', name: 'E', before: 'n', after: 'y' },
+    ]);
+    const tested = (label: string) => r.steps.find((s) => s.kind === 'test' && s.label === label);
+    // E alone on good passes (so it needs a partner); A and E alone on good fails (the set is verified).
+    expect(tested('good + E from bad')).toMatchObject({ role: 'verify', verdict: 'good' });
+    expect(tested('good + the 2 culprit symbols (A, E) from bad')).toMatchObject({ role: 'verify', verdict: 'bad' });
+    // Bad minus the set passes.
+    expect(r.steps.filter((s) => s.role === 'residual').map((s) => [s.label, s.verdict])).toEqual([['bad without the culprits (A, E)', 'good']]);
+    expect(r.end).toBe('the bad config passes without the culprits: nothing else is bad');
+    expect(r.notes).toEqual([]);
+    expect([...h.calls.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('finds a triple that fails only with all three', async () => {
+    const h = harness([], failsWhenAll([['B', 'D', 'F']]));
+    const r = await bisectConfigs(good, bad, h.adapters);
+    expect(names(r)).toEqual([['B', 'D', 'F']]);
+    expect(r.culprits[0]!.parts).toHaveLength(3);
+    expect(r.culprits[0]!.verification.verdict).toBe('bad');
+    expect(r.notes).toEqual([]);
+  });
+
+  it('finds two independent culprits, one single and one pair, in two rounds', async () => {
+    const h = harness([], failsWhenAll([['X'], ['B', 'C']]));
+    const r = await bisectConfigs(good, bad, h.adapters);
+    expect(names(r)).toEqual([['B', 'C'], ['X']]);
+    expect(r.culprits.map((c) => c.together)).toEqual([true, false]);
+    expect(r.steps.filter((s) => s.role === 'residual').map((s) => s.verdict)).toEqual(['bad', 'good']);
+  });
+
+  it('keeps olddefconfig groups whole inside a set (SEL selects LIB; LIB and Q fail together)', async () => {
+    const rules = [selects('SEL', 'LIB'), dependsOn('LIB', 'SEL')];
+    const g = cfg({ A: 'n', Q: 'n', SEL: 'n', Z: 'n' });
+    const b = cfg({ A: 'y', Q: 'y', SEL: 'y', LIB: 'y', Z: 'y' });
+    const h = harness(rules, (v) => v.get('LIB') === 'y' && v.get('Q') === 'y');
+    const r = await bisectConfigs(g, b, h.adapters);
+    expect(names(r)).toEqual([['LIB', 'Q', 'SEL']]);
+    expect(r.culprits[0]).toMatchObject({ together: true, inseparable: true, verification: { verdict: 'bad' } });
+  });
+
+  it('finds failing, minimal sets for random culprit clauses over random differences', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 24 }).chain((n) =>
+          fc.tuple(fc.constant(n), fc.array(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 })),
+        ),
+        async ([n, picks]) => {
+          const syms = symbols(n);
+          const clauses = picks.map((p) => p.map((i) => syms[i]!).sort());
+          const isBad = failsWhenAll(clauses);
+          const h = harness([], isBad);
+          const good0 = allOf(syms, 'n');
+          const r = await bisectConfigs(good0, allOf(syms, 'y'), h.adapters);
+          expect(r.status).toBe('found');
+          expect(r.notes).toEqual([]);
+          expect([...h.calls.values()].every((k) => k === 1)).toBe(true);
+          const on = (set: string[]) => new Map([...good0].map(([s]) => [s, set.includes(s) ? 'y' : 'n']));
+          for (const set of names(r)) {
+            // Failing alone on the good config, and minimal: without any one member it passes.
+            expect(isBad(on(set))).toBe(true);
+            for (const s of set) expect(isBad(on(set.filter((x) => x !== s)))).toBe(false);
+          }
+          // Bad without every set found passes: nothing left unexplained.
+          const found = names(r).flat();
+          expect(isBad(on(syms.filter((s) => !found.includes(s))))).toBe(false);
+          expect(r.culprits.every((c) => c.verification.verdict === 'bad' && c.together === c.entries.length > 1)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('an inconsistent oracle', () => {
+  /** A coin-flipping oracle (good stays good and bad stays bad, so the search starts): the verdicts contradict each other. */
+  const coin = (seed: number): BisectAdapters => {
+    let state = seed;
+    const flip = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) & 1024) !== 0;
+    const h = harness([], () => false);
+    return {
+      ...h.adapters,
+      async test(c) {
+        const verdict = c.role === 'good' ? 'good' : c.role === 'bad' || flip() ? 'bad' : 'good';
+        return { verdict, why: verdict === 'bad' ? 'flaky hang' : 'booted' };
+      },
+    };
+  };
+
+  it('says the verdicts are inconsistent instead of trusting them', async () => {
+    const syms = symbols(12);
+    const r = await bisectConfigs(allOf(syms, 'n'), allOf(syms, 'y'), coin(1), { maxCulprits: 4 });
+    expect(r.status).toBe('found');
+    expect(r.notes.length).toBeGreaterThan(0);
+    expect(r.notes[0]).toMatch(/^inconsistent verdicts: "[^"]+" failed, but "[^"]+", which has all its changes and more, passed$/);
+  });
+
+  it('always ends, judging no config twice, within a bound on the tests', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 20 }), fc.nat(), async (n, seed) => {
+        const syms = symbols(n);
+        const calls = new Map<string, number>();
+        const a = coin(seed);
+        const test = a.test;
+        a.test = async (c) => {
+          calls.set(c.key, (calls.get(c.key) ?? 0) + 1);
+          return test(c);
+        };
+        const r = await bisectConfigs(allOf(syms, 'n'), allOf(syms, 'y'), a, { maxCulprits: 4 });
+        expect([...calls.values()].every((k) => k === 1)).toBe(true);
+        // Per culprit: at most n narrowings of at most ⌈log2 n⌉ + 2 tests, a check of the set each time, and the residual.
+        expect(r.tests).toBeLessThanOrEqual(2 + 4 * (n * (Math.ceil(Math.log2(n)) + 3) + 1));
+        expect(r.culprits.length).toBeLessThanOrEqual(4);
+      }),
+      { numRuns: 150 },
     );
   });
 });
