@@ -407,7 +407,7 @@ export async function bisectConfigs(
       set.push(...fresh);
       // The set alone on the good config must fail.
       const alone = await adapters.settle(applyFrom(good0, set, last.bad));
-      const label = `good + ${set.length === 1 ? set[0] : `the ${set.length} culprit symbols (${[...set].sort(byName).join(', ')})`} from bad`;
+      const label = `check: good + only ${[...set].sort(byName).join(', ')} from bad`;
       if (sameConfig(alone, good0)) {
         verification = { verdict: 'skip', why: 'olddefconfig sets the culprit back on the good config: cannot be checked alone' };
         note({

@@ -91,6 +91,12 @@ export interface BisectReport {
   culprits: {
     round: number;
     inseparable: boolean;
+    /** The bad config fails only with every part of the set together (each part alone passes on good). */
+    together: boolean;
+    /** The parts in the order the narrowings found them, diffconfig format each. */
+    parts: string[];
+    /** The set alone on the good config: `bad` confirms it (skip: could not be judged). */
+    verification: { verdict: BisectStep['verdict']; why: string; key?: string };
     entries: DiffEntry[];
     diffconfig: string;
     /** Prompt-less symbols that change with the culprit, diffconfig format. */
@@ -102,6 +108,8 @@ export interface BisectReport {
   }[];
   steps: BisectStep[];
   end: string;
+  /** Verdicts that contradict each other (a flaky test?): the culprits are only what the verdicts imply. */
+  notes: string[];
   /** Distinct configs judged (from the journal or the lab). */
   tests: number;
   /** Judged now: lab builds (make runs + cache hits) and boots. */
@@ -378,6 +386,9 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     culprits.push({
       round: c.round,
       inseparable: c.inseparable,
+      together: c.together,
+      parts: c.parts.map((p) => formatDiffconfig(p.entries)),
+      verification: c.verification,
       entries: c.entries,
       diffconfig,
       follows: formatDiffconfig(c.follows),
@@ -396,6 +407,7 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     culprits,
     steps: result.steps,
     end: result.end,
+    notes: result.notes,
     tests: result.tests,
     builds,
     makeRuns,
@@ -406,6 +418,7 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
     seconds: (performance.now() - t0) / 1000,
     out: { dir: outDir, journal: journal.path, report: reportPath },
   };
+  for (const n of result.notes) log.warn(n);
   await writeOutput(reportPath, JSON.stringify(report, null, 2) + '\n');
   await journal.append({ type: 'result', culprits: culprits.map((c) => c.diffconfig), tests: result.tests, end: result.end });
   return report;
@@ -416,6 +429,9 @@ function oracleName(o: BisectReport['oracle']): string {
   return `boot-time test (--slower-than-ms ${o.ms}, metric ${o.metric})`;
 }
 
+/** A verdict's reason cut to one readable line (a panic's detail can be long). */
+const short = (why: string) => (why.length > 100 ? `${why.slice(0, 99)}…` : why);
+
 /** The text report: culprits first, then the steps and what they cost. */
 export function formatBisectReport(r: BisectReport): string {
   const lines: string[] = [];
@@ -424,8 +440,18 @@ export function formatBisectReport(r: BisectReport): string {
   );
   for (const c of r.culprits) {
     lines.push('');
-    lines.push(`culprit ${c.round}${c.inseparable ? ' (symbols olddefconfig keeps together)' : ''}: ${c.file}`);
+    const what = c.together
+      ? ` (${c.parts.length} parts that fail only together: each passes without the others${c.inseparable ? '; a part is symbols olddefconfig keeps together' : ''})`
+      : c.inseparable
+        ? ' (symbols olddefconfig keeps together)'
+        : '';
+    lines.push(`culprit ${c.round}${what}: ${c.file}`);
     for (const l of c.diffconfig.trimEnd().split('\n')) lines.push(`  ${l}`);
+    lines.push(
+      c.verification.verdict === 'bad'
+        ? `  checked: the good config with only ${c.entries.length > 1 ? 'these' : 'this'} fails (${short(c.verification.why)})`
+        : `  not confirmed: the good config with only ${c.entries.length > 1 ? 'these' : 'this'} ${c.verification.verdict === 'good' ? 'passes' : 'could not be judged'} (${short(c.verification.why)})`,
+    );
     if (c.follows) lines.push(`  and with it (no prompt): ${c.follows.trim().split('\n').join(',')}`);
   }
   lines.push('');
@@ -442,13 +468,14 @@ export function formatBisectReport(r: BisectReport): string {
       s.undone.length ? `olddefconfig undid ${s.undone.join(' ')}` : '',
       s.remaining !== undefined ? `${s.remaining} left` : '',
     ].filter(Boolean);
-    const why = (s.why ?? '').length > 100 ? `${s.why!.slice(0, 99)}…` : s.why;
+    const why = short(s.why ?? '');
     lines.push(
       `  ${String(++n).padStart(3)}  ${s.label}: ${s.verdict?.toUpperCase()} — ${why}${extra.length ? ` [${extra.join('; ')}]` : ''}`,
     );
   }
   lines.push('');
   lines.push(r.end);
+  for (const n of r.notes) lines.push(`warning: ${n}`);
   lines.push(
     `${r.tests} config(s) judged: ${r.builds} build(s) (${r.makeRuns} ran make), ${r.boots} boot(s), ${r.fromJournal} from the journal; ` +
       `${r.disagreements.length} olddefconfig disagreement(s); ${r.seconds.toFixed(0)} s`,

@@ -247,8 +247,8 @@ describe('culprits that fail only together', () => {
     ]);
     const tested = (label: string) => r.steps.find((s) => s.kind === 'test' && s.label === label);
     // E alone on good passes (so it needs a partner); A and E alone on good fails (the set is verified).
-    expect(tested('good + E from bad')).toMatchObject({ role: 'verify', verdict: 'good' });
-    expect(tested('good + the 2 culprit symbols (A, E) from bad')).toMatchObject({ role: 'verify', verdict: 'bad' });
+    expect(tested('check: good + only E from bad')).toMatchObject({ role: 'verify', verdict: 'good' });
+    expect(tested('check: good + only A, E from bad')).toMatchObject({ role: 'verify', verdict: 'bad' });
     // Bad minus the set passes.
     expect(r.steps.filter((s) => s.role === 'residual').map((s) => [s.label, s.verdict])).toEqual([['bad without the culprits (A, E)', 'good']]);
     expect(r.end).toBe('the bad config passes without the culprits: nothing else is bad');

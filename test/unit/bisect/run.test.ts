@@ -12,7 +12,7 @@ import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import type { BootOutcome, BuildOutcome, Lab } from '../../../src/lab/lab.js';
 import type { BuildResult } from '../../../src/build/types.js';
 import type { BootResult } from '../../../src/boot/boot.js';
-import { configText, runBisect, valuesOf, type BisectRequest, type Settler } from '../../../src/bisect/run.js';
+import { configText, formatBisectReport, runBisect, valuesOf, type BisectRequest, type Settler } from '../../../src/bisect/run.js';
 import type { Values } from '../../../src/bisect/bisect.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
 
@@ -36,7 +36,9 @@ interface FakeLab extends Lab {
 }
 
 /** Kernels are named by their config text; bad: X=y panics. `bootMs` gives a boot-time figure per config. */
-function fakeLab(opts: { make?: (v: Map<string, string>) => void; bootMs?: (v: Values, n: number) => number } = {}): FakeLab {
+function fakeLab(
+  opts: { make?: (v: Map<string, string>) => void; bootMs?: (v: Values, n: number) => number; panics?: (v: Values) => boolean } = {},
+): FakeLab {
   const kernels = new Map<string, Map<string, string>>();
   const lab: FakeLab = {
     builds: [],
@@ -53,7 +55,7 @@ function fakeLab(opts: { make?: (v: Map<string, string>) => void; bootMs?: (v: V
     async boot(kernel): Promise<BootOutcome> {
       const v = kernels.get(kernel)!;
       const n = lab.boots++;
-      if (!opts.bootMs && v.get('X') === 'y')
+      if (!opts.bootMs && (opts.panics ?? ((c) => c.get('X') === 'y'))(v))
         return { ok: false, kind: 'boot-failed', ending: 'panic', detail: 'Kernel panic - not syncing: No working init found' };
       return { ok: true, boot: {} as BootResult, valueMs: opts.bootMs ? opts.bootMs(v, n) : 1000 };
     },
@@ -128,6 +130,24 @@ describe('runBisect', () => {
     await expect(runBisect(request({ resume: true, good: write('good2.config', { ...GOOD, A: 'y' }) }), deps(fakeLab()))).rejects.toThrow(
       /journal of another run/,
     );
+  });
+
+  it('reports symbols that fail only together as one culprit set: one diffconfig with every line, checked alone on good', async () => {
+    // A=y alone boots, D=y alone boots, both panic.
+    const lab = fakeLab({ panics: (v) => v.get('A') === 'y' && v.get('D') === 'y' });
+    const r = await runBisect(request(), deps(lab));
+    expect(r.culprits).toHaveLength(1);
+    const [c] = r.culprits;
+    expect(c).toMatchObject({ together: true, diffconfig: ' A n -> y\n D n -> y\n', parts: [' D n -> y\n', ' A n -> y\n'] });
+    expect(c!.verification.verdict).toBe('bad');
+    expect(readFileSync(join(dir, 'out', 'culprit-1.diffconfig'), 'utf8')).toBe(' A n -> y\n D n -> y\n');
+    const saved = JSON.parse(readFileSync(join(dir, 'out', 'bisect.json'), 'utf8'));
+    expect(saved.culprits[0]).toMatchObject({ together: true, entries: [{ name: 'A' }, { name: 'D' }] });
+    const text = formatBisectReport(r);
+    expect(text).toContain(`culprit 1 (2 parts that fail only together: each passes without the others): ${join(dir, 'out', 'culprit-1.diffconfig')}\n`);
+    expect(text).toContain('  checked: the good config with only these fails (boot-failed (panic): Kernel panic - not syncing: No working init found)\n');
+    expect(r.end).toBe('the bad config passes without the culprits: nothing else is bad');
+    expect(r.notes).toEqual([]);
   });
 
   it('tests what make olddefconfig wrote and reports where it disagrees with the engine', async () => {
