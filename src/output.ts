@@ -11,7 +11,7 @@
  * Writes go atomically (write-file-atomic) to the resolved real path, so a
  * symlink to a regular file keeps pointing at the new content.
  */
-import { copyFile, lstat, realpath, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -122,6 +122,26 @@ export async function checkOutputDir(dir: string, rules: OutputRules = {}): Prom
     }
   }
   return real;
+}
+
+/**
+ * `mkdir -p` for a checked output directory, one level at a time: Node's
+ * recursive mkdir spins forever where an existing parent refuses children
+ * with ENOENT (procfs, sysfs: `--out /proc/x` hung ktrim at 100 % CPU).
+ */
+export async function makeOutputDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let p = resolve(dir); !(await statOrUndefined(p)) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue; // made meanwhile
+      const why = code === 'ENOENT' ? `ENOENT: ${dirname(d)} takes no new directories` : (code ?? (err as Error).message);
+      throw new InputError(`cannot create the output directory (${why})`, dir, undefined, { cause: err });
+    }
+  }
 }
 
 /** Write a checked output atomically (a temporary file renamed over it). */

@@ -34,7 +34,7 @@ import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
 import { parseDotConfig } from '../kconfig/dotconfig.js';
 import { savedefconfig } from '../kconfig/write.js';
 import { configHash, realLab, type BootOutcome, type Lab, type LabOptions } from '../lab/lab.js';
-import { checkOutput, checkOutputDir, writeOutput, type OutputRules } from '../output.js';
+import { checkOutput, checkOutputDir, makeOutputDir, writeOutput, type OutputRules } from '../output.js';
 import { defaultCatalogDir, readCatalog } from '../propose/catalog.js';
 import type { ProposeResult } from '../propose/propose.js';
 import { runPropose } from '../propose/run.js';
@@ -196,6 +196,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       append: req.append ?? null,
     }),
   );
+  await makeOutputDir(out);
   const journal = await Journal.open(out, {
     runKey,
     resume: Boolean(req.resume),
