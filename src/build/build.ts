@@ -23,7 +23,7 @@ import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheRoot } from '../cache.js';
 import { BuildError, InputError } from '../errors.js';
-import { startChild } from '../process.js';
+import { interruption, startChild } from '../process.js';
 import { parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
 import { formatDiffconfig } from '../kconfig/diffconfig.js';
 import { resolveMakeArch } from './arch.js';
@@ -228,6 +228,8 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
       const out = await deps.make.run(run);
       const took = ((performance.now() - ts) / 1000).toFixed(1);
       if (out.exitCode === 0) step.succeed(`${what}: ${took} s`);
+      // make stopped by our own Ctrl-C is no build failure: the one E: line is the interruption's.
+      else if (interruption()) step.succeed(`${what}: stopped after ${took} s (${interruption()!.message})`);
       else step.fail(`${what}: make exit ${out.exitCode ?? out.signal} after ${took} s`);
       if (out.exitCode !== 0) {
         const errs = compilerErrors(errorLines);
