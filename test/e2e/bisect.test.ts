@@ -5,12 +5,14 @@
 // Real make olddefconfig and incremental builds, real qemu boots. Asserts the
 // culprit, the number of configs built against log2 of the difference, that
 // --resume builds nothing, the bad-input errors, the boot-time oracle
-// (--slower-than-ms, icount) on test/fixtures/bisect/slow.fragment, and that the source tree
-// and the inputs are unchanged.
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { execa } from 'execa';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// (--slower-than-ms, icount) on test/fixtures/bisect/slow.fragment, that
+// Ctrl-C during make and kill -9 during a boot leave no make or qemu behind,
+// that --resume after kill -9 repeats no judged config, and that the source
+// tree and the inputs are unchanged.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa, type ResultPromise } from 'execa';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
@@ -19,6 +21,7 @@ import { mergeOnBase } from '../../src/build/config-request.js';
 import { parseDotConfig } from '../../src/kconfig/dotconfig.js';
 import { createLogger } from '../../src/ui/log.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
+import { descendants, leftOf, processes, until, type Proc } from './helpers/processes.js';
 
 const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' } });
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('E:'));
@@ -35,6 +38,32 @@ let sourceIdBefore: string;
 let inputHashes: Record<string, string>;
 
 const common = () => ['--source', source, '--arch', 'x86_64', '--jobs', '2', '--timeout', '90'];
+/** Build directories a test made in the cache for a config of its own: removed at the end. */
+const ownBuilds: string[] = [];
+afterAll(() => {
+  for (const d of ownBuilds) for (const p of [d, `${d}.lock`]) rmSync(p, { recursive: true, force: true });
+});
+
+/** Start `node bin/ktrim ...` without waiting, collecting stderr as it comes. */
+function start(args: string[]): { sub: ResultPromise; stderr: () => string } {
+  let err = '';
+  const sub = execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env: { NO_COLOR: '1' }, buffer: false });
+  sub.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  sub.stdout?.resume();
+  return { sub, stderr: () => err };
+}
+
+/** The journal's records (every line must be a whole JSON record). */
+const journalOf = (dir: string): { type: string; configHash?: string }[] =>
+  readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+const evaluations = (dir: string) => (existsSync(join(dir, 'journal.jsonl')) ? journalOf(dir).filter((j) => j.type === 'evaluation') : []);
+/** The test runner's own process group: the interrupted ktrim lives in it, its children each in their own. */
+const ownGroup = () => processes().find((p) => p.pid === process.pid)!.pgid;
+/** The first uninterrupted run: what kill -9 and --resume must reproduce. */
+let uninterrupted: { tests: number; diffconfig: string } | undefined;
 
 beforeAll(async () => {
   const tiny = await tinyKernel();
@@ -81,6 +110,10 @@ describe('ktrim bisect on the tiny kernel', () => {
       expect(journal.filter((j) => j.type === 'evaluation')).toHaveLength(res.tests);
       // ktrim's Kconfig engine predicted every .config make olddefconfig wrote.
       expect(res.disagreements).toEqual([]);
+      // BINFMT_ELF=n alone on the good config panics: a culprit on its own, no partner needed.
+      expect(res.culprits[0]).toMatchObject({ together: false, verification: { verdict: 'bad' } });
+      expect(res.notes).toEqual([]);
+      uninterrupted = { tests: res.tests, diffconfig: res.culprits[0].diffconfig };
     },
     15 * 60 * 1000,
   );
@@ -94,6 +127,86 @@ describe('ktrim bisect on the tiny kernel', () => {
       expect(r.stdout).toContain('  BINFMT_ELF y -> n\n');
       expect(r.stdout).toMatch(/config\(s\) judged: 0 build\(s\) \(0 ran make\), 0 boot\(s\), \d+ from the journal/);
       expect(r.stderr).not.toMatch(/qemu-system|make -C/);
+    },
+    5 * 60 * 1000,
+  );
+
+  it(
+    'kill -9 during a boot leaves no qemu; --resume repeats no judged config and finds the same culprit',
+    async () => {
+      expect(uninterrupted).toBeDefined();
+      const killed = join(work, 'out-kill9');
+      const args = ['bisect', ...common(), '--good', good, '--bad', bad, '--out', killed];
+      const k = start(args);
+      // Two configs judged (good and bad: builds from the cache), the third one booting.
+      const seen = await until(
+        () => {
+          if (evaluations(killed).length < 2) return undefined;
+          const below = descendants(k.sub.pid!);
+          return below.some((p) => /qemu-system/.test(p.argv[0] ?? '')) ? below : undefined;
+        },
+        3 * 60_000,
+        () => `a qemu of the third judgement (stderr: ${k.stderr().slice(-2000)})`,
+      );
+      k.sub.kill('SIGKILL');
+      expect((await k.sub).signal).toBe('SIGKILL');
+      const before = evaluations(killed).map((e) => e.configHash);
+      expect(before.length).toBeGreaterThanOrEqual(2);
+      // The parent-death signal takes qemu down with ktrim.
+      expect(await until(() => (leftOf(seen, ownGroup()).length ? undefined : true), 10_000, () => 'qemu gone')).toBe(true);
+
+      const r = await ktrim([...args, '--resume', '--json']);
+      expect(errorLines(r.stderr)).toEqual([]);
+      expect(r.exitCode).toBe(0);
+      const res = JSON.parse(r.stdout);
+      expect(res.resumed).toBe(true);
+      expect(res.culprits.map((c: { diffconfig: string }) => c.diffconfig)).toEqual([uninterrupted!.diffconfig]);
+      expect(res.tests).toBe(uninterrupted!.tests);
+      // Every config judged before the kill comes from the journal; only the others are built and booted.
+      expect(res.fromJournal).toBe(before.length);
+      expect(res.builds).toBe(res.tests - before.length);
+      const after = evaluations(killed).map((e) => e.configHash);
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(new Set(after).size).toBe(after.length);
+      expect(after).toHaveLength(res.tests);
+    },
+    6 * 60 * 1000,
+  );
+
+  it(
+    'SIGINT during make: exit 130, one E: line, no make left, the journal intact',
+    async () => {
+      // A LOCALVERSION of this run's own: the good config is no cache hit, so judging it runs make.
+      const own = `CONFIG_LOCALVERSION="-bisect-sigint-${randomUUID().slice(0, 8)}"\n`;
+      const withOwn = (file: string, name: string) => {
+        const path = join(work, name);
+        writeFileSync(path, mergeOnBase(parseDotConfig(readFileSync(file, 'utf8'), file), parseDotConfig(own, 'localversion')));
+        return path;
+      };
+      const out = join(work, 'out-sigint');
+      const k = start(['bisect', ...common(), '--good', withOwn(good, 'good-own.config'), '--bad', withOwn(bad, 'bad-own.config'), '--out', out]);
+      let seen: Proc[];
+      try {
+        seen = await until(
+          () => {
+            const below = descendants(k.sub.pid!);
+            return below.some((p) => p.argv[0] === 'make') ? below : undefined;
+          },
+          3 * 60_000,
+          () => `make under ktrim (stderr: ${k.stderr().slice(-2000)})`,
+        );
+      } finally {
+        const dir = / O=(\S+)\/(?:kconfig|obj) /.exec(k.stderr())?.[1];
+        if (dir) ownBuilds.push(dir);
+      }
+      k.sub.kill('SIGINT');
+      const r = await k.sub;
+      expect(r.exitCode).toBe(130);
+      expect(errorLines(k.stderr())).toEqual(['E: interrupted by SIGINT']);
+      // ktrim waits for its children before it exits: nothing of make's groups is left.
+      expect(leftOf(seen, ownGroup())).toEqual([]);
+      // The journal holds whole records, and no verdict on the interrupted build.
+      expect(journalOf(out).map((j) => j.type)).toEqual(['start']);
     },
     5 * 60 * 1000,
   );
@@ -149,7 +262,7 @@ describe('ktrim bisect on the tiny kernel', () => {
       expect(goodMs).toBeLessThan(410);
       expect(badMs).toBeGreaterThan(410);
       expect(res.tests).toBe(2);
-      expect(res.end).toBe('the culprits are the whole difference');
+      expect(res.end).toBe('the culprit is the whole difference');
       inputHashes.slow = sha(slow);
       slowFile = slow;
     },
