@@ -106,6 +106,8 @@ export interface BisectStep {
 export interface CulpritPart {
   entries: DiffEntry[];
   follows: DiffEntry[];
+  /** Not found by a narrowing: symbols olddefconfig needs before the other parts can be set (depends on). */
+  dependency?: boolean;
   /** The last good and bad configs of that narrowing. */
   goodKey: string;
   badKey: string;
@@ -122,7 +124,7 @@ export interface Culprit {
   badKey: string;
   /** Several symbols that no split could separate (olddefconfig keeps them together). */
   inseparable: boolean;
-  /** The parts in the order found: more than one when the bad config fails only with all of them together. */
+  /** The parts in the order found; `together`: more than one narrowing's part, the bad config fails only with all of them. */
   parts: CulpritPart[];
   together: boolean;
   /** The set alone on the good config (it must fail); `skip` when it could not be judged or checked. */
@@ -405,7 +407,27 @@ export async function bisectConfigs(
         badKey: adapters.key(last.bad),
       });
       set.push(...fresh);
-      // The set alone on the good config must fail.
+      // The set alone on the good config must fail. A member olddefconfig takes back there (it depends on a
+      // symbol the narrowing had moved into the good side) needs that symbol too: find the fewest such, by
+      // olddefconfig alone (no build), and add them as a part of the set.
+      const keeps = async (extra: readonly string[]) => {
+        const v = await adapters.settle(applyFrom(good0, [...set, ...extra], last.bad));
+        return set.every((n) => eff(v, n) === eff(last.bad, n));
+      };
+      if (!(await keeps([]))) {
+        const pool = settableOnly(differingSymbols(good0, last.bad)).filter((n) => !set.includes(n));
+        const needed = (await keeps(pool)) ? await fewest(pool, keeps) : [];
+        if (needed.length) {
+          parts.push({
+            entries: diffEntries(good0, last.bad, needed),
+            follows: [],
+            goodKey: adapters.key(last.good),
+            badKey: adapters.key(last.bad),
+            dependency: true,
+          });
+          set.push(...needed);
+        }
+      }
       const alone = await adapters.settle(applyFrom(good0, set, last.bad));
       const label = `check: good + only ${[...set].sort(byName).join(', ')} from bad`;
       if (sameConfig(alone, good0)) {
@@ -443,7 +465,7 @@ export async function bisectConfigs(
       badKey: parts.at(-1)!.badKey,
       inseparable: parts.some((p) => p.entries.length > 1),
       parts,
-      together: parts.length > 1,
+      together: parts.filter((p) => !p.dependency).length > 1,
       verification,
     });
     if (culprits.length >= maxCulprits) {
@@ -510,6 +532,23 @@ export function contradictions(
       if (f.changes.size < p.changes.size && [...f.changes].every((n) => p.changes.has(n)))
         out.push(`inconsistent verdicts: "${f.label}" failed, but "${p.label}", which has all its changes and more, passed`);
   return out.slice(0, 5).concat(out.length > 5 ? [`and ${out.length - 5} more inconsistent pair(s)`] : []);
+}
+
+/**
+ * A smallest-found subset of `pool` for which `ok` holds (ok(pool) must):
+ * drop halves, then quarters, ... down to single symbols, keeping each drop
+ * that `ok` still allows. `ok` is cheap (olddefconfig, no build).
+ */
+export async function fewest(pool: readonly string[], ok: (names: readonly string[]) => Promise<boolean>): Promise<string[]> {
+  let keep = [...pool];
+  for (let size = Math.ceil(keep.length / 2); size >= 1; size = size === 1 ? 0 : Math.ceil(size / 2)) {
+    for (let i = 0; i < keep.length; ) {
+      const without = [...keep.slice(0, i), ...keep.slice(i + size)];
+      if (await ok(without)) keep = without;
+      else i += size;
+    }
+  }
+  return keep;
 }
 
 /** What olddefconfig did to a split: symbols it changed that were not asked for, and asked-for changes it undid. */

@@ -93,8 +93,8 @@ export interface BisectReport {
     inseparable: boolean;
     /** The bad config fails only with every part of the set together (each part alone passes on good). */
     together: boolean;
-    /** The parts in the order the narrowings found them, diffconfig format each. */
-    parts: string[];
+    /** The parts in the order found, diffconfig format each; `dependency`: what olddefconfig needs to set the others. */
+    parts: { diffconfig: string; dependency: boolean }[];
     /** The set alone on the good config: `bad` confirms it (skip: could not be judged). */
     verification: { verdict: BisectStep['verdict']; why: string; key?: string };
     entries: DiffEntry[];
@@ -387,7 +387,7 @@ export async function runBisect(req: BisectRequest, deps: BisectDeps): Promise<B
       round: c.round,
       inseparable: c.inseparable,
       together: c.together,
-      parts: c.parts.map((p) => formatDiffconfig(p.entries)),
+      parts: c.parts.map((p) => ({ diffconfig: formatDiffconfig(p.entries), dependency: p.dependency ?? false })),
       verification: c.verification,
       entries: c.entries,
       diffconfig,
@@ -440,13 +440,16 @@ export function formatBisectReport(r: BisectReport): string {
   );
   for (const c of r.culprits) {
     lines.push('');
+    const narrowed = c.parts.filter((p) => !p.dependency).length;
     const what = c.together
-      ? ` (${c.parts.length} parts that fail only together: each passes without the others${c.inseparable ? '; a part is symbols olddefconfig keeps together' : ''})`
+      ? ` (${narrowed} parts that fail only together: each passes without the others${c.inseparable ? '; a part is symbols olddefconfig keeps together' : ''})`
       : c.inseparable
         ? ' (symbols olddefconfig keeps together)'
         : '';
     lines.push(`culprit ${c.round}${what}: ${c.file}`);
     for (const l of c.diffconfig.trimEnd().split('\n')) lines.push(`  ${l}`);
+    const deps = c.parts.filter((p) => p.dependency).map((p) => p.diffconfig.trim().replace(/\n\s*/g, ', '));
+    if (deps.length) lines.push(`  of which needed only so that olddefconfig keeps the others (depends on): ${deps.join('; ')}`);
     lines.push(
       c.verification.verdict === 'bad'
         ? `  checked: the good config with only ${c.entries.length > 1 ? 'these' : 'this'} fails (${short(c.verification.why)})`

@@ -11,6 +11,7 @@ import {
   bisectConfigs,
   canonicalText,
   differingSymbols,
+  fewest,
   splitsOf,
   type BisectAdapters,
   type Candidate,
@@ -84,6 +85,17 @@ describe('splits and helpers', () => {
     expect(splitsOf(['A'])).toEqual([]);
   });
 
+  it('fewest: the smallest subset a cheap check allows, dropping halves first', async () => {
+    const asked: string[][] = [];
+    const ok = async (names: readonly string[]) => {
+      asked.push([...names]);
+      return ['C', 'H'].every((n) => names.includes(n));
+    };
+    expect(await fewest(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'], ok)).toEqual(['C', 'H']);
+    expect(asked.length).toBeLessThan(16);
+    expect(await fewest(['A', 'B'], async () => true)).toEqual([]);
+  });
+
   it('treats an invisible symbol as n and sets a bool absent on the other side to n', () => {
     const good = cfg({ A: 'y', B: 'n', S: '"x"' });
     const bad = cfg({ A: 'n', C: 'y' });
@@ -128,13 +140,19 @@ describe('bisectConfigs', () => {
   });
 
   it('finds a symbol that olddefconfig drags along with its parent (default y when visible)', async () => {
-    // Z_CHILD defaults to y once PARENT is y; the culprit is Z_CHILD, not PARENT.
+    // Z_CHILD defaults to y once PARENT is y; the culprit is Z_CHILD, and it cannot be set without PARENT.
     const rules = [defaultYWith('Z_CHILD', 'PARENT')];
     const g = cfg({ A: 'n', B: 'n', PARENT: 'n' });
     const b = cfg({ A: 'y', B: 'y', PARENT: 'y', Z_CHILD: 'y' });
     const h = harness(rules, (v) => v.get('Z_CHILD') === 'y');
     const r = await bisectConfigs(g, b, h.adapters);
-    expect(names(r)).toEqual([['Z_CHILD']]);
+    expect(names(r)).toEqual([['PARENT', 'Z_CHILD']]);
+    expect(r.culprits[0]!.parts.map((p) => [p.entries.map((e) => e.name), p.dependency ?? false])).toEqual([
+      [['Z_CHILD'], false],
+      [['PARENT'], true],
+    ]);
+    // A culprit and what it depends on: not symbols that fail only together.
+    expect(r.culprits[0]).toMatchObject({ together: false, verification: { verdict: 'bad' } });
     // good + PARENT drags Z_CHILD in and equals bad: not tested, the next split is.
     const dragged = r.steps.find((s) => s.dragged.includes('Z_CHILD'));
     expect(dragged).toMatchObject({ kind: 'unchanged', requested: ['PARENT'], why: 'olddefconfig made it equal to the bad config' });
@@ -281,6 +299,25 @@ describe('culprits that fail only together', () => {
     const r = await bisectConfigs(g, b, h.adapters);
     expect(names(r)).toEqual([['LIB', 'Q', 'SEL']]);
     expect(r.culprits[0]).toMatchObject({ together: true, inseparable: true, verification: { verdict: 'bad' } });
+  });
+
+  it('adds what a member depends on when olddefconfig takes it back alone (/proc/config.gz needs IKCONFIG)', async () => {
+    // PROC depends on IKCONFIG (no default); the test fails when /proc/config.gz shows LZO off: IKCONFIG, PROC and LZO together.
+    const rules = [dependsOn('PROC', 'IKCONFIG')];
+    const g = cfg({ A: 'n', IKCONFIG: 'n', LZO: 'n', S: 'n', Z: 'n' });
+    const b = cfg({ A: 'y', IKCONFIG: 'y', PROC: 'y', LZO: 'y', S: 'y', Z: 'y' });
+    const h = harness(rules, (v) => v.get('PROC') === 'y' && v.get('LZO') === 'y');
+    const r = await bisectConfigs(g, b, h.adapters);
+    expect(names(r)).toEqual([['IKCONFIG', 'LZO', 'PROC']]);
+    const [c] = r.culprits;
+    expect(c!.parts.map((p) => [p.entries.map((e) => e.name), p.dependency ?? false])).toEqual([
+      [['PROC'], false],
+      [['IKCONFIG'], true],
+      [['LZO'], false],
+    ]);
+    expect(c).toMatchObject({ together: true, verification: { verdict: 'bad' } });
+    expect(r.notes).toEqual([]);
+    expect(r.end).toMatch(/passes without the culprits/);
   });
 
   it('finds failing, minimal sets for random culprit clauses over random differences', async () => {

@@ -138,7 +138,11 @@ describe('runBisect', () => {
     const r = await runBisect(request(), deps(lab));
     expect(r.culprits).toHaveLength(1);
     const [c] = r.culprits;
-    expect(c).toMatchObject({ together: true, diffconfig: ' A n -> y\n D n -> y\n', parts: [' D n -> y\n', ' A n -> y\n'] });
+    expect(c).toMatchObject({ together: true, diffconfig: ' A n -> y\n D n -> y\n', parts: [
+        { diffconfig: ' D n -> y\n', dependency: false },
+        { diffconfig: ' A n -> y\n', dependency: false },
+      ],
+    });
     expect(c!.verification.verdict).toBe('bad');
     expect(readFileSync(join(dir, 'out', 'culprit-1.diffconfig'), 'utf8')).toBe(' A n -> y\n D n -> y\n');
     const saved = JSON.parse(readFileSync(join(dir, 'out', 'bisect.json'), 'utf8'));
