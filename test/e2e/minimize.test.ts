@@ -10,23 +10,16 @@
 // tree and the input config are unchanged afterwards.
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import { execa } from 'execa';
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { createLogger } from '../../src/ui/log.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
+import { errorLines, records, sha, treeChanges as changesOfTree } from './helpers/minimize.js';
 
 const env = { NO_COLOR: '1', CI: '1' };
 const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env });
-const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('E:'));
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-const records = (out: string) =>
-  readFileSync(join(out, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; configHash?: string; cacheHit?: boolean; ok?: boolean; role?: string });
 
 const work = mkdtempSync(join(tmpdir(), 'ktrim-e2e-minimize-'));
 const start = join(work, 'start.config');
@@ -35,11 +28,7 @@ let source: string;
 let stamp: string;
 
 /** Files of the tree newer than the stamp, or a .config / include/config that a build in the tree would leave. */
-async function treeChanges(): Promise<string[]> {
-  const r = await execa('find', [source, '-newer', stamp, '-print'], { reject: false });
-  const dirty = ['.config', 'include/config'].filter((p) => existsSync(join(source, p)));
-  return [...r.stdout.split('\n').filter(Boolean), ...dirty];
-}
+const treeChanges = () => changesOfTree(source, stamp);
 
 const base = (config = start) => [
   'minimize',
