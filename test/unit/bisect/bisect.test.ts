@@ -353,6 +353,40 @@ describe('culprits that fail only together', () => {
   });
 });
 
+describe('culprit sets under olddefconfig', () => {
+  it('finds sets that fail alone on good and pass without any one member, with random depends-on rules', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 16 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.array(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+            // Symbol i depends on an earlier symbol (or on nothing).
+            fc.array(fc.option(fc.nat(), { nil: undefined }), { minLength: n, maxLength: n }),
+          ),
+        ),
+        async ([n, picks, parents]) => {
+          const syms = symbols(n);
+          const rules = syms.flatMap((s, i) => (i > 0 && parents[i] !== undefined ? [dependsOn(s, syms[parents[i]! % i]!)] : []));
+          const isBad = failsWhenAll(picks.map((p) => p.map((i) => syms[i]!)));
+          const h = harness(rules, isBad);
+          const good0 = allOf(syms, 'n');
+          const r = await bisectConfigs(good0, allOf(syms, 'y'), h.adapters);
+          expect(r.status).toBe('found');
+          expect(r.notes).toEqual([]);
+          const on = (set: string[]) => h.adapters.settle(new Map([...good0].map(([s]) => [s, set.includes(s) ? 'y' : 'n']))) as Values;
+          for (const set of names(r)) {
+            expect(isBad(on(set))).toBe(true);
+            for (const s of set) expect(isBad(on(set.filter((x) => x !== s)))).toBe(false);
+          }
+          expect(isBad(on(syms.filter((s) => !names(r).flat().includes(s))))).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('an inconsistent oracle', () => {
   /** A coin-flipping oracle (good stays good and bad stays bad, so the search starts): the verdicts contradict each other. */
   const coin = (seed: number): BisectAdapters => {
