@@ -128,13 +128,16 @@ export async function checkOutputDir(dir: string, rules: OutputRules = {}): Prom
  * `mkdir -p` for a checked output directory, one level at a time: Node's
  * recursive mkdir spins forever where an existing parent refuses children
  * with ENOENT (procfs, sysfs: `--out /proc/x` hung ktrim at 100 % CPU).
+ * Returns the directories it made, outermost first.
  */
-export async function makeOutputDir(dir: string): Promise<void> {
+export async function makeOutputDir(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let p = resolve(dir); !(await statOrUndefined(p)) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  const made: string[] = [];
   for (const d of missing) {
     try {
       await mkdir(d);
+      made.push(d);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue; // made meanwhile
@@ -142,6 +145,7 @@ export async function makeOutputDir(dir: string): Promise<void> {
       throw new InputError(`cannot create the output directory (${why})`, dir, undefined, { cause: err });
     }
   }
+  return made;
 }
 
 /** Write a checked output atomically (a temporary file renamed over it). */

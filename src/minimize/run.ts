@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
@@ -168,13 +168,24 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const out = await checkOutputDir(req.out, rules);
   const files: Record<string, string> = {};
   if (existsSync(out)) for (const name of OUTPUT_FILES) await checkOutput(join(out, name), rules);
+  // Made before anything slow (an --out that cannot be made is bad input); bad input found below leaves none of it behind.
+  const made = await makeOutputDir(out);
+  const unmake = async () => {
+    for (const d of [...made].reverse()) await rmdir(d).catch(() => undefined);
+  };
 
   log.info(`reading the Kconfig tree of ${srctree}`);
-  const tree = loadKernelKconfig({ srctree, arch: req.arch, makeVars: req.makeVars, cacheDir: deps.cacheDir });
+  let tree: ReturnType<typeof loadKernelKconfig>;
   const keep = (req.keep ?? []).map((k) => k.replace(/^CONFIG_/, ''));
-  for (const k of keep) {
-    const sym = tree.byName.get(k);
-    if (!sym || sym.type === 'unknown') throw new InputError(`--keep ${k}: no such symbol in the Kconfig of ${req.source}`);
+  try {
+    tree = loadKernelKconfig({ srctree, arch: req.arch, makeVars: req.makeVars, cacheDir: deps.cacheDir });
+    for (const k of keep) {
+      const sym = tree.byName.get(k);
+      if (!sym || sym.type === 'unknown') throw new InputError(`--keep ${k}: no such symbol in the Kconfig of ${req.source}`);
+    }
+  } catch (err) {
+    await unmake();
+    throw err;
   }
   const startState = olddefconfig(tree, parseDotConfig(startInput, req.config, { strict: false }));
 
@@ -196,7 +207,6 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       append: req.append ?? null,
     }),
   );
-  await makeOutputDir(out);
   const journal = await Journal.open(out, {
     runKey,
     resume: Boolean(req.resume),

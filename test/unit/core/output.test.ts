@@ -6,7 +6,7 @@ import { linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, syml
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutput, checkOutputDir, copyOutput, writeCheckedOutput } from '../../../src/output.js';
+import { checkOutput, checkOutputDir, copyOutput, makeOutputDir, writeCheckedOutput } from '../../../src/output.js';
 
 let dir: string;
 let input: string;
@@ -131,5 +131,19 @@ describe('checkOutputDir and copyOutput', () => {
     await copyOutput(input, out);
     expect(readFileSync(out, 'utf8')).toBe('CONFIG_A=y\n');
     expect(execFileSync('ls', ['-A', dir], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['copy.config', 'in.config']);
+  });
+});
+
+describe('makeOutputDir', () => {
+  it('makes the missing levels and says which', async () => {
+    const out = join(dir, 'a', 'b');
+    expect(await makeOutputDir(out)).toEqual([join(dir, 'a'), out]);
+    expect(lstatSync(out).isDirectory()).toBe(true);
+    expect(await makeOutputDir(out)).toEqual([]);
+  });
+
+  it("refuses a directory below a regular file (ENOTDIR) and one under /proc (ENOENT) at once (Node's recursive mkdir spins there)", async () => {
+    await refused(makeOutputDir(join(input, 'out')), join(input, 'out'), /cannot create the output directory \(ENOTDIR\)$/);
+    await refused(makeOutputDir('/proc/ktrim-unit/out'), '/proc/ktrim-unit/out', /cannot create the output directory \(ENOENT: \/proc takes no new directories\)$/);
   });
 });
