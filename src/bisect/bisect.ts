@@ -317,7 +317,9 @@ export async function bisectConfigs(
   const good0 = g.tested;
   const bad0t = b.tested;
   /** Narrow good..bad until no split changes anything (config-bisect.pl's loop); the last good and bad configs. */
-  async function narrow(goodIn: Values, badIn: Values, round: number): Promise<{ good: Values; bad: Values }> {
+  async function narrow(goodIn: Values, badIn: Values, round: number, applied: string[]): Promise<{ good: Values; bad: Values }> {
+    // While partners are looked for, the good side carries the culprit set found so far: say so in each label.
+    const named = (label: string) => (applied.length ? label.replace(/^good \+ /, `good + ${applied.join(', ')} + `) : label);
     let good = goodIn;
     let bad = badIn;
     const skipped = new Set<string>();
@@ -340,7 +342,7 @@ export async function bisectConfigs(
             kind: 'unchanged',
             round,
             role: 'split',
-            label: split.label,
+            label: named(split.label),
             requested: split.names,
             ...movedSymbols(base, cand, split.names, target, settableOnly),
             why: same ? `olddefconfig made it equal to the ${same} config` : 'could not be judged before',
@@ -348,7 +350,7 @@ export async function bisectConfigs(
           continue;
         }
         const cur = { good, bad };
-        const r = await judge(cand, 'split', split.label, round, { base, requested: split.names, target }, (v, t) =>
+        const r = await judge(cand, 'split', named(split.label), round, { base, requested: split.names, target }, (v, t) =>
           v === 'skip' ? undefined : settableOnly(differingSymbols(v === 'good' ? t : cur.good, v === 'bad' ? t : cur.bad)).length,
         );
         if (r.verdict === 'skip') {
@@ -385,14 +387,14 @@ export async function bisectConfigs(
     let verification: Culprit['verification'];
     let last: { good: Values; bad: Values };
     for (;;) {
-      last = await narrow(good, bad, round);
+      last = await narrow(good, bad, round, [...set]);
       const all = differingSymbols(last.good, last.bad);
       const names = settableOnly(all);
       const fresh = names.filter((n) => !set.includes(n));
       if (fresh.length === 0 || fresh.length < names.length) {
         const msg = `round ${round}: the narrowing ended on ${names.length ? names.join(' ') : 'no symbol'}, ${
           names.length ? 'already in the culprit set' : 'nothing to blame'
-        }: inconsistent verdicts (a flaky test?)`;
+        }: inconsistent verdicts (a flaky test?) or olddefconfig undoing the split`;
         notes.push(msg);
         if (fresh.length === 0) {
           verification = { verdict: 'skip', why: msg };

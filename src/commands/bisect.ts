@@ -1,7 +1,8 @@
 /**
  * `ktrim bisect --source DIR --good FILE --bad FILE [--test SCRIPT | --slower-than-ms X]`:
  * find the symbol(s) that make the bad config bad, as config-bisect.pl does,
- * every tested config passed through olddefconfig, journaled for --resume.
+ * every tested config passed through olddefconfig, journaled for --resume;
+ * symbols that fail only together come out as one set (src/bisect/bisect.ts).
  */
 import type { CommandModule } from 'yargs';
 import { contextFrom, type GlobalArgs } from './context.js';
@@ -32,7 +33,8 @@ interface BisectArgs extends GlobalArgs {
 
 export const bisectCommand: CommandModule<GlobalArgs, BisectArgs> = {
   command: 'bisect',
-  describe: 'Find the config symbol(s) that make a bad config fail (or boot slower) where a good one does not',
+  describe:
+    'Find the config symbol(s) that make a bad config fail (or boot slower) where a good one does not; symbols that fail only together as one set',
   builder: (y) =>
     y
       .option('source', {
@@ -50,7 +52,7 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectArgs> = {
         describe: `boot-time metric for --slower-than-ms: ${BOOT_METRICS.map((m) => `${m}: ${metricSpec(m).describe}`).join('; ')}`,
       })
       .option('max-runs', { type: 'number', default: 5, describe: 'boots per config at most for a noisy metric' })
-      .option('max-culprits', { type: 'number', default: 8, describe: 'stop after this many culprits' })
+      .option('max-culprits', { type: 'number', default: 8, describe: 'stop after this many culprits (a set that fails only together is one)' })
       .option('out', {
         type: 'string',
         default: 'ktrim-bisect',
