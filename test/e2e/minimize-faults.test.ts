@@ -232,79 +232,83 @@ describe('ktrim minimize survives faults of real components', () => {
   it(
     'SIGINT while make compiles: exit 130, one E: line, no make, compiler or qemu left, the journal whole; --resume finishes and repeats no evaluation',
     async () => {
-      // A LOCALVERSION of this run's own: no build of it is cached, so make really compiles.
-      const uuid = randomUUID().slice(0, 8);
-      const config = join(work, 'sigint.config');
-      writeFileSync(config, readFileSync(start, 'utf8').replace(/^CONFIG_LOCALVERSION=.*$/m, `CONFIG_LOCALVERSION="-ktrim-e2e-sigint-${uuid}"`));
+      // HID off (its build fails: a finished evaluation), then RD_LZ4 off alone on the start config: a build no other
+      // run keeps (removed below, and before in case a crashed run left it), so make really compiles when SIGINT comes.
       const cat = join(work, 'sigint-catalog');
       mkdirSync(cat);
-      for (const f of ['hid.config', 'legacy_ptys.config']) copyFileSync(join(catalog, f), join(cat, f));
+      for (const f of ['hid.config', 'rd_lz4.config']) copyFileSync(join(catalog, f), join(cat, f));
+      const rdLz4Alone = (dir: string) => {
+        const cfg = join(dir, 'obj', '.config');
+        const text = existsSync(join(dir, 'result.json')) && existsSync(cfg) ? readFileSync(cfg, 'utf8') : '';
+        return text.includes('CONFIG_LOCALVERSION="-ktrim-e2e-faults"') && /^# CONFIG_RD_LZ4 is not set$/m.test(text) && /^CONFIG_LEGACY_PTYS=y$/m.test(text);
+      };
+      const root = join(cacheRoot(), 'builds');
+      for (const src of existsSync(root) ? readdirSync(root) : [])
+        for (const d of readdirSync(join(root, src))) if (rdLz4Alone(join(root, src, d))) rmSync(join(root, src, d), { recursive: true, force: true });
       const out = join(work, 'sigint');
       const tag = randomUUID().slice(0, 8);
-      const argv = args(config, out, cat, tag);
+      const argv = args(start, out, cat, tag);
       const run = execa(process.execPath, ['bin/ktrim', ...argv], { reject: false, env });
       let ended = false;
       void run.then(() => (ended = true));
-      try {
-        // After the first evaluation (HID off: build failed), while make builds LEGACY_PTYS off: a CC line in its log.
-        await until(
-          () => {
-            if (ended) throw new Error('minimize ended before it was interrupted');
-            if (!journalSoFar(out).some((x) => x.type === 'evaluation')) return undefined;
-            const make = descendants(run.pid!).find((p) => basename(p.argv[0] ?? '') === 'make' && p.argv.includes('bzImage'));
-            const dir = make?.argv.find((a) => a.startsWith('O='))?.slice(2);
-            if (!dir || !existsSync(join(dir, '..', 'build.log'))) return undefined;
-            const log = readFileSync(join(dir, '..', 'build.log'), 'latin1');
-            return /^\s+CC\s/m.test(log.slice(log.lastIndexOf('\n$ '))) || undefined;
-          },
-          20 * 60_000,
-          () => 'make compiling catalog:legacy_ptys',
-        );
-        const seen: Proc[] = descendants(run.pid!);
-        expect(seen.map((p) => basename(p.argv[0] ?? ''))).toContain('make');
-        run.kill('SIGINT');
-        const r1 = await run;
-        expect(r1.exitCode).toBe(130);
-        expect(errorLines(r1.stderr)).toEqual(['E: interrupted by SIGINT']);
-        // Nothing of the run is left: not the processes seen, nor anything of their process groups (make's compilers).
-        const runner = processes().find((p) => p.pid === process.pid)!.pgid;
-        let left: Proc[] = [];
-        await until(
-          () => ((left = leftOf(seen, runner)).length === 0 ? true : undefined),
-          2000,
-          () => `left running: ${left.map((p) => `${p.pid} ${p.argv.join(' ')}`).join('; ')}`,
-        );
-        expect(qemusOf(tag)).toEqual([]);
-        // Every line of the journal is a whole record; the failed build of HID off is in it.
-        const before = records(out);
-        const doneBefore = before.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
-        expect(doneBefore).toHaveLength(1);
-        expect(evaluationOf(before, 'catalog:hid').verdict).toMatchObject({ kind: 'broken', stage: 'build' });
+      // After the first evaluation (HID off: build failed), while make builds RD_LZ4 off: a CC line in its log.
+      await until(
+        () => {
+          if (ended) throw new Error('minimize ended before it was interrupted');
+          if (!journalSoFar(out).some((x) => x.type === 'evaluation')) return undefined;
+          const make = descendants(run.pid!).find((p) => basename(p.argv[0] ?? '') === 'make' && p.argv.includes('bzImage'));
+          const dir = make?.argv.find((a) => a.startsWith('O='))?.slice(2);
+          if (!dir || !existsSync(join(dir, '..', 'build.log'))) return undefined;
+          const log = readFileSync(join(dir, '..', 'build.log'), 'latin1');
+          return /^\s+CC\s/m.test(log.slice(log.lastIndexOf('\n$ '))) || undefined;
+        },
+        20 * 60_000,
+        () => 'make compiling catalog:rd_lz4',
+      );
+      const seen: Proc[] = descendants(run.pid!);
+      expect(seen.map((p) => basename(p.argv[0] ?? ''))).toContain('make');
+      run.kill('SIGINT');
+      const r1 = await run;
+      expect(r1.exitCode).toBe(130);
+      expect(errorLines(r1.stderr)).toEqual(['E: interrupted by SIGINT']);
+      // Nothing of the run is left: not the processes seen, nor anything of their process groups (make's compilers).
+      const runner = processes().find((p) => p.pid === process.pid)!.pgid;
+      let left: Proc[] = [];
+      await until(
+        () => ((left = leftOf(seen, runner)).length === 0 ? true : undefined),
+        2000,
+        () => `left running: ${left.map((p) => `${p.pid} ${p.argv.join(' ')}`).join('; ')}`,
+      );
+      expect(qemusOf(tag)).toEqual([]);
+      // Every line of the journal is a whole record; the failed build of HID off is in it, RD_LZ4 off's build is not.
+      const before = records(out);
+      const doneBefore = before.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
+      expect(doneBefore).toHaveLength(1);
+      expect(evaluationOf(before, 'catalog:hid').verdict).toMatchObject({ kind: 'broken', stage: 'build' });
+      expect(before.filter((x) => x.type === 'build' && x.why === 'catalog:rd_lz4')).toEqual([]);
 
-        const r2 = await ktrim([...argv, '--resume']);
-        expect(r2.exitCode).toBe(0);
-        expect(r2.stderr).toMatch(/^I: evaluation of catalog:hid from the journal: broken$/m);
-        const res = JSON.parse(r2.stdout);
-        expect(res.kept).toEqual(['catalog:legacy_ptys']);
-        const after = records(out);
-        const evals = after.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
-        expect(evals).toHaveLength(2);
-        expect(evals[0]).toBe(doneBefore[0]);
-        expect(new Set(evals).size).toBe(2);
-        // The failed build is not retried after the resume: one build record of HID off over both runs.
-        expect(evaluationOf(after, 'catalog:hid').builds).toHaveLength(1);
-        const builds = after.filter((x) => x.type === 'build').map((x) => x.configHash);
-        expect(new Set(builds).size).toBe(builds.length);
-      } finally {
-        // This run's builds (its own LOCALVERSION) are of no use to anyone else.
-        const root = join(cacheRoot(), 'builds');
-        for (const src of existsSync(root) ? readdirSync(root) : [])
-          for (const d of readdirSync(join(root, src))) {
-            const dir = join(root, src, d);
-            const cfg = join(dir, 'kconfig', '.config');
-            if (existsSync(cfg) && readFileSync(cfg, 'utf8').includes(`-ktrim-e2e-sigint-${uuid}`)) ownBuilds.push(dir);
-          }
-      }
+      const r2 = await ktrim([...argv, '--resume']);
+      const rdBuild = records(out).find((x) => x.type === 'build' && x.why === 'catalog:rd_lz4');
+      if (rdBuild?.buildDir) ownBuilds.push(rdBuild.buildDir);
+      expect(r2.exitCode).toBe(0);
+      expect(errorLines(r2.stderr)).toEqual([]);
+      expect(r2.stderr).toMatch(/^I: evaluation of catalog:hid from the journal: broken$/m);
+      expect(r2.stderr).toMatch(/resuming the unfinished build in \S+\/obj$/m);
+      const res = JSON.parse(r2.stdout);
+      const byId = Object.fromEntries(res.decisions.map((d: { id: string }) => [d.id, d]));
+      expect(byId['catalog:hid'].why).toMatch(/^build failed: .*CONFIG_HID is off/);
+      expect(byId['catalog:rd_lz4']).toMatchObject({ decision: 'rejected' });
+      expect(byId['catalog:rd_lz4'].why).toMatch(/^not faster: /);
+      const after = records(out);
+      const evals = after.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
+      expect(evals).toHaveLength(2);
+      expect(evals[0]).toBe(doneBefore[0]);
+      expect(new Set(evals).size).toBe(2);
+      // The failed build is not retried after the resume: one build record of HID off over both runs.
+      expect(evaluationOf(after, 'catalog:hid').builds).toHaveLength(1);
+      expect(rdBuild).toMatchObject({ ok: true, cacheHit: false });
+      const builds = after.filter((x) => x.type === 'build').map((x) => x.configHash);
+      expect(new Set(builds).size).toBe(builds.length);
     },
     30 * 60 * 1000,
   );
