@@ -81,19 +81,44 @@ async function completeBuilds(root: string, except: string): Promise<string[]> {
     .filter((d) => d !== except && existsSync(join(d, RESULT)) && existsSync(join(d, 'obj', '.config')));
 }
 
-/** The complete build whose .config is closest to `config`. */
+/** What must match for a build's objects to be worth reusing: another compiler or arch recompiles every file. */
+export interface Toolchain {
+  arch: string;
+  /** Without ccache/distcc wrappers (bareCompiler). */
+  compiler: string;
+  makeVars: readonly string[];
+}
+
+/**
+ * The complete build whose .config is closest to `config`, among those made
+ * with the same arch and compiler (make's .cmd files would rebuild all of a
+ * foreign one: a `--cc` wrapper's build cost a full 19-minute rebuild).
+ * Equal make variables come first, then the fewest differing symbols;
+ * results written before make variables were stored count as differing.
+ */
 export async function nearestBuild(
   root: string,
   except: string,
   config: DotConfig,
+  toolchain: Toolchain,
 ): Promise<{ dir: string; distance: number } | undefined> {
-  let best: { dir: string; distance: number } | undefined;
+  let best: { dir: string; distance: number; varsDiffer: boolean } | undefined;
+  const vars = JSON.stringify([...toolchain.makeVars].sort());
   for (const dir of await completeBuilds(root, except)) {
+    let stored: Pick<StoredResult, 'arch' | 'cc' | 'makeVars'>;
+    try {
+      stored = JSON.parse(await readFile(join(dir, RESULT), 'utf8')) as StoredResult;
+    } catch {
+      continue;
+    }
+    if (stored.arch !== toolchain.arch || bareCompiler(stored.cc ?? 'gcc') !== toolchain.compiler) continue;
+    const varsDiffer = stored.makeVars === undefined || JSON.stringify([...stored.makeVars].sort()) !== vars;
     const other = parseDotConfig(await readFile(join(dir, 'obj', '.config'), 'utf8'), join(dir, 'obj', '.config'), { strict: false });
     const distance = configDistance(config, other);
-    if (!best || distance < best.distance) best = { dir, distance };
+    const better = !best || (varsDiffer !== best.varsDiffer ? !varsDiffer : distance < best.distance);
+    if (better) best = { dir, distance, varsDiffer };
   }
-  return best;
+  return best && { dir: best.dir, distance: best.distance };
 }
 
 async function run(argv: string[], what: string, onLine?: (text: string) => void): Promise<void> {
@@ -161,7 +186,8 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
     env,
     hasTool,
   });
-  const key = configKey(request, { arch, target, compiler: bareCompiler(setup.cc ?? 'gcc'), makeVars });
+  const toolchain: Toolchain = { arch, compiler: bareCompiler(setup.cc ?? 'gcc'), makeVars: [...makeVars].sort() };
+  const key = configKey(request, { arch, target, compiler: toolchain.compiler, makeVars });
   const root = buildsRoot(cacheDir, source.id);
   const buildDir = join(root, key);
   log.debug(`source ${source.path} (${source.kind}) id ${source.id}; config key ${key}`);
@@ -289,7 +315,7 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
       const objDir = join(buildDir, 'obj');
       let reused: { dir: string; distance: number } | undefined;
       if (!existsSync(objDir)) {
-        reused = await nearestBuild(root, buildDir, final);
+        reused = await nearestBuild(root, buildDir, final, toolchain);
         const tmp = join(buildDir, `obj.tmp-${process.pid}`);
         await rm(tmp, { recursive: true, force: true });
         if (reused) {
@@ -337,6 +363,7 @@ export async function buildKernel(req: BuildRequest, deps: BuildDeps): Promise<B
         target,
         jobs: setup.jobs,
         cc: setup.cc,
+        makeVars: [...toolchain.makeVars],
       };
       await writeFileAtomic(join(buildDir, RESULT), JSON.stringify(stored, null, 2) + '\n');
       const { version: _v, builtAt: _b, ...rest } = stored;

@@ -103,4 +103,6 @@ export interface BuildResult {
   target: string;
   jobs: number;
   cc?: string;
+  /** make variables of the build (sorted), as in its cache key: LLVM=1, CROSS_COMPILE=, KCFLAGS=, ... */
+  makeVars?: string[];
 }

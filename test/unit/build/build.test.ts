@@ -131,6 +131,25 @@ describe('buildKernel with the fake kernel tree', () => {
     expect(readFileSync(near.bzImage, 'utf8')).not.toContain('FOO=y');
   });
 
+  it('reuses only a build of the same compiler and arch, preferring the same make variables over fewer differing symbols', async () => {
+    const cfg = (extra: string) => file(`c${extra.length}.config`, `CONFIG_PRINTK=y\nCONFIG_TTY=y\n${extra}`);
+    const other = await buildKernel({ source, base: 'tinyconfig', config: cfg(''), cc: 'cc' }, deps);
+    const withVar = await buildKernel({ source, base: 'tinyconfig', config: cfg(''), makeVars: ['KCFLAGS=-O1'] }, deps);
+    expect(withVar.reusedFrom).toBeUndefined(); // `cc` objects would all recompile under gcc
+    const plain = await buildKernel(
+      { source, base: 'tinyconfig', config: cfg('CONFIG_SERIAL_8250=y\nCONFIG_KALLSYMS=y\nCONFIG_FOO=y\n') },
+      deps,
+    );
+    expect(plain.reusedFrom).toBe(withVar.buildDir); // the only gcc build, although its KCFLAGS differ
+    expect(plain.makeVars).toEqual([]);
+    const next = await buildKernel({ source, base: 'tinyconfig', config: cfg('CONFIG_SERIAL_8250=y\n') }, deps);
+    // withVar is 1 symbol away, plain 2: plain wins, it has the same (no) make variables
+    expect(next.reusedFrom).toBe(plain.buildDir);
+    const viaVar = await buildKernel({ source, base: 'tinyconfig', config: cfg('CONFIG_KALLSYMS=y\n'), makeVars: ['KCFLAGS=-O1'] }, deps);
+    expect(viaVar.reusedFrom).toBe(withVar.buildDir);
+    expect(other.buildDir).not.toBe(withVar.buildDir);
+  });
+
   it('prints requested symbols that olddefconfig changed, in diffconfig format; --strict makes it an input error', async () => {
     // SERIAL_8250 depends on TTY, which the fragment leaves off; NOSUCH is not a symbol at all.
     const frag = file('drift.config', 'CONFIG_PRINTK=y\nCONFIG_SERIAL_8250=y\n# CONFIG_TTY is not set\nCONFIG_NOSUCH=y\n');
