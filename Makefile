@@ -38,7 +38,7 @@ format: deps
 # stops at DEMO_BUDGET and writes what it decided; a second `make demo` answers
 # from the journal (--resume). Start over: rm -rf $(DEMO_OUT).
 DEMO_OUT    ?= $(KTRIM_CACHE)/demo
-DEMO_BUDGET ?= 20m
+DEMO_BUDGET ?= 5m
 demo: debs deps build
 	@src=$$($(NODE) bin/ktrim source debian --series 6.1 -q) && \
 	echo "I: ktrim minimize of configs/demo-start.config on $$src (outputs in $(DEMO_OUT))" && \

@@ -100,7 +100,11 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         describe: 'then tune qemu and kernel command-line knobs on the trimmed kernel (as ktrim tune; tune.md)',
       })
       .option('budget-builds', { type: 'number', describe: 'stop after N builds and write what was decided' })
-      .option('budget-time', { type: 'string', describe: 'stop after this long (90s, 30m, 2h) and write what was decided' })
+      .option('budget-time', {
+        type: 'string',
+        describe:
+          'start no evaluation after the search has run this long (90s, 30m, 2h; the start build and baseline boots come first) and write what was decided',
+      })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'evaluations in parallel (each build in its own O= dir)' })
       .option('make-jobs', { type: 'number', describe: 'make -j of each build (default: CPUs)' })
       .option('resume', { type: 'boolean', describe: 'continue the run journaled in --out (after Ctrl-C or kill -9)' })
