@@ -13,6 +13,9 @@ import { runMinimize, type MinimizeRequest } from '../../../src/minimize/run.js'
 import type { ProposeResult } from '../../../src/propose/propose.js';
 import type { ScreenResult } from '../../../src/boot/screen.js';
 import { createMemoryLogger } from '../../../src/ui/log.js';
+import type { Journal } from '../../../src/minimize/journal.js';
+import { readKnobCatalog } from '../../../src/tune/catalog.js';
+import { tuneKernel } from '../../../src/tune/tune.js';
 
 const tree = join(process.cwd(), 'test', 'fixtures', 'minimize', 'tree');
 const catalog = join(process.cwd(), 'test', 'fixtures', 'minimize', 'catalog');
@@ -254,5 +257,47 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     await expect(run({ ...req, minSavingMs: 9, resume: true }, fakeLab().lab)).rejects.toThrow(/holds the journal of another run/);
     await expect(run({ ...req, out: join(tree, 'out') }, fakeLab().lab)).rejects.toThrow(/inside the kernel tree/);
     await expect(run({ ...req, out: req.config }, fakeLab().lab)).rejects.toThrow(/not a directory/);
+  });
+  it('--tune tries the knobs on the trimmed kernel through the same journal: report.md/json and tune.md; a resume replays them', async () => {
+    const { req } = setup();
+    const knobs = readKnobCatalog().knobs.filter((k) => ['firmware=qboot', 'cmdline:tsc.reliable=1'].includes(k.id));
+    const tuned: { kernel: string; configText: string }[] = [];
+    let boots = 0;
+    // The real tuneKernel with a fake qemu: SeaBIOS costs 150 ms of host time, tsc.reliable=1 nothing.
+    const tune = (kernel: string, configText: string, journal: Journal) => {
+      tuned.push({ kernel, configText });
+      return tuneKernel(
+        { kernel, knobs, metric: 'icount', hostMetric: 'icount-total', minSavingMs: 5, maxRuns: 2 },
+        {
+          accel: 'tcg',
+          journal,
+          fileExists: () => true,
+          boot: async (r) => (boots++, { ok: true, valueMs: 900 + (r.bios?.endsWith('qboot.rom') ? 0 : 150), wallMs: 1, accel: 'tcg' }),
+        },
+      );
+    };
+    const { lab } = fakeLab(); // one lab for both runs: its builds are the cache the resume finds
+    const go = (resume?: boolean) =>
+      runMinimize(
+        { ...req, tune: true, resume },
+        { logger: createMemoryLogger(), cacheDir, lab: () => lab, propose: async () => proposed, tune },
+      );
+    const r = await go();
+    expect(tuned).toHaveLength(1);
+    expect(tuned[0].configText).toContain('# CONFIG_LEGACY_PTYS is not set\n'); // the trimmed kernel, not the start one
+    expect(tuned[0].kernel).toBe(`k-${configHash(tuned[0].configText)}`);
+    expect(r.tune!.knobs.map((k) => [k.id, k.decision])).toEqual([
+      ['firmware=qboot', 'kept'],
+      ['cmdline:tsc.reliable=1', 'no-saving'],
+    ]);
+    const md = readFileSync(join(req.out, 'report.md'), 'utf8');
+    expect(md).toContain('## Tuning (--tune): 1 knob(s) kept, details in tune.md');
+    expect(md).toMatch(/-bios \/usr\/share\/qemu\/qboot\.rom/);
+    expect(JSON.parse(readFileSync(join(req.out, 'report.json'), 'utf8')).tune.final.kept).toEqual(['firmware=qboot']);
+    expect(readFileSync(join(req.out, 'tune.md'), 'utf8')).toContain('firmware=qboot');
+    const bootsFirst = boots;
+    const again = await go(true);
+    expect(boots).toBe(bootsFirst); // the knobs' decisions come from minimize's journal
+    expect(again.tune).toMatchObject({ boots: 0, replayed: 2 });
   });
 });
