@@ -5,10 +5,9 @@
 import type { CommandModule } from 'yargs';
 import { BOOT_METRICS, DEFAULT_METRIC, metricSpec, type BootMetric } from '../boot/metric.js';
 import { InputError } from '../errors.js';
-import { CANDIDATE_SOURCES, DEFAULT_MAX_PLAN_CHANGES, keptSymbols, type CandidateSource } from '../minimize/candidates.js';
+import { CANDIDATE_SOURCES, DEFAULT_MAX_PLAN_CHANGES, type CandidateSource } from '../minimize/candidates.js';
 import { summaryRows } from '../minimize/report.js';
 import { runMinimize, type MinimizeResult } from '../minimize/run.js';
-import { runPropose } from '../propose/run.js';
 import { contextFrom, type GlobalArgs } from './context.js';
 
 interface MinimizeArgs extends GlobalArgs {
@@ -136,7 +135,9 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         maxRuns: argv['max-runs'],
         minSavingMs: argv['min-saving-ms'],
         testScript: argv.test,
-        keep: keptSymbols(argv.keep ?? [], argv['keep-lab-needs']),
+        keep: argv.keep,
+        keepLabNeeds: argv['keep-lab-needs'],
+        maxPlanChanges: argv['max-plan-changes'],
         candidates: argv.candidates as CandidateSource,
         catalogDir: argv.catalog,
         screen: argv.screen,
@@ -152,20 +153,7 @@ export const minimizeCommand: CommandModule<GlobalArgs, MinimizeArgs> = {
         makeVars: argv.makeVar,
         append: argv.append,
       },
-      {
-        logger,
-        // Propose as run.ts's default, with the plan size limit (MinimizeRequest has no field for it yet).
-        propose: (f) =>
-          runPropose({
-            source: argv.source,
-            config: f.config,
-            logs: [f.log],
-            systemMap: f.systemMap,
-            arch: argv.arch ?? 'x86_64',
-            logger,
-            maxChanges: argv['max-plan-changes'],
-          }),
-      },
+      { logger },
     );
     stdout.write(argv.json ? JSON.stringify(r, null, 2) + '\n' : formatText(r));
   },

@@ -45,7 +45,16 @@ import { chooseAccel } from '../boot/qemu.js';
 import { readKnobCatalog } from '../tune/catalog.js';
 import { formatTuneMarkdown } from '../tune/report.js';
 import { realTuneBooter, tuneKernel, type TuneResult } from '../tune/tune.js';
-import { gatherCandidates, predictConfig, type CandidateSource, type DroppedCandidate, type MinimizeCandidate } from './candidates.js';
+import {
+  DEFAULT_MAX_PLAN_CHANGES,
+  gatherCandidates,
+  keptSymbols,
+  predictConfig,
+  sortCandidates,
+  type CandidateSource,
+  type DroppedCandidate,
+  type MinimizeCandidate,
+} from './candidates.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { searchRemovals, type CandidateDecision, type Verdict } from './search.js';
 import { renderMinimizeHtml, renderMinimizeMarkdown } from './report.js';
@@ -73,6 +82,10 @@ export interface MinimizeRequest {
   minSavingMs: number;
   testScript?: string;
   keep?: string[];
+  /** Keep what the boot lab needs as if named by --keep (LAB_NEEDS; default true). */
+  keepLabNeeds?: boolean;
+  /** propose's plans up to this many changes are candidates (default DEFAULT_MAX_PLAN_CHANGES). */
+  maxPlanChanges?: number;
   candidates: CandidateSource;
   catalogDir?: string;
   /** After the config search, tune qemu and command-line knobs on the trimmed kernel (issue 11). */
@@ -181,10 +194,11 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
 
   log.info(`reading the Kconfig tree of ${srctree}`);
   let tree: ReturnType<typeof loadKernelKconfig>;
-  const keep = (req.keep ?? []).map((k) => k.replace(/^CONFIG_/, ''));
+  const userKeep = keptSymbols(req.keep ?? [], false);
+  const keep = keptSymbols(userKeep, req.keepLabNeeds ?? true);
   try {
     tree = loadKernelKconfig({ srctree, arch: req.arch, makeVars: req.makeVars, cacheDir: deps.cacheDir });
-    for (const k of keep) {
+    for (const k of userKeep) {
       const sym = tree.byName.get(k);
       if (!sym || sym.type === 'unknown') throw new InputError(`--keep ${k}: no such symbol in the Kconfig of ${req.source}`);
     }
@@ -206,6 +220,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       candidates: req.candidates,
       catalog: req.catalogDir ? resolve(req.catalogDir) : null,
       keep: [...keep].sort(),
+      maxPlanChanges: req.maxPlanChanges ?? DEFAULT_MAX_PLAN_CHANGES,
       test: sha(testText),
       arch: req.arch ?? null,
       makeVars: req.makeVars ?? [],
@@ -379,6 +394,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
             arch: req.arch ?? 'x86_64',
             logger: log,
             cacheDir: deps.cacheDir,
+            maxChanges: req.maxPlanChanges ?? DEFAULT_MAX_PLAN_CHANGES,
           }));
       proposed = await propose({
         config: join(buildDir, 'obj', '.config'),
@@ -431,7 +447,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
         cands[i].expectedMs = s.screenedMs;
       }
     }
-    cands.sort((a, b) => (b.expectedMs ?? -1) - (a.expectedMs ?? -1));
+    cands.splice(0, cands.length, ...sortCandidates(cands));
   }
 
   const candidates = candList.candidates;

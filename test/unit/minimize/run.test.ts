@@ -103,6 +103,7 @@ function setup() {
     candidates: 'both',
     catalogDir: catalog,
     timeoutS: 60,
+    keepLabNeeds: false, // BINFMT_ELF is the candidate that breaks the boot
   };
   return { dir, config, req };
 }
@@ -185,6 +186,17 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
       .map((x) => x.configHash);
     expect(new Set(evals).size).toBe(evals.length);
     expect(evals).toHaveLength(4);
+  });
+
+  it("keeps the boot lab's needs by default: BINFMT_ELF is never built without, and the run key says so", async () => {
+    const { req } = setup();
+    const r = await run({ ...req, keepLabNeeds: undefined }, fakeLab().lab);
+    expect(r.decisions.find((x) => x.id === 'catalog:binfmt_elf')).toMatchObject({
+      decision: 'skipped',
+      why: '--keep BINFMT_ELF (the boot lab needs it; --no-keep-lab-needs)',
+    });
+    // another choice is another run: its journal is not resumed with the lab's needs removable
+    await expect(run({ ...req, keepLabNeeds: false, resume: true }, fakeLab().lab)).rejects.toThrow(/holds the journal of another run/);
   });
 
   it('never removes a --keep symbol, and refuses one that does not exist', async () => {
