@@ -12,9 +12,9 @@
 // Then SIGINT to ktrim while make compiles (exit 130, nothing left running,
 // the journal whole, --resume finishes without repeating an evaluation),
 // and an --out that cannot be created (one E: line, nothing built).
-// The start config differs from the tiny one by LOCALVERSION and RD_LZO, so
-// that these builds (another CC) are never the nearest build of another
-// test's config: a copy made with another CC recompiles everything.
+// The start config is the tiny one with LOCALVERSION -ktrim-e2e-faults and
+// RD_LZO off: its kernels say whose they are, and no other test builds them
+// (build.ts copies only builds of the same CC, so they are donors to none).
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
