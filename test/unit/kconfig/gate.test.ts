@@ -9,16 +9,10 @@ import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { gateContext, gateFile, type GateOptions } from '../../../src/kconfig/gate.js';
 import { kbuildConditions } from '../../../src/kconfig/kbuild.js';
-import { loadKconfigSync } from '../../../src/kconfig/tree.js';
+import { loadFixtureTree } from '../../helpers/kconfig-fixture.js';
 
 const DIR = join(process.cwd(), 'test/fixtures/dotconfig/kconfig-explain');
-const tree = loadKconfigSync({
-  srctree: DIR,
-  kernelVersion: '6.1.0',
-  readFile: (p) => readFileSync(p, 'utf8'),
-  env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: '6.1.0', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
-  shell: { run: () => '' },
-});
+const tree = loadFixtureTree(DIR);
 const config = parseDotConfig(readFileSync(join(DIR, 'input.config'), 'utf8'), 'input.config');
 const kbuild = kbuildConditions([
   { path: 'Makefile', text: 'drivers-y += drivers/\n' },

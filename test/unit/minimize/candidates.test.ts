@@ -9,19 +9,13 @@ import { join } from 'node:path';
 import { olddefconfig } from '../../../src/kconfig/confdata.js';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { LAB_NEEDS } from '../../../src/kconfig/gate.js';
-import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { gatherCandidates, keptSymbols, sortCandidates } from '../../../src/minimize/candidates.js';
 import { readCatalog } from '../../../src/propose/catalog.js';
 import type { ProposeResult } from '../../../src/propose/propose.js';
+import { loadFixtureTree } from '../../helpers/kconfig-fixture.js';
 
 const DIR = join(process.cwd(), 'test', 'fixtures', 'minimize', 'tree');
-const tree = loadKconfigSync({
-  srctree: DIR,
-  kernelVersion: '6.1.0',
-  readFile: (p) => readFileSync(p, 'utf8'),
-  env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: '6.1.0', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
-  shell: { run: () => '' },
-});
+const tree = loadFixtureTree(DIR);
 const start = olddefconfig(tree, parseDotConfig('', 'start.config', { strict: false }));
 const catalog = readCatalog(join(process.cwd(), 'test', 'fixtures', 'minimize', 'catalog'));
 

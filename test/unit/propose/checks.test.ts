@@ -3,17 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { olddefconfig } from '../../../src/kconfig/confdata.js';
-import { loadKconfigSync } from '../../../src/kconfig/tree.js';
 import { checkConfigAgainstTree, configHeaderVersion } from '../../../src/propose/checks.js';
+import { loadFixtureTree } from '../../helpers/kconfig-fixture.js';
 
 const DIR = join(process.cwd(), 'test/fixtures/dotconfig/kconfig-explain');
-const tree = loadKconfigSync({
-  srctree: DIR,
-  kernelVersion: '6.1.0',
-  readFile: (p) => readFileSync(p, 'utf8'),
-  env: { ARCH: 'x86_64', SRCARCH: 'x86', KERNELVERSION: '6.1.0', CC: 'gcc', LD: 'ld', CC_VERSION_TEXT: '' },
-  shell: { run: () => '' },
-});
+const tree = loadFixtureTree(DIR);
 const check = (text: string) => {
   const cfg = parseDotConfig(text, 'in.config', { strict: false });
   return checkConfigAgainstTree(olddefconfig(tree, cfg), cfg, text, '6.1.192');
