@@ -8,7 +8,7 @@
  * timestamps from dmesg, /proc/uptime printed by /init).
  */
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { BootError, InputError } from '../errors.js';
 import { interruption } from '../process.js';
@@ -25,6 +25,7 @@ import {
   type HostLandmarks,
 } from './landmarks.js';
 import { defaultQemuDeps, runQemu, type Accel, type BootEnding, type ConsoleLine, type QemuDeps } from './qemu.js';
+import { makeOutputDir } from '../output.js';
 
 export interface BootRequest {
   kernel: string;
@@ -201,7 +202,7 @@ export async function bootKernel(req: BootRequest, deps: BootDeps): Promise<Boot
   let rawLog: WriteStream | undefined;
   let logs: BootResult['logs'];
   if (req.logDir) {
-    await mkdir(req.logDir, { recursive: true });
+    await makeOutputDir(req.logDir);
     const name = req.logName ?? 'boot';
     logs = { console: join(req.logDir, `${name}.console.log`), timestamped: join(req.logDir, `${name}.console.ts.log`) };
     rawLog = createWriteStream(logs.console);

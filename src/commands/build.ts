@@ -4,12 +4,11 @@
  * the exact make command lines; a cache hit runs no make.
  */
 import type { CommandModule } from 'yargs';
-import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { contextFrom, type GlobalArgs } from './context.js';
 import { InputError } from '../errors.js';
-import { checkOutput, checkOutputDir, copyOutput, type OutputRules } from '../output.js';
+import { checkOutput, checkOutputDir, copyOutput, makeOutputDir, type OutputRules } from '../output.js';
 import { buildKernel } from '../build/build.js';
 import { realMakeRunner } from '../build/make.js';
 import type { BuildResult } from '../build/types.js';
@@ -38,7 +37,7 @@ async function checkOut(out: string, names: string[], rules: OutputRules): Promi
 
 /** Copy the outputs to `out` (a new or existing directory), each through the output guard. */
 async function copyOutputs(r: BuildResult, out: string, rules: OutputRules): Promise<BuildResult> {
-  await mkdir(out, { recursive: true });
+  await makeOutputDir(out);
   const copies: [string, string][] = [
     [r.bzImage, basename(r.bzImage)],
     [r.systemMap, 'System.map'],

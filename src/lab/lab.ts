@@ -11,7 +11,7 @@
  * Interface agreed in /work/helpers/loop-api.md (minimize, bisect, tune).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cacheRoot } from '../cache.js';
@@ -23,6 +23,7 @@ import { metricSpec, metricValueMs, requestForMetric, type BootMetric } from '..
 import { BuildError, KtrimError } from '../errors.js';
 import { interruption } from '../process.js';
 import type { Logger } from '../ui/log.js';
+import { makeOutputDir } from '../output.js';
 
 export interface LabOptions {
   source: string;
@@ -128,7 +129,7 @@ export function realLab(opts: LabOptions, deps: RealLabDeps): Lab {
       const t0 = performance.now();
       // buildKernel reads a file; its cache key hashes the normalized content, not the path.
       const dir = join(cacheDir, 'tmp', 'lab-configs');
-      await mkdir(dir, { recursive: true });
+      await makeOutputDir(dir);
       const file = join(dir, `${configHash(configText)}.config`);
       await writeFile(file, configText);
       try {

@@ -13,9 +13,10 @@
  * Used by `ktrim minimize` and `ktrim bisect` (see /work/helpers/loop-api.md).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { makeOutputDir } from '../output.js';
 
 /** One JSON object per line in <out>/journal.jsonl. */
 export interface JournalRecord {
@@ -84,7 +85,7 @@ export class Journal {
   static async open(dir: string, opts: { runKey: string; resume: boolean; header?: Record<string, unknown> }): Promise<Journal> {
     const path = join(dir, JOURNAL_FILE);
     try {
-      await mkdir(dir, { recursive: true });
+      await makeOutputDir(dir);
     } catch (err) {
       throw new InputError(`cannot create the output directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, dir);
     }

@@ -19,6 +19,12 @@ describe('Journal', () => {
     expect(j.evaluation('h2')).toBeUndefined();
   });
 
+  it('an --out under /proc (tune, bisect) is an input error naming it, not a hang in a recursive mkdir', async () => {
+    await expect(Journal.open('/proc/ktrim-journal-test/out', { runKey: 'k', resume: false })).rejects.toThrow(
+      /cannot create the output directory \(ENOENT: \/proc takes no new directories\)/,
+    );
+  });
+
   it('resumes the same run: finished evaluations are found by config hash', async () => {
     const dir = await fresh();
     const a = await Journal.open(dir, { runKey: 'k', resume: false });
