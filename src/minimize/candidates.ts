@@ -113,7 +113,7 @@ export function gatherCandidates(input: {
       raw.push({
         id: `catalog:${e.name}`,
         from: 'catalog',
-        changes: e.settings.map((s) => [s.name, s.value]),
+        changes: e.settings.map((s) => [s.name, s.raw]),
         expectedMs: input.mode === 'both' ? proposedCatalog.get(e.name) : undefined,
         describe: e.description.split('\n')[0] ?? e.name,
       });

@@ -14,7 +14,8 @@ export interface CatalogEntry {
   name: string;
   file: string;
   /** Symbols the fragment sets, with their values ('n' for `is not set`). */
-  settings: { name: string; value: string; line: number }[];
+  /** value: unescaped; raw: as the fragment writes it (a string quoted), what the Kconfig engine takes. */
+  settings: { name: string; value: string; raw: string; line: number }[];
   /** The fragment's leading comment, `# ` stripped: what it removes and why it costs time. */
   description: string;
 }
@@ -52,7 +53,7 @@ export function parseCatalogFragment(text: string, file: string): CatalogEntry {
   return {
     name: base,
     file,
-    settings: cfg.entries.map((e) => ({ name: e.name, value: e.unset ? 'n' : e.value, line: e.line })),
+    settings: cfg.entries.map((e) => ({ name: e.name, value: e.unset ? 'n' : e.value, raw: e.unset ? 'n' : e.raw, line: e.line })),
     description: description.join('\n'),
   };
 }

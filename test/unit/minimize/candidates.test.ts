@@ -10,7 +10,7 @@ import { olddefconfig } from '../../../src/kconfig/confdata.js';
 import { parseDotConfig } from '../../../src/kconfig/dotconfig.js';
 import { LAB_NEEDS } from '../../../src/kconfig/gate.js';
 import { gatherCandidates, keptSymbols, sortCandidates } from '../../../src/minimize/candidates.js';
-import { readCatalog } from '../../../src/propose/catalog.js';
+import { parseCatalogFragment, readCatalog } from '../../../src/propose/catalog.js';
 import type { ProposeResult } from '../../../src/propose/propose.js';
 import { loadFixtureTree } from '../../helpers/kconfig-fixture.js';
 
@@ -50,6 +50,17 @@ describe('gatherCandidates', () => {
     const all = gatherCandidates({ mode: 'catalog', start, catalog, keep: keptSymbols([], false) });
     expect(all.candidates.map((c) => c.id).sort()).toEqual(['catalog:binfmt_elf', 'catalog:hid', 'catalog:legacy_ptys']);
     expect(all.dropped).toEqual([]);
+  });
+
+  it('passes a string setting to the engine as the fragment quotes it, so it is predicted, not skipped as no change', () => {
+    const entry = parseCatalogFragment(
+      '# a build that fails: gen_initramfs finds no such file\nCONFIG_INITRAMFS_SOURCE="/nonexistent/x"\n',
+      'x.config',
+    );
+    expect(entry.settings).toEqual([{ name: 'INITRAMFS_SOURCE', value: '/nonexistent/x', raw: '"/nonexistent/x"', line: 2 }]);
+    const r = gatherCandidates({ mode: 'catalog', start, catalog: { ...catalog, entries: [entry] }, keep: [] });
+    expect(r.dropped).toEqual([]);
+    expect(r.candidates).toMatchObject([{ id: 'catalog:x', changes: [['INITRAMFS_SOURCE', '"/nonexistent/x"']], predictedChanges: 1 }]);
   });
 
   it("orders propose's measured plans before unmeasured catalog entries, a large plan after the small ones", () => {
