@@ -2,9 +2,10 @@
 // linux-source-6.1 and real qemu (-icount), through the built CLI. The start
 // config is the tiny kernel's .config; the candidates come from
 // test/fixtures/minimize/faults/catalog, each faulting for real:
-//  - HID off fails to build: the run compiles with --cc ktrim-e2e-cc
-//    (faults/bin, on PATH), gcc through ccache that fails compiling when the
-//    O= build's auto.conf lacks CONFIG_HID, so make stops with an error;
+//  - INITRAMFS_SOURCE="/nonexistent/ktrim-e2e-faults" fails to build:
+//    usr/gen_initramfs.sh cannot open it and make stops with an error (a
+//    config fault, so the run keeps the tiny kernel's compiler and reuses
+//    its objects: a --cc wrapper would recompile the whole kernel);
 //  - PROC_PAGE_MONITOR off hangs: the --test script (needs-smaps.sh) sleeps
 //    forever without /proc/self/smaps, until ktrim's --timeout kills qemu;
 //  - RD_LZ4 off boots, but the test SIGKILLs its qemu mid-boot;
@@ -13,8 +14,8 @@
 // the journal whole, --resume finishes without repeating an evaluation),
 // and an --out that cannot be created (one E: line, nothing built).
 // The start config is the tiny one with LOCALVERSION -ktrim-e2e-faults and
-// RD_LZO off: its kernels say whose they are, and no other test builds them
-// (build.ts copies only builds of the same CC, so they are donors to none).
+// RD_LZO off: its kernels say whose they are, and no other test builds them;
+// they start from the tiny kernel's objects (2 symbols differ).
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execa } from 'execa';
 import { randomUUID } from 'node:crypto';
@@ -34,9 +35,6 @@ const catalog = join(faults, 'catalog');
 const env = {
   NO_COLOR: '1',
   CI: '1',
-  PATH: `${join(faults, 'bin')}:${process.env.PATH}`,
-  // --cc replaces ktrim's own "ccache gcc"; the wrapper calls ccache itself, on ktrim's ccache.
-  CCACHE_DIR: process.env.CCACHE_DIR ?? join(cacheRoot(), 'ccache'),
 };
 const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env });
 /** Seconds before a boot counts as hung: ~4x a loaded icount boot of the tiny kernel (11-15 s). */
@@ -60,7 +58,9 @@ beforeAll(async () => {
   expect(tiny).toMatch(/^CONFIG_RD_LZO=y$/m);
   writeFileSync(
     start,
-    tiny.replace(/^CONFIG_LOCALVERSION=""$/m, 'CONFIG_LOCALVERSION="-ktrim-e2e-faults"').replace(/^CONFIG_RD_LZO=y$/m, '# CONFIG_RD_LZO is not set'),
+    tiny
+      .replace(/^CONFIG_LOCALVERSION=""$/m, 'CONFIG_LOCALVERSION="-ktrim-e2e-faults"')
+      .replace(/^CONFIG_RD_LZO=y$/m, '# CONFIG_RD_LZO is not set'),
   );
   stamp = join(work, 'stamp');
   writeFileSync(stamp, '');
@@ -80,8 +80,6 @@ const args = (config: string, out: string, cat: string, tag: string) => [
   String(TIMEOUT_S),
   '--make-jobs',
   '2',
-  '--cc',
-  'ktrim-e2e-cc',
   '--out',
   out,
   '--candidates',
@@ -182,8 +180,8 @@ describe('ktrim minimize survives faults of real components', () => {
       const res = JSON.parse(r.stdout);
       const byId = Object.fromEntries(res.decisions.map((d: { id: string }) => [d.id, d]));
       // (a) make stopped on the compiler's error: the candidate is rejected with make's first error.
-      expect(byId['catalog:hid']).toMatchObject({ decision: 'rejected' });
-      expect(byId['catalog:hid'].why).toMatch(/^build failed: make bzImage failed \(make exit 2\).*error: ktrim e2e fault: CONFIG_HID is off/);
+      expect(byId['catalog:initramfs_source']).toMatchObject({ decision: 'rejected' });
+      expect(byId['catalog:initramfs_source'].why).toMatch(/^build failed: make bzImage failed \(make exit 2\)/);
       // (b) the --test script hung: qemu killed at --timeout, the last console line is the script's.
       expect(byId['catalog:proc_page_monitor']).toMatchObject({ decision: 'rejected' });
       expect(byId['catalog:proc_page_monitor'].why).toBe(
@@ -200,18 +198,19 @@ describe('ktrim minimize survives faults of real components', () => {
       expect(report.decisions).toEqual(res.decisions);
       const trimmed = readFileSync(join(out, 'trimmed.config'), 'utf8');
       expect(trimmed).toContain('# CONFIG_LEGACY_PTYS is not set\n');
-      for (const kept of ['CONFIG_HID=y', 'CONFIG_PROC_PAGE_MONITOR=y', 'CONFIG_RD_LZ4=y']) expect(trimmed).toContain(`${kept}\n`);
+      for (const kept of ['CONFIG_INITRAMFS_SOURCE=""', 'CONFIG_PROC_PAGE_MONITOR=y', 'CONFIG_RD_LZ4=y'])
+        expect(trimmed).toContain(`${kept}\n`);
 
       // The journal: every line a whole record, one evaluation per candidate, nothing that failed tried twice.
       const recs = records(out);
       const evals = recs.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
       expect(evals).toHaveLength(4);
       expect(new Set(evals).size).toBe(4);
-      const hid = evaluationOf(recs, 'catalog:hid');
-      expect(hid.verdict).toMatchObject({ kind: 'broken', stage: 'build' });
-      expect(hid.builds).toEqual([expect.objectContaining({ ok: false })]);
-      expect(hid.builds[0].detail).toMatch(/error: ktrim e2e fault: CONFIG_HID is off/);
-      expect(hid.boots).toEqual([]);
+      const broken = evaluationOf(recs, 'catalog:initramfs_source');
+      expect(broken.verdict).toMatchObject({ kind: 'broken', stage: 'build' });
+      expect(broken.builds).toEqual([expect.objectContaining({ ok: false })]);
+      expect(broken.builds[0].detail).toMatch(/Cannot open '\/nonexistent\/ktrim-e2e-faults'|usr\/initramfs_data\.cpio\] Error 1/);
+      expect(broken.boots).toEqual([]);
       const hang = evaluationOf(recs, 'catalog:proc_page_monitor');
       expect(hang.verdict).toMatchObject({ kind: 'broken', stage: 'boot' });
       expect(hang.boots).toEqual([expect.objectContaining({ ok: false, kind: 'boot-failed', ending: 'timeout' })]);
@@ -232,26 +231,31 @@ describe('ktrim minimize survives faults of real components', () => {
   it(
     'SIGINT while make compiles: exit 130, one E: line, no make, compiler or qemu left, the journal whole; --resume finishes and repeats no evaluation',
     async () => {
-      // HID off (its build fails: a finished evaluation), then RD_LZ4 off alone on the start config: a build no other
+      // INITRAMFS_SOURCE (its build fails: a finished evaluation), then RD_LZ4 off alone on the start config: a build no other
       // run keeps (removed below, and before in case a crashed run left it), so make really compiles when SIGINT comes.
       const cat = join(work, 'sigint-catalog');
       mkdirSync(cat);
-      for (const f of ['hid.config', 'rd_lz4.config']) copyFileSync(join(catalog, f), join(cat, f));
+      for (const f of ['initramfs_source.config', 'rd_lz4.config']) copyFileSync(join(catalog, f), join(cat, f));
       const rdLz4Alone = (dir: string) => {
         const cfg = join(dir, 'obj', '.config');
         const text = existsSync(join(dir, 'result.json')) && existsSync(cfg) ? readFileSync(cfg, 'utf8') : '';
-        return text.includes('CONFIG_LOCALVERSION="-ktrim-e2e-faults"') && /^# CONFIG_RD_LZ4 is not set$/m.test(text) && /^CONFIG_LEGACY_PTYS=y$/m.test(text);
+        return (
+          text.includes('CONFIG_LOCALVERSION="-ktrim-e2e-faults"') &&
+          /^# CONFIG_RD_LZ4 is not set$/m.test(text) &&
+          /^CONFIG_LEGACY_PTYS=y$/m.test(text)
+        );
       };
       const root = join(cacheRoot(), 'builds');
       for (const src of existsSync(root) ? readdirSync(root) : [])
-        for (const d of readdirSync(join(root, src))) if (rdLz4Alone(join(root, src, d))) rmSync(join(root, src, d), { recursive: true, force: true });
+        for (const d of readdirSync(join(root, src)))
+          if (rdLz4Alone(join(root, src, d))) rmSync(join(root, src, d), { recursive: true, force: true });
       const out = join(work, 'sigint');
       const tag = randomUUID().slice(0, 8);
       const argv = args(start, out, cat, tag);
       const run = execa(process.execPath, ['bin/ktrim', ...argv], { reject: false, env });
       let ended = false;
       void run.then(() => (ended = true));
-      // After the first evaluation (HID off: build failed), while make builds RD_LZ4 off: a CC line in its log.
+      // After the first evaluation (INITRAMFS_SOURCE: build failed), while make builds RD_LZ4 off: a CC line in its log.
       await until(
         () => {
           if (ended) throw new Error('minimize ended before it was interrupted');
@@ -280,11 +284,11 @@ describe('ktrim minimize survives faults of real components', () => {
         () => `left running: ${left.map((p) => `${p.pid} ${p.argv.join(' ')}`).join('; ')}`,
       );
       expect(qemusOf(tag)).toEqual([]);
-      // Every line of the journal is a whole record; the failed build of HID off is in it, RD_LZ4 off's build is not.
+      // Every line of the journal is a whole record; the failed build of INITRAMFS_SOURCE is in it, RD_LZ4 off's build is not.
       const before = records(out);
       const doneBefore = before.filter((x) => x.type === 'evaluation').map((x) => x.configHash);
       expect(doneBefore).toHaveLength(1);
-      expect(evaluationOf(before, 'catalog:hid').verdict).toMatchObject({ kind: 'broken', stage: 'build' });
+      expect(evaluationOf(before, 'catalog:initramfs_source').verdict).toMatchObject({ kind: 'broken', stage: 'build' });
       expect(before.filter((x) => x.type === 'build' && x.why === 'catalog:rd_lz4')).toEqual([]);
 
       const r2 = await ktrim([...argv, '--resume']);
@@ -292,11 +296,11 @@ describe('ktrim minimize survives faults of real components', () => {
       if (rdBuild?.buildDir) ownBuilds.push(rdBuild.buildDir);
       expect(r2.exitCode).toBe(0);
       expect(errorLines(r2.stderr)).toEqual([]);
-      expect(r2.stderr).toMatch(/^I: evaluation of catalog:hid from the journal: broken$/m);
+      expect(r2.stderr).toMatch(/^I: evaluation of catalog:initramfs_source from the journal: broken$/m);
       expect(r2.stderr).toMatch(/resuming the unfinished build in \S+\/obj$/m);
       const res = JSON.parse(r2.stdout);
       const byId = Object.fromEntries(res.decisions.map((d: { id: string }) => [d.id, d]));
-      expect(byId['catalog:hid'].why).toMatch(/^build failed: .*CONFIG_HID is off/);
+      expect(byId['catalog:initramfs_source'].why).toMatch(/^build failed: make bzImage failed/);
       expect(byId['catalog:rd_lz4']).toMatchObject({ decision: 'rejected' });
       expect(byId['catalog:rd_lz4'].why).toMatch(/^not faster: /);
       const after = records(out);
@@ -304,8 +308,8 @@ describe('ktrim minimize survives faults of real components', () => {
       expect(evals).toHaveLength(2);
       expect(evals[0]).toBe(doneBefore[0]);
       expect(new Set(evals).size).toBe(2);
-      // The failed build is not retried after the resume: one build record of HID off over both runs.
-      expect(evaluationOf(after, 'catalog:hid').builds).toHaveLength(1);
+      // The failed build is not retried after the resume: one build record of INITRAMFS_SOURCE over both runs.
+      expect(evaluationOf(after, 'catalog:initramfs_source').builds).toHaveLength(1);
       expect(rdBuild).toMatchObject({ ok: true, cacheHit: false });
       const builds = after.filter((x) => x.type === 'build').map((x) => x.configHash);
       expect(new Set(builds).size).toBe(builds.length);
@@ -316,13 +320,17 @@ describe('ktrim minimize survives faults of real components', () => {
   it.each([
     ['below a regular file', () => join(stamp, 'out'), /cannot create the output directory \(ENOTDIR\)$/],
     ['under /proc', () => '/proc/ktrim-e2e-out', /cannot create the output directory \(ENOENT: \/proc takes no new directories\)$/],
-  ])('an --out %s that cannot be created: one E: line, exit 1, nothing built', async (_what, dir, message) => {
-    const out = dir();
-    const r = await ktrim(args(start, out, catalog, 'unused'));
-    expect(r.exitCode).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(message)]);
-    expect(errorLines(r.stderr)[0]).toContain(`E: ${out}: `);
-    expect(r.stderr).not.toMatch(/^I: (build|\$ make|reading the Kconfig tree)/m);
-    expect(existsSync(out)).toBe(false);
-  }, 60_000);
+  ])(
+    'an --out %s that cannot be created: one E: line, exit 1, nothing built',
+    async (_what, dir, message) => {
+      const out = dir();
+      const r = await ktrim(args(start, out, catalog, 'unused'));
+      expect(r.exitCode).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([expect.stringMatching(message)]);
+      expect(errorLines(r.stderr)[0]).toContain(`E: ${out}: `);
+      expect(r.stderr).not.toMatch(/^I: (build|\$ make|reading the Kconfig tree)/m);
+      expect(existsSync(out)).toBe(false);
+    },
+    60_000,
+  );
 });
