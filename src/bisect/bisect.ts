@@ -544,7 +544,7 @@ export function contradictions(
 export async function fewest(pool: readonly string[], ok: (names: readonly string[]) => Promise<boolean>): Promise<string[]> {
   let keep = [...pool];
   for (let size = Math.ceil(keep.length / 2); size >= 1; size = size === 1 ? 0 : Math.ceil(size / 2)) {
-    for (let i = 0; i < keep.length; ) {
+    for (let i = 0; i < keep.length;) {
       const without = [...keep.slice(0, i), ...keep.slice(i + size)];
       if (await ok(without)) keep = without;
       else i += size;

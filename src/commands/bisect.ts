@@ -52,7 +52,11 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectArgs> = {
         describe: `boot-time metric for --slower-than-ms: ${BOOT_METRICS.map((m) => `${m}: ${metricSpec(m).describe}`).join('; ')}`,
       })
       .option('max-runs', { type: 'number', default: 5, describe: 'boots per config at most for a noisy metric' })
-      .option('max-culprits', { type: 'number', default: 8, describe: 'stop after this many culprits (a set that fails only together is one)' })
+      .option('max-culprits', {
+        type: 'number',
+        default: 8,
+        describe: 'stop after this many culprits (a set that fails only together is one)',
+      })
       .option('out', {
         type: 'string',
         default: 'ktrim-bisect',

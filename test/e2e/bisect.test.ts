@@ -155,7 +155,13 @@ describe('ktrim bisect on the tiny kernel', () => {
       const before = evaluations(killed).map((e) => e.configHash);
       expect(before.length).toBeGreaterThanOrEqual(2);
       // The parent-death signal takes qemu down with ktrim.
-      expect(await until(() => (leftOf(seen, ownGroup()).length ? undefined : true), 10_000, () => 'qemu gone')).toBe(true);
+      expect(
+        await until(
+          () => (leftOf(seen, ownGroup()).length ? undefined : true),
+          10_000,
+          () => 'qemu gone',
+        ),
+      ).toBe(true);
 
       const r = await ktrim([...args, '--resume', '--json']);
       expect(errorLines(r.stderr)).toEqual([]);
@@ -186,7 +192,16 @@ describe('ktrim bisect on the tiny kernel', () => {
         return path;
       };
       const out = join(work, 'out-sigint');
-      const k = start(['bisect', ...common(), '--good', withOwn(good, 'good-own.config'), '--bad', withOwn(bad, 'bad-own.config'), '--out', out]);
+      const k = start([
+        'bisect',
+        ...common(),
+        '--good',
+        withOwn(good, 'good-own.config'),
+        '--bad',
+        withOwn(bad, 'bad-own.config'),
+        '--out',
+        out,
+      ]);
       let seen: Proc[];
       try {
         seen = await until(
@@ -219,7 +234,10 @@ describe('ktrim bisect on the tiny kernel', () => {
       const together = join(work, 'together.config');
       writeFileSync(
         together,
-        mergeOnBase(parseDotConfig(readFileSync(good, 'utf8'), good), parseDotConfig(readFileSync(TOGETHER_FRAGMENT, 'utf8'), TOGETHER_FRAGMENT)),
+        mergeOnBase(
+          parseDotConfig(readFileSync(good, 'utf8'), good),
+          parseDotConfig(readFileSync(TOGETHER_FRAGMENT, 'utf8'), TOGETHER_FRAGMENT),
+        ),
       );
       const out = join(work, 'out-together');
       const r = await ktrim(['bisect', ...common(), '--good', good, '--bad', together, '--test', TOGETHER_TEST, '--out', out, '--json']);

@@ -268,7 +268,9 @@ describe('culprits that fail only together', () => {
     expect(tested('check: good + only E from bad')).toMatchObject({ role: 'verify', verdict: 'good' });
     expect(tested('check: good + only A, E from bad')).toMatchObject({ role: 'verify', verdict: 'bad' });
     // Bad minus the set passes.
-    expect(r.steps.filter((s) => s.role === 'residual').map((s) => [s.label, s.verdict])).toEqual([['bad without the culprits (A, E)', 'good']]);
+    expect(r.steps.filter((s) => s.role === 'residual').map((s) => [s.label, s.verdict])).toEqual([
+      ['bad without the culprits (A, E)', 'good'],
+    ]);
     expect(r.end).toBe('the bad config passes without the culprits: nothing else is bad');
     expect(r.notes).toEqual([]);
     expect([...h.calls.values()].every((n) => n === 1)).toBe(true);
@@ -323,9 +325,14 @@ describe('culprits that fail only together', () => {
   it('finds failing, minimal sets for random culprit clauses over random differences', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 2, max: 24 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.array(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 })),
-        ),
+        fc
+          .integer({ min: 2, max: 24 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+            ),
+          ),
         async ([n, picks]) => {
           const syms = symbols(n);
           const clauses = picks.map((p) => p.map((i) => syms[i]!).sort());

@@ -138,7 +138,10 @@ describe('runBisect', () => {
     const r = await runBisect(request(), deps(lab));
     expect(r.culprits).toHaveLength(1);
     const [c] = r.culprits;
-    expect(c).toMatchObject({ together: true, diffconfig: ' A n -> y\n D n -> y\n', parts: [
+    expect(c).toMatchObject({
+      together: true,
+      diffconfig: ' A n -> y\n D n -> y\n',
+      parts: [
         { diffconfig: ' D n -> y\n', dependency: false },
         { diffconfig: ' A n -> y\n', dependency: false },
       ],
@@ -148,8 +151,12 @@ describe('runBisect', () => {
     const saved = JSON.parse(readFileSync(join(dir, 'out', 'bisect.json'), 'utf8'));
     expect(saved.culprits[0]).toMatchObject({ together: true, entries: [{ name: 'A' }, { name: 'D' }] });
     const text = formatBisectReport(r);
-    expect(text).toContain(`culprit 1 (2 parts that fail only together: each passes without the others): ${join(dir, 'out', 'culprit-1.diffconfig')}\n`);
-    expect(text).toContain('  checked: the good config with only these fails (boot-failed (panic): Kernel panic - not syncing: No working init found)\n');
+    expect(text).toContain(
+      `culprit 1 (2 parts that fail only together: each passes without the others): ${join(dir, 'out', 'culprit-1.diffconfig')}\n`,
+    );
+    expect(text).toContain(
+      '  checked: the good config with only these fails (boot-failed (panic): Kernel panic - not syncing: No working init found)\n',
+    );
     expect(r.end).toBe('the bad config passes without the culprits: nothing else is bad');
     expect(r.notes).toEqual([]);
   });

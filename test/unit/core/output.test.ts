@@ -144,6 +144,10 @@ describe('makeOutputDir', () => {
 
   it("refuses a directory below a regular file (ENOTDIR) and one under /proc (ENOENT) at once (Node's recursive mkdir spins there)", async () => {
     await refused(makeOutputDir(join(input, 'out')), join(input, 'out'), /cannot create the output directory \(ENOTDIR\)$/);
-    await refused(makeOutputDir('/proc/ktrim-unit/out'), '/proc/ktrim-unit/out', /cannot create the output directory \(ENOENT: \/proc takes no new directories\)$/);
+    await refused(
+      makeOutputDir('/proc/ktrim-unit/out'),
+      '/proc/ktrim-unit/out',
+      /cannot create the output directory \(ENOENT: \/proc takes no new directories\)$/,
+    );
   });
 });

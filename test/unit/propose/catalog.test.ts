@@ -34,7 +34,9 @@ describe('the shipped catalog (configs/catalog)', () => {
       expect(e.description).toMatch(/Boot cost: /);
       expect(e.settings.every((s) => s.value === 'n')).toBe(true);
     }
-    expect(catalog.entries.find((e) => e.name === 'rtc_drv_cmos')!.settings).toEqual([{ name: 'RTC_DRV_CMOS', value: 'n', raw: 'n', line: 8 }]);
+    expect(catalog.entries.find((e) => e.name === 'rtc_drv_cmos')!.settings).toEqual([
+      { name: 'RTC_DRV_CMOS', value: 'n', raw: 'n', line: 8 },
+    ]);
     expect(catalog.entries.find((e) => e.name === 'mice')!.settings.map((s) => s.name)).toEqual(['INPUT_MOUSE', 'INPUT_MOUSEDEV']);
   });
 
