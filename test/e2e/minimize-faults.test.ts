@@ -26,7 +26,7 @@ import { cacheRoot } from '../../src/cache.js';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { createLogger } from '../../src/ui/log.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
-import { errorLines, records, sha, treeChanges, type JournalLine } from './helpers/minimize.js';
+import { errorLines, minimizeArgs, records, sha, treeChanges, type JournalLine } from './helpers/minimize.js';
 import { descendants, leftOf, processes, until, type Proc } from './helpers/processes.js';
 
 const repo = process.cwd();
@@ -67,19 +67,7 @@ beforeAll(async () => {
 }, TINY_KERNEL_TIMEOUT_MS);
 
 const args = (config: string, out: string, cat: string, tag: string) => [
-  'minimize',
-  '--source',
-  source,
-  '--config',
-  config,
-  '--arch',
-  'x86_64',
-  '--metric',
-  'icount',
-  '--timeout',
-  String(TIMEOUT_S),
-  '--make-jobs',
-  '2',
+  ...minimizeArgs(source, config, TIMEOUT_S),
   '--out',
   out,
   '--candidates',

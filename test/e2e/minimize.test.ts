@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ensureDebianSource } from '../../src/build/source.js';
 import { createLogger } from '../../src/ui/log.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
-import { errorLines, records, sha, treeChanges as changesOfTree } from './helpers/minimize.js';
+import { errorLines, minimizeArgs, records, sha, treeChanges as changesOfTree } from './helpers/minimize.js';
 
 const env = { NO_COLOR: '1', CI: '1' };
 const ktrim = (args: string[]) => execa(process.execPath, ['bin/ktrim', ...args], { reject: false, env });
@@ -30,21 +30,7 @@ let stamp: string;
 /** Files of the tree newer than the stamp, or a .config / include/config that a build in the tree would leave. */
 const treeChanges = () => changesOfTree(source, stamp);
 
-const base = (config = start) => [
-  'minimize',
-  '--source',
-  source,
-  '--config',
-  config,
-  '--arch',
-  'x86_64',
-  '--metric',
-  'icount',
-  '--timeout',
-  '240',
-  '--make-jobs',
-  '2',
-];
+const base = (config = start) => minimizeArgs(source, config, 240);
 
 beforeAll(async () => {
   const b = await tinyKernel();

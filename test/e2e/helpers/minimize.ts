@@ -41,3 +41,10 @@ export async function treeChanges(source: string, stamp: string): Promise<string
   const dirty = ['.config', 'include/config'].filter((p) => existsSync(join(source, p)));
   return [...r.stdout.split('\n').filter(Boolean), ...dirty];
 }
+
+/** The start of every e2e minimize command line: the tiny kernel's source, x86_64, the icount metric, make -j2. */
+export const minimizeArgs = (source: string, config: string, timeoutS: number) => [
+  'minimize',
+  ...['--source', source, '--config', config, '--arch', 'x86_64'],
+  ...['--metric', 'icount', '--timeout', String(timeoutS), '--make-jobs', '2'],
+];
