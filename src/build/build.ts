@@ -91,10 +91,11 @@ export interface Toolchain {
 
 /**
  * The complete build whose .config is closest to `config`, among those made
- * with the same arch and compiler (make's .cmd files would rebuild all of a
- * foreign one: a `--cc` wrapper's build cost a full 19-minute rebuild).
- * Equal make variables come first, then the fewest differing symbols;
- * results written before make variables were stored count as differing.
+ * with the same arch and compiler (LLVM= and CROSS_COMPILE= included): make's
+ * .cmd files would rebuild all of a foreign one (a `--cc` wrapper's build as
+ * donor cost a full 19-minute rebuild). Equal make variables come first, then
+ * the fewest differing symbols; a result written before make variables were
+ * stored had none.
  */
 export async function nearestBuild(
   root: string,
@@ -103,7 +104,8 @@ export async function nearestBuild(
   toolchain: Toolchain,
 ): Promise<{ dir: string; distance: number } | undefined> {
   let best: { dir: string; distance: number; varsDiffer: boolean } | undefined;
-  const vars = JSON.stringify([...toolchain.makeVars].sort());
+  const key = (vars: readonly string[]) => JSON.stringify([...vars].sort());
+  const compilerVars = (vars: readonly string[]) => key(vars.filter((v) => /^(LLVM|CROSS_COMPILE)=/.test(v)));
   for (const dir of await completeBuilds(root, except)) {
     let stored: Pick<StoredResult, 'arch' | 'cc' | 'makeVars'>;
     try {
@@ -111,8 +113,10 @@ export async function nearestBuild(
     } catch {
       continue;
     }
+    const vars = stored.makeVars ?? [];
     if (stored.arch !== toolchain.arch || bareCompiler(stored.cc ?? 'gcc') !== toolchain.compiler) continue;
-    const varsDiffer = stored.makeVars === undefined || JSON.stringify([...stored.makeVars].sort()) !== vars;
+    if (compilerVars(vars) !== compilerVars(toolchain.makeVars)) continue;
+    const varsDiffer = key(vars) !== key(toolchain.makeVars);
     const other = parseDotConfig(await readFile(join(dir, 'obj', '.config'), 'utf8'), join(dir, 'obj', '.config'), { strict: false });
     const distance = configDistance(config, other);
     const better = !best || (varsDiffer !== best.varsDiffer ? !varsDiffer : distance < best.distance);

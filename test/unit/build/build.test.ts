@@ -147,6 +147,14 @@ describe('buildKernel with the fake kernel tree', () => {
     expect(next.reusedFrom).toBe(plain.buildDir);
     const viaVar = await buildKernel({ source, base: 'tinyconfig', config: cfg('CONFIG_KALLSYMS=y\n'), makeVars: ['KCFLAGS=-O1'] }, deps);
     expect(viaVar.reusedFrom).toBe(withVar.buildDir);
+    // A result.json from before make variables were stored had none: they beat viaVar, although viaVar is nearer.
+    for (const b of [plain, next]) {
+      const stored = join(b.buildDir, 'result.json');
+      const { makeVars: _dropped, ...old } = JSON.parse(readFileSync(stored, 'utf8')) as { makeVars?: string[] };
+      writeFileSync(stored, JSON.stringify(old));
+    }
+    const after = await buildKernel({ source, base: 'tinyconfig', config: cfg('CONFIG_KALLSYMS=y\n\n') }, deps);
+    expect([plain.buildDir, next.buildDir]).toContain(after.reusedFrom);
     expect(other.buildDir).not.toBe(withVar.buildDir);
   });
 
