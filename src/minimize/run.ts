@@ -447,7 +447,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
         cands[i].expectedMs = s.screenedMs;
       }
     }
-    cands.splice(0, cands.length, ...sortCandidates(cands));
+    sortCandidates(cands); // in place
   }
 
   const candidates = candList.candidates;
