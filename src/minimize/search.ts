@@ -6,11 +6,11 @@
  * Public API (imported by bench/search from dist/minimize/search.js):
  *
  *   searchRemovals(candidates: SearchCandidate[], oracle: Oracle, opts: SearchOptions): Promise<SearchResult>
- *     candidates  { id, expectedMs? } in the order to try (best expected saving first)
+ *     candidates  { id, expectedMs?, rebuild? } in the order to try (best expected saving first)
  *     oracle      (accepted ids, trial ids) => Verdict: builds start config + accepted + trial
  *                 removals, boots it and compares with the accepted config's boots
  *                 ('faster' | 'not-faster' | 'broken' | 'unchanged')
- *     opts        { minSavingMs, jobs?, shouldStop?, onEvent? }
+ *     opts        { minSavingMs, jobs?, shouldStop?, fits?, onEvent? }
  *   result: { accepted: string[], decisions: CandidateDecision[] (one per candidate, input order),
  *             evaluations: number, rounds: number, stopped?: string }
  *
@@ -24,6 +24,13 @@
  * alone, so one that saves nothing is always rejected by its own
  * measurement. What broke alone is remembered (ktest's IGNORE_CONFIG) and
  * never tried again, in no group.
+ *
+ * Build cost: measured candidates whose removal recompiles more than
+ * EXPENSIVE_REBUILD of the kernel's objects (BLOCK=n reaches <linux/fs.h>)
+ * form a second group after the cheap ones, so the first answers cost a
+ * relink rather than a rebuild. With a time budget, `fits` skips a group that
+ * would not finish in the time left and takes the next one that would; the
+ * first evaluation always runs.
  *
  * Parallel (jobs > 1): each round takes up to `jobs` groups from the front
  * of the queue and evaluates them against the same accepted set at once.
@@ -41,7 +48,12 @@ export interface SearchCandidate {
   id: string;
   /** Saving measured before the search (propose's median ms), if any. */
   expectedMs?: number;
+  /** Share of the kernel's objects its removal recompiles (0–1; src/build/rebuild-cost.ts), if known. */
+  rebuild?: number;
 }
+
+/** Above this share of objects recompiled, a measured candidate waits in the second group. */
+export const EXPENSIVE_REBUILD = 0.25;
 
 export type Verdict =
   | { kind: 'faster'; savingMs: number; ci?: [number, number] | null; why: string }
@@ -66,6 +78,8 @@ export interface SearchOptions {
   jobs?: number;
   /** Checked before each round: a reason stops the search (budget spent); the rest is 'untried'. */
   shouldStop?: () => string | undefined;
+  /** Checked for each group but the first evaluation: a reason skips it (it would overrun the budget); the next group that fits goes first. */
+  fits?: (group: readonly string[]) => string | undefined;
   onEvent?: (e: SearchEvent) => void;
 }
 
@@ -110,11 +124,15 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
   let rounds = 0;
   let stopped: string | undefined;
 
-  // Measured candidates start as one group; the others alone, after them.
+  // Measured candidates start as one group (cheap to rebuild, then expensive); the others alone, after them.
   const queue: string[][] = [];
-  const grouped = candidates.filter((c) => measured(c.id)).map((c) => c.id);
-  if (grouped.length) queue.push(grouped);
+  const expensive = (c: SearchCandidate) => (c.rebuild ?? 0) > EXPENSIVE_REBUILD;
+  const cheapGroup = candidates.filter((c) => measured(c.id) && !expensive(c)).map((c) => c.id);
+  const expensiveGroup = candidates.filter((c) => measured(c.id) && expensive(c)).map((c) => c.id);
+  for (const g of [cheapGroup, expensiveGroup]) if (g.length) queue.push(g);
   for (const c of candidates) if (!measured(c.id)) queue.push([c.id]);
+  /** Why a candidate's group was left out for the budget (its decision stays 'untried'). */
+  const overBudget = new Map<string, string>();
 
   const decide = (id: string, d: Omit<CandidateDecision, 'id' | 'expectedMs'>) => {
     decided.set(id, { id, expectedMs: byId.get(id)!.expectedMs, ...d });
@@ -172,13 +190,25 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
   while (queue.length) {
     stopped = opts.shouldStop?.();
     if (stopped) break;
-    // The next groups, without what broke alone or is already decided.
+    // The next groups that fit the budget, without what broke alone or is already decided.
     const batch: string[][] = [];
-    while (queue.length && batch.length < jobs) {
-      const g = queue.shift()!.filter((id) => !brokeAlone.has(id) && !decided.has(id));
+    for (let i = 0; i < queue.length && batch.length < jobs;) {
+      const g = queue[i].filter((id) => !brokeAlone.has(id) && !decided.has(id));
+      const tooBig = g.length && evaluations > 0 ? opts.fits?.(g) : undefined;
+      if (tooBig) {
+        for (const id of g) overBudget.set(id, tooBig);
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
       if (g.length) batch.push(g);
     }
-    if (!batch.length) break;
+    if (!batch.length) {
+      const left = queue.flat().find((id) => !brokeAlone.has(id) && !decided.has(id));
+      if (left) stopped = `no group left fits the budget: ${overBudget.get(left)}`;
+      break;
+    }
+    for (const g of batch) for (const id of g) overBudget.delete(id);
     rounds++;
     const verdicts = await Promise.all(batch.map((g) => ask(g)));
     const front: string[][] = [];
@@ -209,7 +239,13 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
   }
 
   const decisions = candidates.map(
-    (c) => decided.get(c.id) ?? { id: c.id, decision: 'untried' as const, why: stopped ?? 'not reached', expectedMs: c.expectedMs },
+    (c) =>
+      decided.get(c.id) ?? {
+        id: c.id,
+        decision: 'untried' as const,
+        why: overBudget.get(c.id) ?? stopped ?? 'not reached',
+        expectedMs: c.expectedMs,
+      },
   );
   return { accepted, decisions, evaluations, rounds, stopped };
 }

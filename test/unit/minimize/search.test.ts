@@ -120,4 +120,61 @@ describe('searchRemovals', () => {
     expect(r.stopped).toBe('build budget spent (2)');
     expect(r.decisions.map((d) => d.decision)).toEqual(['rejected', 'rejected', 'untried']);
   });
+
+  it('tries measured candidates that are cheap to rebuild first, as one group, and the expensive ones after them as another', async () => {
+    const { oracle, calls } = model({ P: 38, B: 12, A: 8, Q: 7 });
+    const list: SearchCandidate[] = [
+      { id: 'P', expectedMs: 38, rebuild: 0.005 },
+      { id: 'B', expectedMs: 12, rebuild: 0.72 },
+      { id: 'A', expectedMs: 8, rebuild: 0 },
+      { id: 'Q', expectedMs: 7, rebuild: 0.72 },
+    ];
+    const r = await searchRemovals(list, oracle, { minSavingMs: 5 });
+    expect(calls.map((x) => x.trial.join(''))).toEqual(['PA', 'BQ']);
+    expect(r.accepted).toEqual(['P', 'A', 'B', 'Q']);
+    // Without build costs: one group, as before.
+    const plain = model({ P: 38, B: 12, A: 8, Q: 7 });
+    await searchRemovals(cands({ P: 38, B: 12, A: 8, Q: 7 }), plain.oracle, { minSavingMs: 5 });
+    expect(plain.calls.map((x) => x.trial.join(''))).toEqual(['PBAQ']);
+  });
+
+  it('skips a group that does not fit the time left and takes the next that does; the first evaluation always runs', async () => {
+    const { oracle, calls } = model({ B: 12, Q: 7, X: 3, Y: 0 }, [], 2);
+    const list: SearchCandidate[] = [
+      { id: 'B', expectedMs: 12, rebuild: 0.72 },
+      { id: 'Q', expectedMs: 7, rebuild: 0.72 },
+      { id: 'X' },
+      { id: 'Y' },
+    ];
+    const asked: string[] = [];
+    const r = await searchRemovals(list, oracle, {
+      minSavingMs: 2,
+      fits: (g) => {
+        asked.push(g.join(''));
+        return g.includes('B') || g.includes('Q') ? 'needs ≈ 12 min of build, 3 min left' : undefined;
+      },
+    });
+    // The first group (expensive) runs although it would not fit; it is not asked about.
+    expect(calls.map((x) => x.trial.join(''))).toEqual(['BQ', 'X', 'Y']);
+    expect(asked[0]).toBe('X');
+    expect(r.accepted).toEqual(['B', 'Q', 'X']);
+
+    const second = model({ P: 38, B: 12, Z: 0 }, [], 2);
+    const r2 = await searchRemovals(
+      [
+        { id: 'P', expectedMs: 38, rebuild: 0 },
+        { id: 'B', expectedMs: 12, rebuild: 0.72 },
+        { id: 'Z', rebuild: 0.9 },
+      ],
+      second.oracle,
+      { minSavingMs: 2, fits: (g) => (g.some((id) => id !== 'P') ? `${g.join('')} needs ≈ 12 min, 3 min left` : undefined) },
+    );
+    expect(second.calls.map((x) => x.trial.join(''))).toEqual(['P']);
+    expect(r2.stopped).toBe('no group left fits the budget: B needs ≈ 12 min, 3 min left');
+    expect(r2.decisions.map((d) => [d.id, d.decision, d.why])).toEqual([
+      ['P', 'kept', expect.stringMatching(/^saves 38/)],
+      ['B', 'untried', 'B needs ≈ 12 min, 3 min left'],
+      ['Z', 'untried', 'Z needs ≈ 12 min, 3 min left'],
+    ]);
+  });
 });
