@@ -61,6 +61,10 @@ export interface MinimizeCandidate {
   describe: string;
   /** Symbols the engine predicts change when it is applied alone to the start config. */
   predictedChanges: number;
+  /** Their names (journals written before this field have only the count). */
+  predictedSymbols?: string[];
+  /** Objects of the start build that applying it alone recompiles, of how many (src/build/rebuild-cost.ts). */
+  rebuild?: { objects: number; of: number };
   /** Initcall functions it stops building (propose), for --screen. */
   initcalls?: string[];
   /** --screen: ms saved by booting the start kernel with initcall_blacklist= of its initcalls. */
@@ -147,7 +151,7 @@ export function gatherCandidates(input: {
       drop(`would change --keep ${kept(hitsKeep)} (Kconfig dependencies)`);
       continue;
     }
-    candidates.push({ ...c, predictedChanges: diff.length });
+    candidates.push({ ...c, predictedChanges: diff.length, predictedSymbols: diff.map((e) => e.name) });
   }
   return { candidates: sortCandidates(candidates), dropped };
 }

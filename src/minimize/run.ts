@@ -27,7 +27,9 @@ import { defaultBootDeps, summarizeBoots, type BootFigures, type MetricName, typ
 import { metricSpec, requestForMetric, type BootMetric } from '../boot/metric.js';
 import { screenCandidates, type ScreenRequest, type ScreenResult } from '../boot/screen.js';
 import { loadKernelKconfig } from '../build/kconfig-host.js';
+import { hostMakeArch } from '../build/arch.js';
 import { readConfigFile } from '../build/config-request.js';
+import { readRebuildIndex, rebuildObjects, type RebuildIndex } from '../build/rebuild-cost.js';
 import { BootError, BuildError, InputError } from '../errors.js';
 import { olddefconfig } from '../kconfig/confdata.js';
 import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
@@ -121,7 +123,19 @@ export interface MinimizeDeps {
   tune?: (kernel: string, configText: string, journal: Journal) => Promise<TuneResult>;
   /** Default: screenCandidates (src/boot/screen.ts) with real qemu. */
   screen?: (req: ScreenRequest) => Promise<ScreenResult>;
+  /** What a build's objects depend on, from its O= directory (default readRebuildIndex; tests: a fake or none). */
+  rebuildIndex?: (objDir: string) => Promise<RebuildIndex | undefined>;
 }
+
+/**
+ * Build time estimates for the time budget: a fixed part (olddefconfig, the
+ * link, bzImage) and a per-object part, until this run's own builds say
+ * otherwise. Measured here on 2 cores: one-symbol rebuilds of the tiny
+ * kernel 8–23 s; demo-start's 1,015 objects ≈ 13 min of -j2 from a cold
+ * ccache (25.6 CPU-min), KPROBE_EVENTS=n (145 objects) 190 s at load 3.
+ */
+export const REBUILD_FIXED_SECONDS = 30;
+export const REBUILD_SECONDS_PER_OBJECT = 0.8;
 
 export interface MeasuredSide {
   configHash: string;
@@ -317,6 +331,7 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       ok: true,
       cacheHit: res.build.cacheHit,
       seconds: res.build.buildSeconds,
+      reusedFrom: res.build.reusedFrom,
       kernel: res.build.bzImage,
       buildDir: res.build.buildDir,
       imageBytes: res.build.imageBytes,
@@ -360,10 +375,21 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const base = await build(startText, 'the start config');
   if (!base.ok) throw new BuildError(`the start config does not build: ${base.detail}`);
   const minRuns = spec.deterministic ? 1 : 2;
+  let bootSeconds = 0; // host seconds of one metric boot, for the budget's estimates
   while ((samples.get(startHash)?.length ?? 0) < minRuns) {
+    const tb = performance.now();
     const o = await bootOnce(startHash, base.kernel, 'baseline');
     if (!o.ok) failBaseline(o, req);
+    bootSeconds = Math.max(bootSeconds, (performance.now() - tb) / 1000);
   }
+  // What each change would recompile, from the start build's own dependency files.
+  const startBuild = builds.get(startHash)!;
+  const readIndex =
+    deps.rebuildIndex ?? ((objDir: string) => readRebuildIndex(objDir, srctree, hostMakeArch(req.arch, req.makeVars).SRCARCH));
+  const rebuildIdx = await readIndex(join(String(startBuild.buildDir ?? ''), 'obj')).catch((err: unknown) => {
+    log.warn(`cannot read the start build's dependency files (${err instanceof Error ? err.message : String(err)}): build costs unknown`);
+    return undefined;
+  });
   const startMs = samples.get(startHash)!;
   log.info(`baseline: ${req.metric} ${fmt(mean(startMs))} ms (${startMs.length} boot(s))`);
 
@@ -405,6 +431,9 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     }
     const catalog = req.candidates !== 'propose' ? readCatalog(req.catalogDir ?? defaultCatalogDir()) : undefined;
     const list = gatherCandidates({ mode: req.candidates, start: startState, propose: proposed, catalog, keep });
+    if (rebuildIdx)
+      for (const c of list.candidates)
+        c.rebuild = { objects: rebuildObjects(rebuildIdx, c.predictedSymbols ?? c.changes.map(([n]) => n)), of: rebuildIdx.objects };
     if (req.screen) await screenList(list.candidates, list.dropped, base.kernel);
     await journal.append({ type: 'candidates', candidates: list.candidates, dropped: list.dropped });
     candList = { v: 1, at: '', type: 'candidates', ...list };
@@ -475,6 +504,33 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     return text;
   };
   const searchT0 = performance.now();
+  /** Objects recompiled going from the accepted config to accepted + trial, as the engine predicts them. */
+  const rebuildOf = (accepted: readonly string[], trial: readonly string[]): number | undefined => {
+    if (!rebuildIdx) return undefined;
+    const before = parseDotConfig(configFor(accepted), 'accepted', { strict: false });
+    const after = parseDotConfig(configFor([...accepted, ...trial]), 'trial', { strict: false });
+    const changed = diffConfigs(before, after).map((e) => e.name);
+    return rebuildObjects(rebuildIdx, changed);
+  };
+  // Seconds per recompiled object: this run's fresh builds once there are some, else the start build if it was whole.
+  const perObject: { objects: number; seconds: number }[] = [];
+  if (!startBuild.cacheHit && !startBuild.reusedFrom && rebuildIdx && typeof startBuild.seconds === 'number')
+    perObject.push({ objects: rebuildIdx.objects, seconds: startBuild.seconds });
+  const secondsPerObject = (): number => {
+    const obs = perObject.filter((o) => o.objects >= 20);
+    const objects = obs.reduce((a, o) => a + o.objects, 0);
+    const seconds = obs.reduce((a, o) => a + Math.max(0, o.seconds - REBUILD_FIXED_SECONDS), 0);
+    return objects ? seconds / objects : REBUILD_SECONDS_PER_OBJECT;
+  };
+  const fits = (trial: readonly string[], accepted: readonly string[]): string | undefined => {
+    if (req.budgetTimeS === undefined) return undefined;
+    const objects = rebuildOf(accepted, trial);
+    if (objects === undefined) return undefined;
+    const need = REBUILD_FIXED_SECONDS + objects * secondsPerObject() + bootSeconds;
+    const left = req.budgetTimeS - (performance.now() - searchT0) / 1000;
+    if (need <= left) return undefined;
+    return `needs ≈ ${minutes(need)} (${objects} of ${rebuildIdx!.objects} objects to recompile), ${minutes(Math.max(0, left))} of --budget-time left`;
+  };
   const budgetStop = (): string | undefined => {
     if (req.budgetBuilds !== undefined && buildsBefore + spent.builds >= req.budgetBuilds)
       return `build budget spent (--budget-builds ${req.budgetBuilds})`;
@@ -499,8 +555,15 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
       return done.verdict as Verdict;
     }
     const te = performance.now();
-    const step = log.step(`evaluating ${label} on top of ${accepted.length} kept` + progress());
+    const objects = rebuildOf(accepted, trial);
+    const cost = objects === undefined ? '' : `, ${objects} of ${rebuildIdx!.objects} objects to recompile`;
+    const step = log.step(`evaluating ${label} on top of ${accepted.length} kept${cost}` + progress());
+    const builtBefore = spent.buildSeconds;
+    const freshBefore = spent.builds;
     const verdict = await evaluate(trial, text, hash, baseText, baseHash);
+    // One build at a time (--jobs 1): the make seconds spent during this evaluation are its own.
+    if (objects !== undefined && (req.jobs ?? 1) <= 1 && spent.builds > freshBefore)
+      perObject.push({ objects, seconds: spent.buildSeconds - builtBefore });
     evalSeconds.push((performance.now() - te) / 1000);
     spent.evaluations++;
     await journal.append({ type: 'evaluation', configHash: hash, baseHash, accepted: [...accepted], trial: [...trial], verdict });
@@ -562,12 +625,13 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   };
 
   const search = await searchRemovals(
-    candidates.map((c) => ({ id: c.id, expectedMs: c.expectedMs })),
+    candidates.map((c) => ({ id: c.id, expectedMs: c.expectedMs, rebuild: c.rebuild && c.rebuild.objects / Math.max(1, c.rebuild.of) })),
     oracle,
     {
       minSavingMs: req.minSavingMs,
       jobs: req.jobs,
       shouldStop: budgetStop,
+      fits,
       onEvent: (e) => {
         if (e.type === 'split') log.info(`split ${e.group.length} removals (${e.why}) into ${e.halves[0].length} + ${e.halves[1].length}`);
         if (e.type === 'accept') {
@@ -727,6 +791,10 @@ function firstLine(s: string): string {
 
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+}
+
+function minutes(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`;
 }
 
 export function fmt(ms: number): string {

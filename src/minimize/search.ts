@@ -79,7 +79,7 @@ export interface SearchOptions {
   /** Checked before each round: a reason stops the search (budget spent); the rest is 'untried'. */
   shouldStop?: () => string | undefined;
   /** Checked for each group but the first evaluation: a reason skips it (it would overrun the budget); the next group that fits goes first. */
-  fits?: (group: readonly string[]) => string | undefined;
+  fits?: (group: readonly string[], accepted: readonly string[]) => string | undefined;
   onEvent?: (e: SearchEvent) => void;
 }
 
@@ -194,7 +194,7 @@ export async function searchRemovals(candidates: readonly SearchCandidate[], ora
     const batch: string[][] = [];
     for (let i = 0; i < queue.length && batch.length < jobs;) {
       const g = queue[i].filter((id) => !brokeAlone.has(id) && !decided.has(id));
-      const tooBig = g.length && evaluations > 0 ? opts.fits?.(g) : undefined;
+      const tooBig = g.length && evaluations > 0 ? opts.fits?.(g, accepted) : undefined;
       if (tooBig) {
         for (const id of g) overBudget.set(id, tooBig);
         i++;

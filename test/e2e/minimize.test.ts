@@ -113,6 +113,11 @@ describe('ktrim minimize on the tiny kernel', () => {
       expect(byId['catalog:hid'].why).toMatch(/^not faster/);
       expect(Math.abs(byId['catalog:hid'].savingMs)).toBeLessThan(10);
       expect(res.kept).toEqual(['catalog:legacy_ptys']);
+      // Build costs read from the tiny kernel's own .o.cmd files: pty.c tests CONFIG_LEGACY_PTYS, few others do.
+      const ptys = res.candidates.find((c: { id: string }) => c.id === 'catalog:legacy_ptys');
+      expect(ptys.rebuild.of).toBeGreaterThan(500);
+      expect(ptys.rebuild.objects).toBeGreaterThanOrEqual(1);
+      expect(ptys.rebuild.objects).toBeLessThan(20);
       // The saving shows on the search metric: after < before.
       expect(res.after.metric.summary.mean).toBeLessThan(res.before.metric.summary.mean - 10);
       expect(res.before.hostBoots).toBe(1);

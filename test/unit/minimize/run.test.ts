@@ -24,7 +24,15 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'ktrim-minimize-cache-'));
 /** ms each symbol costs when on; BINFMT_ELF off panics. */
 const COST: Record<string, number> = { LEGACY_PTYS: 34, SLOW_A: 20, SLOW_B: 15, HID: 0.04 };
 
-function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFailsWithout?: string; hangsWithout?: string } = {}) {
+function fakeLab(
+  opts: {
+    crashAfterBuilds?: number;
+    testFails?: boolean;
+    buildFailsWithout?: string;
+    hangsWithout?: string;
+    startBuildSeconds?: number;
+  } = {},
+) {
   const configs = new Map<string, string>();
   const built: string[] = [];
   let crash = opts.crashAfterBuilds;
@@ -42,7 +50,8 @@ function fakeLab(opts: { crashAfterBuilds?: number; testFails?: boolean; buildFa
         };
       }
       configs.set(`k-${hash}`, text);
-      const build = { bzImage: `k-${hash}`, cacheHit: false, buildSeconds: 1, buildDir: join(cacheDir, hash), imageBytes: 1, config: '' };
+      const buildSeconds = built.length === 1 ? (opts.startBuildSeconds ?? 1) : 1;
+      const build = { bzImage: `k-${hash}`, cacheHit: false, buildSeconds, buildDir: join(cacheDir, hash), imageBytes: 1, config: '' };
       return { ok: true, build: build as unknown as BuildResult, configText: text };
     },
     async boot(kernel) {
@@ -215,6 +224,41 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     expect(r.stopped).toMatch(/build budget spent/);
     expect(r.decisions.filter((x) => x.decision === 'untried').map((x) => x.id)).toEqual(['catalog:hid', 'catalog:legacy_ptys']);
     expect(existsSync(join(req.out, 'report.md'))).toBe(true);
+  });
+
+  it('puts a removal that recompiles most objects after the cheap ones, and leaves it untried when it would overrun --budget-time', async () => {
+    const { req } = setup();
+    const all = Array.from({ length: 1000 }, (_, i) => i);
+    // SLOW_B reaches a header every object includes (as BLOCK does <linux/fs.h>); the others a few objects.
+    const index = {
+      objects: 1000,
+      dependents: new Map([
+        ['SLOW_B', all],
+        ['SLOW_A', [0, 1]],
+        ['LEGACY_PTYS', [5]],
+      ]),
+      global: new Set<string>(),
+    };
+    const logger = createMemoryLogger();
+    // A whole start build of 830 s for 1000 objects: 30 s fixed + 0.8 s per object.
+    const { lab } = fakeLab({ startBuildSeconds: 830 });
+    const r = await runMinimize(
+      { ...req, budgetTimeS: 60 },
+      { logger, cacheDir, lab: () => lab, propose: async () => proposed, rebuildIndex: async () => index },
+    );
+    const evaluated = logger.lines.filter((l) => l.startsWith('I: evaluating'));
+    expect(evaluated[0]).toMatch(/^I: evaluating SLOW_A=n on top of 0 kept, 2 of 1000 objects to recompile/);
+    expect(evaluated.some((l) => l.includes('SLOW_B=n'))).toBe(false);
+    const d = Object.fromEntries(r.decisions.map((x) => [x.id, x]));
+    expect(d['SLOW_A=n']).toMatchObject({ decision: 'kept', group: ['SLOW_A=n'] });
+    // 30 s fixed + 1000 objects × 0.8 s + the boot: ≈ 13.8 min against the minute left.
+    expect(d['SLOW_B=n'].decision).toBe('untried');
+    expect(d['SLOW_B=n'].why).toMatch(/^needs ≈ 13\.8 min \(1000 of 1000 objects to recompile\), \d+ s of --budget-time left$/);
+    expect(d['catalog:legacy_ptys']).toMatchObject({ decision: 'kept' });
+    expect(r.stopped).toMatch(/^no group left fits the budget: needs ≈ 13\.8 min/);
+    const cands = Object.fromEntries(r.candidates.map((c) => [c.id, c]));
+    expect(cands['SLOW_B=n']).toMatchObject({ rebuild: { objects: 1000, of: 1000 } });
+    expect(cands['catalog:legacy_ptys']).toMatchObject({ rebuild: { objects: 1, of: 1000 } });
   });
 
   it('fails fast on a --test that fails on the start config (exit 1) and a start config that does not boot (exit 2)', async () => {
