@@ -13,11 +13,12 @@
  * reaches 1 object, UNIX98_PTYS 5, KPROBE_EVENTS 145, BLOCK and QUOTA 734
  * (<linux/fs.h>), AUDIT 873: BLOCK=n took 23 min to rebuild, PTYs a minute.
  *
- * The parsers and the estimate are pure; readRebuildIndex is the one reader.
+ * The parsers and the estimates are pure; readRebuildIndex is the one reader.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
+import { median } from 'simple-statistics';
 
 export interface RebuildIndex {
   /** Objects compiled by the build (one .o.cmd each, outside scripts/ and tools/). */
@@ -83,6 +84,43 @@ export function rebuildObjects(index: RebuildIndex, symbols: Iterable<string>): 
     for (const i of index.dependents.get(name) ?? []) hit.add(i);
   }
   return hit.size;
+}
+
+/**
+ * Defaults until a run has measured its own (2 cores here): one-symbol
+ * rebuilds of the tiny kernel 8–23 s; demo-start's 1,015 objects ≈ 13 min of
+ * make -j2 from a cold ccache (25.6 CPU-min).
+ */
+export const REBUILD_FIXED_SECONDS = 30;
+export const REBUILD_SECONDS_PER_OBJECT = 0.8;
+
+export interface EvaluationTimes {
+  /** Whole evaluations measured in this run (build, boots, verdict) and the objects each recompiled. */
+  observed: readonly { objects: number; seconds: number }[];
+  /** A whole build (nothing reused) of `objects` objects, if this run made one. */
+  wholeBuild?: { objects: number; seconds: number };
+  /** Host seconds of one boot. */
+  bootSeconds: number;
+}
+
+/**
+ * Seconds an evaluation that recompiles `objects` objects should take: a
+ * fixed part (olddefconfig, copying the donor build, the link, bzImage, the
+ * boot) plus a part per object. Both come from this run's evaluations once
+ * there are some (the fixed part from those recompiling < 20 objects, the
+ * rate from the others), else from its whole build, else the defaults.
+ */
+export function evaluationSeconds(objects: number, t: EvaluationTimes): number {
+  const small = t.observed.filter((o) => o.objects < 20).map((o) => o.seconds);
+  const fixed = small.length ? median(small) : REBUILD_FIXED_SECONDS + t.bootSeconds;
+  const big = t.observed.filter((o) => o.objects >= 20);
+  let rate = REBUILD_SECONDS_PER_OBJECT;
+  if (big.length) {
+    rate = big.reduce((a, o) => a + Math.max(0, o.seconds - fixed), 0) / big.reduce((a, o) => a + o.objects, 0);
+  } else if (t.wholeBuild && t.wholeBuild.objects > 0) {
+    rate = Math.max(0, t.wholeBuild.seconds - REBUILD_FIXED_SECONDS) / t.wholeBuild.objects;
+  }
+  return fixed + objects * rate;
 }
 
 /**

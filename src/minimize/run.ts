@@ -29,7 +29,7 @@ import { screenCandidates, type ScreenRequest, type ScreenResult } from '../boot
 import { loadKernelKconfig } from '../build/kconfig-host.js';
 import { hostMakeArch } from '../build/arch.js';
 import { readConfigFile } from '../build/config-request.js';
-import { readRebuildIndex, rebuildObjects, type RebuildIndex } from '../build/rebuild-cost.js';
+import { evaluationSeconds, readRebuildIndex, rebuildObjects, type RebuildIndex } from '../build/rebuild-cost.js';
 import { BootError, BuildError, InputError } from '../errors.js';
 import { olddefconfig } from '../kconfig/confdata.js';
 import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
@@ -126,16 +126,6 @@ export interface MinimizeDeps {
   /** What a build's objects depend on, from its O= directory (default readRebuildIndex; tests: a fake or none). */
   rebuildIndex?: (objDir: string) => Promise<RebuildIndex | undefined>;
 }
-
-/**
- * Build time estimates for the time budget: a fixed part (olddefconfig, the
- * link, bzImage) and a per-object part, until this run's own builds say
- * otherwise. Measured here on 2 cores: one-symbol rebuilds of the tiny
- * kernel 8–23 s; demo-start's 1,015 objects ≈ 13 min of -j2 from a cold
- * ccache (25.6 CPU-min), KPROBE_EVENTS=n (145 objects) 190 s at load 3.
- */
-export const REBUILD_FIXED_SECONDS = 30;
-export const REBUILD_SECONDS_PER_OBJECT = 0.8;
 
 export interface MeasuredSide {
   configHash: string;
@@ -512,21 +502,17 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     const changed = diffConfigs(before, after).map((e) => e.name);
     return rebuildObjects(rebuildIdx, changed);
   };
-  // Seconds per recompiled object: this run's fresh builds once there are some, else the start build if it was whole.
-  const perObject: { objects: number; seconds: number }[] = [];
-  if (!startBuild.cacheHit && !startBuild.reusedFrom && rebuildIdx && typeof startBuild.seconds === 'number')
-    perObject.push({ objects: rebuildIdx.objects, seconds: startBuild.seconds });
-  const secondsPerObject = (): number => {
-    const obs = perObject.filter((o) => o.objects >= 20);
-    const objects = obs.reduce((a, o) => a + o.objects, 0);
-    const seconds = obs.reduce((a, o) => a + Math.max(0, o.seconds - REBUILD_FIXED_SECONDS), 0);
-    return objects ? seconds / objects : REBUILD_SECONDS_PER_OBJECT;
-  };
+  // Evaluations measured in this run, for the time budget's estimates (src/build/rebuild-cost.ts).
+  const observed: { objects: number; seconds: number }[] = [];
+  const wholeBuild =
+    !startBuild.cacheHit && !startBuild.reusedFrom && rebuildIdx && typeof startBuild.seconds === 'number'
+      ? { objects: rebuildIdx.objects, seconds: startBuild.seconds }
+      : undefined;
   const fits = (trial: readonly string[], accepted: readonly string[]): string | undefined => {
     if (req.budgetTimeS === undefined) return undefined;
     const objects = rebuildOf(accepted, trial);
     if (objects === undefined) return undefined;
-    const need = REBUILD_FIXED_SECONDS + objects * secondsPerObject() + bootSeconds;
+    const need = evaluationSeconds(objects, { observed, wholeBuild, bootSeconds });
     const left = req.budgetTimeS - (performance.now() - searchT0) / 1000;
     if (need <= left) return undefined;
     return `needs ≈ ${minutes(need)} (${objects} of ${rebuildIdx!.objects} objects to recompile), ${minutes(Math.max(0, left))} of --budget-time left`;
@@ -558,13 +544,12 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     const objects = rebuildOf(accepted, trial);
     const cost = objects === undefined ? '' : `, ${objects} of ${rebuildIdx!.objects} objects to recompile`;
     const step = log.step(`evaluating ${label} on top of ${accepted.length} kept${cost}` + progress());
-    const builtBefore = spent.buildSeconds;
     const freshBefore = spent.builds;
     const verdict = await evaluate(trial, text, hash, baseText, baseHash);
-    // One build at a time (--jobs 1): the make seconds spent during this evaluation are its own.
-    if (objects !== undefined && (req.jobs ?? 1) <= 1 && spent.builds > freshBefore)
-      perObject.push({ objects, seconds: spent.buildSeconds - builtBefore });
     evalSeconds.push((performance.now() - te) / 1000);
+    // One evaluation at a time (--jobs 1) and a fresh build: its wall time is its own.
+    if (objects !== undefined && (req.jobs ?? 1) <= 1 && spent.builds > freshBefore)
+      observed.push({ objects, seconds: evalSeconds.at(-1)! });
     spent.evaluations++;
     await journal.append({ type: 'evaluation', configHash: hash, baseHash, accepted: [...accepted], trial: [...trial], verdict });
     const v = verdict;

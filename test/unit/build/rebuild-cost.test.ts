@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cmdFileSymbols, flagSymbols, readRebuildIndex, rebuildIndex, rebuildObjects } from '../../../src/build/rebuild-cost.js';
+import {
+  cmdFileSymbols,
+  evaluationSeconds,
+  flagSymbols,
+  readRebuildIndex,
+  rebuildIndex,
+  rebuildObjects,
+} from '../../../src/build/rebuild-cost.js';
 
 const dir = join(process.cwd(), 'test', 'fixtures', 'rebuild');
 const read = (p: string) => readFileSync(join(dir, p), 'utf8');
@@ -54,5 +61,25 @@ describe('rebuild cost from kbuild .cmd files', () => {
     expect(rebuildObjects(index, ['QUOTA'])).toBe(2);
     expect(rebuildObjects(index, ['FUNCTION_TRACER'])).toBe(2);
     expect(await readRebuildIndex(join(dir, 'src'), join(dir, 'src'), 'x86')).toBeUndefined();
+  });
+
+  it("estimates an evaluation from this run's own measurements: fixed part from small rebuilds, rate from large ones", () => {
+    // Nothing measured yet: 30 s + 0.8 s per object + the boot.
+    expect(evaluationSeconds(100, { observed: [], bootSeconds: 12 })).toBeCloseTo(122, 6);
+    // A whole build of 1015 objects in 780 s: (780 - 30) / 1015 s per object.
+    expect(evaluationSeconds(734, { observed: [], wholeBuild: { objects: 1015, seconds: 780 }, bootSeconds: 12 })).toBeCloseTo(
+      42 + (734 * 750) / 1015,
+      6,
+    );
+    // The warm demo run's two evaluations (14 and 1 objects: 188 s and 103 s), then one of 145 objects in 300 s.
+    const observed = [
+      { objects: 14, seconds: 188 },
+      { objects: 1, seconds: 103 },
+    ];
+    expect(evaluationSeconds(0, { observed, bootSeconds: 12 })).toBeCloseTo(145.5, 6);
+    expect(evaluationSeconds(734, { observed: [...observed, { objects: 145, seconds: 300 }], bootSeconds: 12 })).toBeCloseTo(
+      145.5 + (734 * 154.5) / 145,
+      6,
+    );
   });
 });
