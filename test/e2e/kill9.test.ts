@@ -4,13 +4,14 @@
 // a node process using the built src/process.ts, a real boot, a real build.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { cacheRoot } from '../../src/cache.js';
 import { ensureDebianSource } from '../../src/build/source.js';
+import { processes } from './helpers/processes.js';
 import { TINY_FRAGMENT, TINY_KERNEL_TIMEOUT_MS, tinyKernel } from './helpers/tiny-kernel.js';
 
 const repo = process.cwd();
@@ -19,34 +20,6 @@ const cleanup: string[] = [work];
 afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
 });
-
-interface Proc {
-  pid: number;
-  argv: string[];
-  cwd: string;
-}
-
-/** Live (non-zombie) processes, from /proc: no procps needed. */
-function processes(): Proc[] {
-  const out: Proc[] = [];
-  for (const name of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue;
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').slice(0, -1);
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${name}/cwd`);
-      } catch {
-        /* not ours to read */
-      }
-      out.push({ pid: Number(name), argv, cwd });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
 
 /** Poll until `find()` returns nothing or the deadline passes; returns what is still there. */
 async function goneWithin<T>(find: () => T[], deadlineMs: number): Promise<T[]> {

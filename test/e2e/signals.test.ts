@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import { processes } from './helpers/processes.js';
 import { tinyKernel, TINY_KERNEL_TIMEOUT_MS } from './helpers/tiny-kernel.js';
 
 let kernel: string;
@@ -14,19 +15,12 @@ beforeAll(async () => {
   kernel = (await tinyKernel()).bzImage;
 }, TINY_KERNEL_TIMEOUT_MS);
 
-/** Pids of live qemu processes whose command line carries the tag (a /proc scan: no procps needed). */
+/** Pids of live qemu processes whose command line carries the tag. */
 async function qemuPids(tag: string): Promise<string> {
-  const pids: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    } catch {
-      continue; // gone meanwhile
-    }
-    if (/qemu-system-x86_64$/.test(argv[0]) && argv.some((a) => a.includes(`ktrim.tag=${tag}`))) pids.push(pid);
-  }
-  return pids.join(' ');
+  return processes()
+    .filter((p) => /qemu-system-x86_64$/.test(p.argv[0] ?? '') && p.argv.some((a) => a.includes(`ktrim.tag=${tag}`)))
+    .map((p) => p.pid)
+    .join(' ');
 }
 
 /** Poll `read()` until `test` holds on it; throws at the deadline. */

@@ -3,7 +3,7 @@
  * check a killed or interrupted ktrim left no make or qemu behind. A process
  * is named by pid and start time together, so a reused pid never matches.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export interface Proc {
@@ -13,6 +13,8 @@ export interface Proc {
   /** Field 22 of /proc/PID/stat: clock ticks since boot. */
   startTime: string;
   argv: string[];
+  /** Working directory ('' when not ours to read). */
+  cwd: string;
 }
 
 /** Live (non-zombie) processes. */
@@ -25,7 +27,13 @@ export function processes(): Proc[] {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (f[0] === 'Z' || f[0] === 'X') continue;
       const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').slice(0, -1);
-      out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]), startTime: f[19]!, argv });
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${name}/cwd`);
+      } catch {
+        /* not ours to read */
+      }
+      out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]), startTime: f[19]!, argv, cwd });
     } catch {
       /* gone meanwhile */
     }
