@@ -4,10 +4,11 @@ import { catalogEntriesFor, parseCatalogFragment, parseCmdlineHints, readCatalog
 describe('the shipped catalog (configs/catalog)', () => {
   const catalog = readCatalog();
 
-  it('has one fragment per removal of the seed study, each with a comment and an is-not-set line', () => {
+  it('has one fragment per removal of the seed study, each with a comment and an is-not-set line (the crypto self-tests: a =y)', () => {
     expect(catalog.entries.map((e) => e.name)).toEqual([
       'audit',
       'big_key',
+      'crypto_selftests',
       'ftrace',
       'hugetlbfs',
       'input_leds',
@@ -32,8 +33,11 @@ describe('the shipped catalog (configs/catalog)', () => {
     for (const e of catalog.entries) {
       expect(e.description).toMatch(/^ktrim catalog: /);
       expect(e.description).toMatch(/Boot cost: /);
-      expect(e.settings.every((s) => s.value === 'n')).toBe(true);
+      if (e.name !== 'crypto_selftests') expect(e.settings.every((s) => s.value === 'n')).toBe(true);
     }
+    expect(catalog.entries.find((e) => e.name === 'crypto_selftests')!.settings).toEqual([
+      { name: 'CRYPTO_MANAGER_DISABLE_TESTS', value: 'y', raw: 'y', line: 11 },
+    ]);
     expect(catalog.entries.find((e) => e.name === 'rtc_drv_cmos')!.settings).toEqual([
       { name: 'RTC_DRV_CMOS', value: 'n', raw: 'n', line: 8 },
     ]);
