@@ -25,6 +25,13 @@ function delta(a: Summary | null | undefined, b: Summary | null | undefined, uni
   return `${d >= 0 ? '−' : '+'}${f1(Math.abs(d))} ${unit} (${f1(Math.abs(pct))} % ${d >= 0 ? 'less' : 'more'})`;
 }
 
+/** What a candidate recompiles alone on the start build (src/build/rebuild-cost.ts), or '—' when unknown. */
+function recompiles(r: MinimizeResult, id: string): string {
+  const c = r.candidates.find((x) => x.id === id);
+  const rebuild = c && 'rebuild' in c ? c.rebuild : undefined;
+  return rebuild ? `${rebuild.objects} of ${rebuild.of} objects` : '—';
+}
+
 /** The rows every report shows: figure, before, after, change. */
 export function summaryRows(r: MinimizeResult): [string, string, string, string][] {
   const rows: [string, string, string, string][] = [];
@@ -60,19 +67,19 @@ export function renderMinimizeMarkdown(r: MinimizeResult): string {
   out.push('', `## Kept changes (${kept.length})`, '');
   if (!kept.length) out.push('None: no candidate saved time measurably.');
   else {
-    out.push('| change | saved (ms) | 90 % interval | expected (propose) | how decided |', '|---|---|---|---|---|');
+    out.push('| change | saved (ms) | 90 % interval | expected (propose) | how decided | recompiles |', '|---|---|---|---|---|---|');
     for (const d of kept) {
       const group = d.group && d.group.length > 1 ? ` (as a group of ${d.group.length})` : '';
       out.push(
-        `| \`${d.id}\` | ${f1(d.savingMs)}${group} | ${d.ci ? `[${f1(d.ci[0])}, ${f1(d.ci[1])}]` : 'deterministic'} | ${d.expectedMs !== undefined ? f1(d.expectedMs) : '—'} | ${d.why} |`,
+        `| \`${d.id}\` | ${f1(d.savingMs)}${group} | ${d.ci ? `[${f1(d.ci[0])}, ${f1(d.ci[1])}]` : 'deterministic'} | ${d.expectedMs !== undefined ? f1(d.expectedMs) : '—'} | ${d.why} | ${recompiles(r, d.id)} |`,
       );
     }
   }
   const others = r.decisions.filter((d) => d.decision !== 'kept');
   out.push('', `## Rejected, skipped or untried (${others.length})`, '');
   if (others.length) {
-    out.push('| change | decision | why |', '|---|---|---|');
-    for (const d of others) out.push(`| \`${d.id}\` | ${d.decision} | ${d.why.replace(/\|/g, '\\|')} |`);
+    out.push('| change | decision | why | recompiles |', '|---|---|---|---|');
+    for (const d of others) out.push(`| \`${d.id}\` | ${d.decision} | ${d.why.replace(/\|/g, '\\|')} | ${recompiles(r, d.id)} |`);
   }
   if (r.disagreements.length) {
     out.push('', '## Kconfig engine vs make olddefconfig', '');
@@ -114,7 +121,7 @@ export async function renderMinimizeHtml(r: MinimizeResult): Promise<string> {
     .map(
       (d) =>
         `<tr class="${d.decision}"><td><code>${e(d.id)}</code></td><td>${d.decision}</td><td>${d.savingMs !== undefined ? f1(d.savingMs) : ''}</td>` +
-        `<td>${d.expectedMs !== undefined ? f1(d.expectedMs) : ''}</td><td>${e(d.why)}</td></tr>`,
+        `<td>${d.expectedMs !== undefined ? f1(d.expectedMs) : ''}</td><td>${e(d.why)}</td><td>${e(recompiles(r, d.id))}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -133,7 +140,7 @@ ${await timeline(r.before.logs)}
 <h2>Boot timeline after</h2>
 ${await timeline(r.after.logs)}
 <h2>Decisions</h2>
-<table><tr><th>change</th><th>decision</th><th>saved (ms)</th><th>expected (ms)</th><th>why</th></tr>
+<table><tr><th>change</th><th>decision</th><th>saved (ms)</th><th>expected (ms)</th><th>why</th><th>recompiles</th></tr>
 ${decisions}
 </table>
 <h2>Changes (diffconfig)</h2>

@@ -259,6 +259,9 @@ describe('runMinimize (fake lab, real Kconfig engine)', () => {
     const cands = Object.fromEntries(r.candidates.map((c) => [c.id, c]));
     expect(cands['SLOW_B=n']).toMatchObject({ rebuild: { objects: 1000, of: 1000 } });
     expect(cands['catalog:legacy_ptys']).toMatchObject({ rebuild: { objects: 1, of: 1000 } });
+    const md = readFileSync(join(req.out, 'report.md'), 'utf8');
+    expect(md).toMatch(/^\| `SLOW_B=n` \| untried \| needs ≈ 13\.3 min .* \| 1000 of 1000 objects \|$/m);
+    expect(md).toMatch(/^\| `SLOW_A=n` \| 20\.0 \| deterministic \| 20\.0 \| .* \| 2 of 1000 objects \|$/m);
   });
 
   it('fails fast on a --test that fails on the start config (exit 1) and a start config that does not boot (exit 2)', async () => {
