@@ -499,7 +499,10 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     if (!rebuildIdx) return undefined;
     const before = parseDotConfig(configFor(accepted), 'accepted', { strict: false });
     const after = parseDotConfig(configFor([...accepted, ...trial]), 'trial', { strict: false });
-    const changed = diffConfigs(before, after).map((e) => e.name);
+    // Absent and "is not set" are the same to auto.conf, so to kbuild.
+    const changed = diffConfigs(before, after)
+      .filter((e) => (e.before ?? 'n') !== (e.after ?? 'n'))
+      .map((e) => e.name);
     return rebuildObjects(rebuildIdx, changed);
   };
   // Evaluations measured in this run, for the time budget's estimates (src/build/rebuild-cost.ts).
