@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { formatEntry, parseDotConfig, type DotConfig } from '../kconfig/dotconfig.js';
-import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
+import { formatDiffconfig, valueChanges } from '../kconfig/diffconfig.js';
 import { requestDrift } from '../kconfig/merge.js';
 import { BASE_TARGETS, type BaseTarget } from './types.js';
 
@@ -94,5 +94,5 @@ export { formatDiffconfig };
 
 /** Symbols that differ between two configs (absent counts as n): the distance for nearest-build reuse. */
 export function configDistance(a: DotConfig, b: DotConfig): number {
-  return diffConfigs(a, b).filter((e) => (e.before ?? 'n') !== (e.after ?? 'n')).length;
+  return valueChanges(a, b).length;
 }

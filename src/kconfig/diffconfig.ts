@@ -42,6 +42,14 @@ export function diffConfigs(before: DotConfig, after: DotConfig): DiffEntry[] {
   return out;
 }
 
+/**
+ * The entries whose value really changes: absent and `is not set` are both n
+ * (to olddefconfig, to auto.conf and so to kbuild), unlike diffconfig's text.
+ */
+export function valueChanges(before: DotConfig, after: DotConfig): DiffEntry[] {
+  return diffConfigs(before, after).filter((e) => (e.before ?? 'n') !== (e.after ?? 'n'));
+}
+
 /** The exact `scripts/diffconfig A B` output (each line ends with a newline). */
 export function formatDiffconfig(entries: DiffEntry[]): string {
   let s = '';

@@ -11,7 +11,7 @@
  */
 import type { Catalog } from '../propose/catalog.js';
 import type { ProposeResult } from '../propose/propose.js';
-import { diffConfigs } from '../kconfig/diffconfig.js';
+import { valueChanges } from '../kconfig/diffconfig.js';
 import { DEFAULT_MAX_CHANGES, LAB_NEEDS } from '../kconfig/gate.js';
 import { parseDotConfig } from '../kconfig/dotconfig.js';
 import { olddefconfigFrom } from '../kconfig/incremental.js';
@@ -143,9 +143,7 @@ export function gatherCandidates(input: {
       drop('the Kconfig engine predicts no change to the start config (already off, or forced on)');
       continue;
     }
-    const diff = diffConfigs(startConfig, parseDotConfig(predicted, 'predicted', { strict: false })).filter(
-      (e) => (e.before ?? 'n') !== (e.after ?? 'n'),
-    );
+    const diff = valueChanges(startConfig, parseDotConfig(predicted, 'predicted', { strict: false }));
     const hitsKeep = diff.filter((e) => keep.has(e.name)).map((e) => e.name);
     if (hitsKeep.length) {
       drop(`would change --keep ${kept(hitsKeep)} (Kconfig dependencies)`);

@@ -32,7 +32,7 @@ import { readConfigFile } from '../build/config-request.js';
 import { evaluationSeconds, readRebuildIndex, rebuildObjects, type RebuildIndex } from '../build/rebuild-cost.js';
 import { BootError, BuildError, InputError } from '../errors.js';
 import { olddefconfig } from '../kconfig/confdata.js';
-import { diffConfigs, formatDiffconfig } from '../kconfig/diffconfig.js';
+import { diffConfigs, formatDiffconfig, valueChanges } from '../kconfig/diffconfig.js';
 import { parseDotConfig } from '../kconfig/dotconfig.js';
 import { savedefconfig } from '../kconfig/write.js';
 import { configHash, realLab, type BootOutcome, type Lab, type LabOptions } from '../lab/lab.js';
@@ -305,9 +305,10 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     }
     let differ: string[] = [];
     if (res.configText !== text) {
-      differ = diffConfigs(parseDotConfig(text, 'predicted', { strict: false }), parseDotConfig(res.configText, 'make', { strict: false }))
-        .filter((e) => (e.before ?? 'n') !== (e.after ?? 'n'))
-        .map((e) => `${e.name} ${e.before ?? 'n'} -> ${e.after ?? 'n'}`);
+      differ = valueChanges(
+        parseDotConfig(text, 'predicted', { strict: false }),
+        parseDotConfig(res.configText, 'make', { strict: false }),
+      ).map((e) => `${e.name} ${e.before ?? 'n'} -> ${e.after ?? 'n'}`);
       if (differ.length) {
         disagreements.push({ configHash: hash, symbols: differ });
         log.warn(
@@ -376,10 +377,14 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
   const startBuild = builds.get(startHash)!;
   const readIndex =
     deps.rebuildIndex ?? ((objDir: string) => readRebuildIndex(objDir, srctree, hostMakeArch(req.arch, req.makeVars).SRCARCH));
-  const rebuildIdx = await readIndex(join(String(startBuild.buildDir ?? ''), 'obj')).catch((err: unknown) => {
-    log.warn(`cannot read the start build's dependency files (${err instanceof Error ? err.message : String(err)}): build costs unknown`);
-    return undefined;
-  });
+  const rebuildIdx = startBuild.buildDir
+    ? await readIndex(join(String(startBuild.buildDir), 'obj')).catch((err: unknown) => {
+        log.warn(
+          `cannot read the start build's dependency files (${err instanceof Error ? err.message : String(err)}): build costs unknown`,
+        );
+        return undefined;
+      })
+    : undefined;
   const startMs = samples.get(startHash)!;
   log.info(`baseline: ${req.metric} ${fmt(mean(startMs))} ms (${startMs.length} boot(s))`);
 
@@ -494,16 +499,22 @@ export async function runMinimize(req: MinimizeRequest, deps: MinimizeDeps): Pro
     return text;
   };
   const searchT0 = performance.now();
-  /** Objects recompiled going from the accepted config to accepted + trial, as the engine predicts them. */
+  /** Objects recompiled going from the accepted config to accepted + trial, as the engine predicts them (fits asks every round). */
+  const rebuildCounts = new Map<string, number>();
   const rebuildOf = (accepted: readonly string[], trial: readonly string[]): number | undefined => {
     if (!rebuildIdx) return undefined;
-    const before = parseDotConfig(configFor(accepted), 'accepted', { strict: false });
-    const after = parseDotConfig(configFor([...accepted, ...trial]), 'trial', { strict: false });
-    // Absent and "is not set" are the same to auto.conf, so to kbuild.
-    const changed = diffConfigs(before, after)
-      .filter((e) => (e.before ?? 'n') !== (e.after ?? 'n'))
-      .map((e) => e.name);
-    return rebuildObjects(rebuildIdx, changed);
+    const key = `${accepted.join('\n')}\0${trial.join('\n')}`;
+    let n = rebuildCounts.get(key);
+    if (n === undefined) {
+      const before = parseDotConfig(configFor(accepted), 'accepted', { strict: false });
+      const after = parseDotConfig(configFor([...accepted, ...trial]), 'trial', { strict: false });
+      n = rebuildObjects(
+        rebuildIdx,
+        valueChanges(before, after).map((e) => e.name),
+      );
+      rebuildCounts.set(key, n);
+    }
+    return n;
   };
   // Evaluations measured in this run, for the time budget's estimates (src/build/rebuild-cost.ts).
   const observed: { objects: number; seconds: number }[] = [];
